@@ -1,0 +1,40 @@
+import type { Knex } from 'knex';
+import type { Assignment, AssignmentRepository, AttachmentRecord, AttachmentRepository } from '../domain/registry-ports.ts';
+
+interface AttachmentRow { id: string; document_id: string; role: AttachmentRecord['role']; file_name: string; media_type: string; size: number; sha256: string; uploaded_by: string; created_at: Date }
+const toAttachment = (r: AttachmentRow): AttachmentRecord => ({ id: r.id, documentId: r.document_id, role: r.role, fileName: r.file_name, mediaType: r.media_type, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, createdAt: r.created_at.toISOString() });
+
+export class KnexAttachmentRepository implements AttachmentRepository {
+  constructor(private readonly trx: Knex) {}
+
+  async insert(a: Omit<AttachmentRecord, 'createdAt'>): Promise<AttachmentRecord> {
+    const [row] = await this.trx('attachments').insert({ id: a.id, document_id: a.documentId, role: a.role, file_name: a.fileName, media_type: a.mediaType, size: a.size, sha256: a.sha256, uploaded_by: a.uploadedBy }).returning('*');
+    return toAttachment(row as AttachmentRow);
+  }
+
+  async listByDocument(documentId: string): Promise<AttachmentRecord[]> {
+    return (await this.trx<AttachmentRow>('attachments').where({ document_id: documentId }).orderBy('created_at')).map(toAttachment);
+  }
+
+  async find(documentId: string, id: string): Promise<AttachmentRecord | null> {
+    const row = await this.trx<AttachmentRow>('attachments').where({ document_id: documentId, id }).first();
+    return row ? toAttachment(row) : null;
+  }
+}
+
+interface AssignmentRow { id: string; document_id: string; kind: Assignment['kind']; unit_id: string | null; user_id: string | null; deadline: string | null; note: string | null; status: Assignment['status']; assigned_by: string; created_at: Date }
+const toAssignment = (r: AssignmentRow): Assignment => ({ id: r.id, documentId: r.document_id, kind: r.kind, unitId: r.unit_id, userId: r.user_id, deadline: r.deadline, note: r.note, status: r.status, assignedBy: r.assigned_by, createdAt: r.created_at.toISOString() });
+
+export class KnexAssignmentRepository implements AssignmentRepository {
+  constructor(private readonly trx: Knex) {}
+
+  async insertMany(items: readonly Omit<Assignment, 'createdAt' | 'status'>[]): Promise<Assignment[]> {
+    if (items.length === 0) return [];
+    const rows = await this.trx('assignments').insert(items.map((a) => ({ id: a.id, document_id: a.documentId, kind: a.kind, unit_id: a.unitId, user_id: a.userId, deadline: a.deadline, note: a.note, assigned_by: a.assignedBy }))).returning('*');
+    return (rows as AssignmentRow[]).map(toAssignment);
+  }
+
+  async listByDocument(documentId: string): Promise<Assignment[]> {
+    return (await this.trx<AssignmentRow>('assignments').where({ document_id: documentId }).orderBy('created_at')).map(toAssignment);
+  }
+}

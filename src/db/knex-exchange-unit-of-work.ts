@@ -1,0 +1,31 @@
+// One transaction spanning the registry repositories, the exchange tables, the outbox and the inbox, so
+// that issuing + outbox entries, and storing a received package + its inbox record + status 01, each
+// commit together or not at all (DESIGN.md "Exactly-once effect").
+import type { Knex } from 'knex';
+import type { ExchangeRepositories, ExchangeUnitOfWork } from '../domain/exchange.ts';
+import { KnexExchangeRepository } from './knex-exchange-repository.ts';
+import { KnexInboxStore } from './knex-inbox-store.ts';
+import { KnexOutboxStore } from './knex-outbox-store.ts';
+import { runTransaction, type KnexUnitOfWork } from './knex-unit-of-work.ts';
+
+export class KnexExchangeUnitOfWork implements ExchangeUnitOfWork {
+  private readonly outbox: KnexOutboxStore;
+  private readonly inbox = new KnexInboxStore();
+
+  constructor(private readonly knex: Knex, private readonly registry: KnexUnitOfWork, private readonly maxAttempts = 5) {
+    this.outbox = new KnexOutboxStore(knex);
+  }
+
+  repositories(trx: Knex.Transaction): ExchangeRepositories {
+    return {
+      ...this.registry.repositories(trx),
+      exchange: new KnexExchangeRepository(trx),
+      outbox: { enqueue: (entry) => this.outbox.enqueue(trx, entry) },
+      inbox: { find: (recipient, messageId) => this.inbox.find(trx, recipient, messageId), record: (record) => this.inbox.record(trx, record) },
+    };
+  }
+
+  run<T>(work: (repos: ExchangeRepositories) => Promise<T>): Promise<T> {
+    return runTransaction(this.knex, (trx) => work(this.repositories(trx)), this.maxAttempts);
+  }
+}

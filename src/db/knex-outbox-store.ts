@@ -1,0 +1,105 @@
+// The outbox in PostgreSQL (table axis_outbox, migration 20261123130000). `enqueue` runs inside the issuing
+// transaction; the relay's calls run on their own. Two relays (two processes) never publish the same
+// row at once: `claimDue` locks candidate rows with FOR UPDATE SKIP LOCKED and leases them.
+// The package is streamed out in 1 MB slices (substring on an EXTERNAL bytea), never loaded whole.
+import type { Knex } from 'knex';
+import type { AxisHeaders, AxisMessageType, AxisPayload } from '../domain/axis-transport.ts';
+import type { NewOutboxEntry, OutboxEntry, OutboxStore, OutboxWriter } from '../domain/outbox.ts';
+import { translateDatabaseError } from './knex-unit-of-work.ts';
+
+const SLICE_BYTES = 1024 * 1024;
+
+interface ClaimedRow {
+  id: string;
+  message_id: string;
+  sender_organ_id: string;
+  recipient_organ_id: string;
+  message_type: AxisMessageType;
+  service_type: string;
+  package_digest: string;
+  attempts: number;
+  size: number;
+}
+
+export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transaction> {
+  constructor(private readonly knex: Knex) {}
+
+  async enqueue(trx: Knex.Transaction, entry: NewOutboxEntry): Promise<void> {
+    const { headers } = entry;
+    await trx('axis_outbox').insert({
+      id: entry.id, message_id: headers.messageId, sender_organ_id: headers.from, recipient_organ_id: headers.to,
+      message_type: headers.messageType, service_type: headers.serviceType, package_digest: headers.packageDigest,
+      package: Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength), document_id: entry.documentId,
+      // Due at once whatever the skew between this node's clock (the relay's `now`) and the database's.
+      next_attempt_at: new Date(0),
+    });
+  }
+
+  async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const result = await this.guard(() => this.knex.raw<{ rows: ClaimedRow[] }>(
+      `UPDATE axis_outbox SET lease_until = ?
+        WHERE id IN (SELECT id FROM axis_outbox
+                      WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+                      ORDER BY next_attempt_at, created_at LIMIT ? FOR UPDATE SKIP LOCKED)
+        RETURNING id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest, attempts,
+                  octet_length(package) AS size`,
+      [leaseUntil, now, now, limit],
+    ));
+    return result.rows.map((row) => ({
+      id: row.id,
+      headers: {
+        from: row.sender_organ_id, to: row.recipient_organ_id, messageType: row.message_type, serviceType: row.service_type,
+        messageId: row.message_id, packageDigest: row.package_digest,
+      } satisfies AxisHeaders,
+      payload: this.payload(row.id, Number(row.size)),
+      attempts: row.attempts,
+    }));
+  }
+
+  async markSent(ids: readonly string[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.guard(() => this.knex('axis_outbox').whereIn('id', ids).update({ state: 'sent', sent_at: at, lease_until: null }));
+  }
+
+  async scheduleRetry(id: string, attempts: number, nextAttemptAt: Date, reason: string): Promise<void> {
+    await this.guard(() => this.knex('axis_outbox').where({ id }).update({ attempts, next_attempt_at: nextAttemptAt, last_error: reason, lease_until: null }));
+  }
+
+  async markFailed(id: string, attempts: number, at: Date, reason: string): Promise<void> {
+    await this.guard(() => this.knex('axis_outbox').where({ id }).update({ state: 'failed', attempts, failed_at: at, last_error: reason, lease_until: null }));
+  }
+
+  /** Per-recipient delivery rows of a document, for the sender's tracking view. */
+  async listByDocument(documentId: string): Promise<Array<{ recipient: string; state: string; attempts: number; lastError: string | null; sentAt: Date | null }>> {
+    const rows = await this.knex('axis_outbox').where({ document_id: documentId }).orderBy('recipient_organ_id')
+      .select('recipient_organ_id', 'state', 'attempts', 'last_error', 'sent_at');
+    return rows.map((r: { recipient_organ_id: string; state: string; attempts: number; last_error: string | null; sent_at: Date | null }) => ({
+      recipient: r.recipient_organ_id, state: r.state, attempts: r.attempts, lastError: r.last_error, sentAt: r.sent_at,
+    }));
+  }
+
+  private payload(id: string, size: number): AxisPayload {
+    const slice = async (offset: number, length: number): Promise<Buffer> => {
+      const row = await this.knex.raw<{ rows: Array<{ part: Buffer }> }>('SELECT substring(package FROM ? FOR ?) AS part FROM axis_outbox WHERE id = ?', [offset + 1, length, id]);
+      const part = row.rows[0]?.part;
+      if (!part) throw new Error(`outbox entry ${id} has no package`);
+      return part;
+    };
+    return {
+      size,
+      chunks: async function* () {
+        for (let offset = 0; offset < size; offset += SLICE_BYTES) yield await slice(offset, Math.min(SLICE_BYTES, size - offset));
+      },
+      bytes: () => slice(0, size),
+    };
+  }
+
+  private async guard<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Register, RegisterKey } from '../domain/registers.ts';
+import type { RegisterRepository } from '../domain/registry-ports.ts';
+
+export class KnexRegisterRepository implements RegisterRepository {
+  constructor(private readonly trx: Knex) {}
+
+  async nextNumber(register: RegisterKey & { name: string }): Promise<{ registerId: string; number: number }> {
+    // The upsert creates the year's book on first use (numbering restarts at 1 each 1 January) and
+    // otherwise increments its counter; the row lock is held until this transaction ends.
+    const result = await this.trx.raw<{ rows: { id: string; counter: number }[] }>(
+      `INSERT INTO registers (id, agency_organ_id, direction, series_key, year, name, counter)
+       VALUES (?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT (agency_organ_id, direction, series_key, year) DO UPDATE SET counter = registers.counter + 1
+       RETURNING id, counter`,
+      [randomUUID(), register.agencyOrganId, register.direction, register.seriesKey, register.year, register.name],
+    );
+    const row = result.rows[0] as { id: string; counter: number };
+    return { registerId: row.id, number: row.counter };
+  }
+
+  async list(agencyOrganId: string, year?: number): Promise<Register[]> {
+    const q = this.trx('registers').where({ agency_organ_id: agencyOrganId });
+    if (year !== undefined) q.andWhere({ year });
+    const rows = await q.orderBy([{ column: 'year', order: 'desc' }, 'direction', 'series_key']);
+    return rows.map((r) => ({ id: r.id, agencyOrganId: r.agency_organ_id, direction: r.direction, seriesKey: r.series_key, year: r.year, name: r.name, counter: r.counter }));
+  }
+}

@@ -1,0 +1,38 @@
+// signature_reports (migrations/20261123120000_signing_keys.ts): the validation report of every signature
+// the node produced, kept with the document.
+import type { Knex } from 'knex';
+import type { SignatureReportRepository, SigningKeyKind, StoredSignatureReport } from '../domain/signing-keys.ts';
+import type { SignatureValidationReport } from '../domain/validation-report.ts';
+
+interface ReportRow {
+  id: string; document_id: string; attachment_id: string; source_attachment_id: string; form: 'PAdES' | 'CMS'; kind: SigningKeyKind; key_id: string;
+  signed_by: string; signature_sha256: string | null; indication: string; sub_indication: string | null; report: SignatureValidationReport | string; created_at: Date;
+}
+
+const toReport = (r: ReportRow): StoredSignatureReport => ({
+  id: r.id, documentId: r.document_id, attachmentId: r.attachment_id, sourceAttachmentId: r.source_attachment_id, form: r.form, kind: r.kind,
+  keyId: r.key_id, signedBy: r.signed_by, signatureSha256: r.signature_sha256,
+  report: typeof r.report === 'string' ? (JSON.parse(r.report) as SignatureValidationReport) : r.report, createdAt: new Date(r.created_at).toISOString(),
+});
+
+export class KnexSignatureReportRepository implements SignatureReportRepository {
+  constructor(private readonly trx: Knex) {}
+
+  async insert(s: Omit<StoredSignatureReport, 'createdAt'>): Promise<StoredSignatureReport> {
+    const [row] = await this.trx('signature_reports').insert({
+      id: s.id, document_id: s.documentId, attachment_id: s.attachmentId, source_attachment_id: s.sourceAttachmentId, form: s.form, kind: s.kind,
+      key_id: s.keyId, signed_by: s.signedBy, signature_sha256: s.signatureSha256, indication: s.report.indication,
+      sub_indication: s.report.subIndication ?? null, report: JSON.stringify(s.report),
+    }).returning('*');
+    return toReport(row as ReportRow);
+  }
+
+  async listByDocument(documentId: string): Promise<StoredSignatureReport[]> {
+    return (await this.trx<ReportRow>('signature_reports').where({ document_id: documentId }).orderBy('created_at').orderBy('id')).map(toReport);
+  }
+
+  async find(documentId: string, id: string): Promise<StoredSignatureReport | null> {
+    const row = await this.trx<ReportRow>('signature_reports').where({ document_id: documentId, id }).first();
+    return row ? toReport(row) : null;
+  }
+}

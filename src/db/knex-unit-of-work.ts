@@ -1,0 +1,90 @@
+import type { Knex } from 'knex';
+import { DomainError } from '../domain/errors.ts';
+import type { Repositories, UnitOfWork } from '../domain/unit-of-work.ts';
+import type { Clock } from '../domain/vietnam-time.ts';
+import { KnexAgencyRepository } from './knex-agency-repository.ts';
+import { KnexAssignmentRepository, KnexAttachmentRepository } from './knex-attachment-repository.ts';
+import { KnexAuditLog } from './knex-audit-log.ts';
+import { KnexDocumentRepository } from './knex-document-repository.ts';
+import { KnexRegisterRepository } from './knex-register-repository.ts';
+import { KnexSessionRepository, KnexUserRepository } from './knex-user-repository.ts';
+import { KnexSigningKeyRepository } from './knex-signing-key-repository.ts';
+import { KnexSignatureReportRepository } from './knex-signing-report-repository.ts';
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+/** Which catalogue error a unique violation means, by constraint name. */
+const uniqueViolations: Record<string, DomainError['code']> = {
+  documents_outgoing_code_unique: 'registry.number_conflict',
+  documents_register_number_unique: 'registry.number_conflict',
+  documents_arrival_number_unique: 'registry.number_conflict',
+  users_username_unique: 'user.duplicate',
+  agencies_pkey: 'agency.duplicate',
+};
+
+export function translateDatabaseError(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  const e = error as { code?: string; constraint?: string; message?: string };
+  if (e.code === '23503' && (e.constraint ?? e.message ?? '').includes('agency_organ_id')) {
+    return new DomainError('agency.not_found', { cause: error });
+  }
+  if (e.code === '23505') {
+    const constraint = e.constraint ?? Object.keys(uniqueViolations).find((c) => e.message?.includes(c));
+    const code = constraint ? uniqueViolations[constraint] : undefined;
+    if (code) return new DomainError(code, { cause: error });
+  }
+  if ((e.code && UNAVAILABLE.has(e.code)) || /Knex: Timeout acquiring a connection|Connection terminated/.test(e.message ?? '')) {
+    return new DomainError('db.unavailable', { cause: error });
+  }
+  return error;
+}
+
+/**
+ * Runs `work` in one transaction, retrying it on a deadlock or serialisation failure (the work must be
+ * safe to repeat: it is, since its effects were rolled back), and turns database errors into catalogue
+ * errors.
+ */
+export async function runTransaction<T>(knex: Knex, work: (trx: Knex.Transaction) => Promise<T>, maxAttempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await knex.transaction(work);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code && RETRYABLE.has(code) && attempt < maxAttempts) continue;
+      throw translateDatabaseError(error);
+    }
+  }
+}
+
+export class KnexUnitOfWork implements UnitOfWork {
+  constructor(private readonly knex: Knex, private readonly clock: Clock, private readonly maxAttempts = 5) {}
+
+  /** Repositories over a transaction, or over the pool (each statement its own transaction). */
+  repositories(trx: Knex): Repositories {
+    return {
+      agencies: new KnexAgencyRepository(trx),
+      users: new KnexUserRepository(trx),
+      sessions: new KnexSessionRepository(trx),
+      documents: new KnexDocumentRepository(trx),
+      registers: new KnexRegisterRepository(trx),
+      attachments: new KnexAttachmentRepository(trx),
+      assignments: new KnexAssignmentRepository(trx),
+      audit: new KnexAuditLog(trx, this.clock),
+      signingKeys: new KnexSigningKeyRepository(trx),
+      signatureReports: new KnexSignatureReportRepository(trx),
+    };
+  }
+
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return runTransaction(this.knex, (trx) => work(this.repositories(trx)), this.maxAttempts);
+  }
+
+  async autocommit<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    try {
+      return await work(this.repositories(this.knex));
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+import { fileURLToPath } from 'node:url';
+import type { Knex } from 'knex';
+
+export const migrationsDirectory = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+/** Runs every pending migration (timestamped files in migrations/); returns the names applied. */
+export async function migrateToLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({ directory: migrationsDirectory, loadExtensions: ['.ts'] })) as [number, string[]];
+  return applied;
+}

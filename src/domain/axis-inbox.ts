@@ -1,0 +1,33 @@
+// The inbox of the axis (DESIGN.md "Exactly-once effect"): the consumer records each message id in the
+// inbox in the same transaction as the effect of the message, and acknowledges the broker only after the
+// commit. A redelivered or re-sent message finds its id recorded, changes nothing and returns the outcome
+// recorded the first time. The knex adapter implements this port in src/db/.
+import type { AxisMessageType } from './axis-transport.ts';
+
+/** What processing a message produced (e.g. `{ status: '01' }` or `{ quarantined: true, reason }`); JSON. */
+export type InboxOutcome = Readonly<Record<string, unknown>>;
+
+export interface InboxRecord {
+  readonly messageId: string;
+  /** The hosted agency whose inbox received it. */
+  readonly recipient: string;
+  readonly sender: string;
+  readonly messageType: AxisMessageType;
+  readonly packageDigest: string;
+  readonly outcome: InboxOutcome;
+  readonly receivedAt: Date;
+}
+
+export interface InboxStore<Tx> {
+  find(tx: Tx, recipient: string, messageId: string): Promise<InboxRecord | undefined>;
+  /**
+   * Records the message in `tx`; returns `duplicate` (and writes nothing) when the same (recipient,
+   * message id) is already recorded, including by a concurrent transaction (unique index, 23505).
+   */
+  record(tx: Tx, record: InboxRecord): Promise<'recorded' | 'duplicate'>;
+}
+
+/** Runs work in one transaction: commits when it resolves, rolls back when it throws. */
+export interface UnitOfWork<Tx> {
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+}

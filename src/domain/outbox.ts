@@ -1,0 +1,60 @@
+// The outbox of the axis (DESIGN.md "Exactly-once effect"): issuing a document writes one outbox entry per
+// recipient in the same transaction; the OutboxRelay publishes each with publisher confirms and marks it
+// sent only after the confirm. A failed publish is retried on a configurable schedule and ends in a
+// visible `failed` state with its reason. The knex adapter implements this port in src/db/.
+import type { AxisHeaders, AxisPayload } from './axis-transport.ts';
+
+export type OutboxState = 'pending' | 'sent' | 'failed';
+
+export interface OutboxEntry {
+  readonly id: string;
+  /** `headers.messageId` stays the same across retries, so the receiver's inbox dedupes re-sends. */
+  readonly headers: AxisHeaders;
+  readonly payload: AxisPayload;
+  /** Publish attempts already made (0 for a fresh entry). */
+  readonly attempts: number;
+}
+
+export interface OutboxStore {
+  /**
+   * Claims up to `limit` pending entries whose next attempt is due at `now`, leasing them until
+   * `now + leaseMs` so that two relays (two processes) never publish the same entry at the same time
+   * (PostgreSQL: `FOR UPDATE SKIP LOCKED` + a lease column). A lease that expires (crash) frees the entry.
+   */
+  claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
+  /** Marks entries sent (one statement for a relay pass); called only after the broker confirmed each. */
+  markSent(ids: readonly string[], at: Date): Promise<void>;
+  /** Records a failed attempt and when to try again; the entry stays `pending`. */
+  scheduleRetry(id: string, attempts: number, nextAttemptAt: Date, reason: string): Promise<void>;
+  /** Gives up: the entry becomes `failed` with the reason, visible to the sender. */
+  markFailed(id: string, attempts: number, at: Date, reason: string): Promise<void>;
+}
+
+/**
+ * Delay before each retry, in milliseconds: entry `i` is the wait after the `i+1`-th failed attempt.
+ * After `schedule.length + 1` failed attempts the entry is failed.
+ */
+export type RetrySchedule = readonly number[];
+
+export type RetryDecision = { readonly retry: true; readonly delayMs: number } | { readonly retry: false };
+
+/** Applies the schedule: `attempts` counts the attempt that just failed. */
+export function nextRetry(schedule: RetrySchedule, attempts: number): RetryDecision {
+  const delayMs = schedule[attempts - 1];
+  return delayMs === undefined ? { retry: false } : { retry: true, delayMs };
+}
+
+/** What the issuing transaction writes: one entry per recipient (DESIGN.md "Main flows", outgoing). */
+export interface NewOutboxEntry {
+  readonly id: string;
+  readonly headers: AxisHeaders;
+  /** The package bytes, stored with the entry so a re-send needs nothing else. */
+  readonly package: Uint8Array;
+  /** The outgoing document this entry delivers, for per-recipient tracking. */
+  readonly documentId: string | null;
+}
+
+/** Writes outbox entries inside the caller's transaction `tx`. */
+export interface OutboxWriter<Tx> {
+  enqueue(tx: Tx, entry: NewOutboxEntry): Promise<void>;
+}

@@ -1,0 +1,127 @@
+// Ports the registry services need. Implemented by src/db (knex), faked in memory by unit tests.
+import type { Direction, DocumentStatus, RegistryDocument } from './document.ts';
+import type { Register, RegisterKey } from './registers.ts';
+import type { AuditEvent } from './audit.ts';
+
+/** A document as a use case creates it; the registry fields (book, number, dates) come from the database. */
+export type NewDocument = Pick<RegistryDocument,
+  'id' | 'agencyOrganId' | 'direction' | 'origin' | 'status' | 'confidentiality' | 'metadata' | 'senderOrganId'
+  | 'edxmlDocumentId' | 'draftingUnitId' | 'recipientsNote' | 'notes' | 'createdBy'>;
+
+/** The audit entry written with a registration; it records the number the database assigned. */
+export interface RegistrationAudit {
+  readonly chain: string;
+  readonly event: AuditEvent;
+  readonly at: Date;
+}
+
+/** One incoming registration as the writer receives it: the document, its book and its audit entry. */
+export interface IncomingRegistration {
+  readonly doc: NewDocument;
+  readonly register: RegisterKey & { readonly name: string };
+  readonly arrivalDate: Date;
+  readonly audit: RegistrationAudit;
+}
+
+/**
+ * Writes incoming registrations with their số đến, gapless, each committed before it resolves (it may
+ * write several registrations of one book in one transaction: group commit).
+ */
+export interface IncomingRegistrationWriter {
+  register(item: IncomingRegistration): Promise<{ document: RegistryDocument; duplicates: DuplicateCandidate[] }>;
+}
+
+export interface DuplicateCandidate {
+  readonly documentId: string;
+  readonly arrivalNumber: number | null;
+  readonly matchedOn: 'code' | 'document_id';
+}
+
+export interface DocumentFilter {
+  readonly direction?: Direction;
+  readonly status?: DocumentStatus;
+  readonly year?: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface RegisterEntryFilter {
+  readonly agencyOrganId: string;
+  readonly direction: Direction;
+  readonly year: number;
+  readonly seriesKey?: string;
+  readonly from?: Date; // inclusive, on the arrival date (incoming) or issue time (outgoing)
+  readonly until?: Date; // exclusive
+}
+
+export interface DocumentRepository {
+  /**
+   * Registers an incoming document with the next số đến of its book in one statement. The book's counter
+   * row stays locked until the transaction ends, so a rollback gives the number back (gapless). Also returns
+   * the documents registered earlier with the same (số, ký hiệu, issuing agency) or DocumentId (warnings).
+   */
+  insertWithNextArrivalNumber(doc: NewDocument, register: RegisterKey & { readonly name: string }, arrivalDate: Date, audit: RegistrationAudit): Promise<{ document: RegistryDocument; duplicates: DuplicateCandidate[] }>;
+  insert(doc: NewDocument): Promise<RegistryDocument>;
+  find(agencyOrganId: string, id: string): Promise<RegistryDocument | null>;
+  findForUpdate(agencyOrganId: string, id: string): Promise<RegistryDocument | null>;
+  list(agencyOrganId: string, filter: DocumentFilter): Promise<RegistryDocument[]>;
+  findDuplicates(agencyOrganId: string, probe: { codeNumber: string | null; codeNotation: string | null; senderOrganId: string | null; organName: string; edxmlDocumentId: string | null; excludeId?: string }): Promise<DuplicateCandidate[]>;
+  /** Sets number and notation of an outgoing document; fails with registry.number_conflict on a duplicate. */
+  markIssued(id: string, issue: { registerId: string; registerYear: number; registerNumber: number; codeNumber: string; codeNotation: string; issuedDate: string }): Promise<RegistryDocument>;
+  registerEntries(filter: RegisterEntryFilter): Promise<RegistryDocument[]>;
+  setStatus(id: string, status: DocumentStatus, changes?: { forwardedAt?: Date; recipientsNote?: string }): Promise<RegistryDocument>;
+  /** Gives a received electronic document its số đến (a number taken with RegisterRepository.nextNumber in the same transaction). */
+  markArrived(id: string, arrival: { registerId: string; registerYear: number; arrivalNumber: number }): Promise<RegistryDocument>;
+}
+
+export interface RegisterRepository {
+  /** Takes the next number of the register (creating the book for the year on first use), row-locked until commit. */
+  nextNumber(register: RegisterKey & { readonly name: string }): Promise<{ registerId: string; number: number }>;
+  list(agencyOrganId: string, year?: number): Promise<Register[]>;
+}
+
+export interface AttachmentRecord {
+  readonly id: string;
+  readonly documentId: string;
+  readonly role: 'main' | 'attachment' | 'scan';
+  readonly fileName: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly uploadedBy: string;
+  readonly createdAt: string;
+}
+
+export interface AttachmentRepository {
+  insert(record: Omit<AttachmentRecord, 'createdAt'>): Promise<AttachmentRecord>;
+  listByDocument(documentId: string): Promise<AttachmentRecord[]>;
+  find(documentId: string, id: string): Promise<AttachmentRecord | null>;
+}
+
+export type AssignmentKind = 'chu_tri' | 'phoi_hop' | 'de_biet';
+
+export interface Assignment {
+  readonly id: string;
+  readonly documentId: string;
+  readonly kind: AssignmentKind;
+  readonly unitId: string | null;
+  readonly userId: string | null;
+  readonly deadline: string | null;
+  readonly note: string | null;
+  readonly status: 'open' | 'done';
+  readonly assignedBy: string;
+  readonly createdAt: string;
+}
+
+export interface AssignmentRepository {
+  insertMany(assignments: readonly Omit<Assignment, 'createdAt' | 'status'>[]): Promise<Assignment[]>;
+  listByDocument(documentId: string): Promise<Assignment[]>;
+}
+
+/** Raw content store (content-addressed by SHA-256), streaming in and out. */
+export interface BlobStore {
+  /** Streams `source` to the store while hashing; refuses more than `maxBytes`. */
+  put(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ sha256: string; size: number }>;
+  open(sha256: string): AsyncIterable<Uint8Array>;
+  has(sha256: string): Promise<boolean>;
+}

@@ -1,0 +1,66 @@
+// Strict streaming base64 (RFC 4648 §4) for AttachmentEncoded/ContentTransferEncoded. Node's decoder
+// silently skips characters outside the alphabet, so the bytes are checked here first, with a lookup
+// table: only the alphabet, XML white space between characters, and `=` padding at the very end.
+import { DomainError } from '../domain/errors.ts';
+
+const ALPHABET = 1;
+const SPACE = 2;
+const PAD = 3;
+
+function classTable(): Uint8Array {
+  const table = new Uint8Array(256); // 0: not allowed
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') table[c.charCodeAt(0)] = ALPHABET;
+  for (const c of ' \t\r\n') table[c.charCodeAt(0)] = SPACE;
+  table['='.charCodeAt(0)] = PAD;
+  return table;
+}
+
+export class Base64StreamDecoder {
+  private readonly table = classTable();
+  private carry = '';
+  private pads = 0;
+
+  constructor(private readonly field: string) {}
+
+  /** Decodes what can be decoded of these bytes; keeps up to 3 characters for the next piece. */
+  push(bytes: Uint8Array): Uint8Array {
+    const table = this.table;
+    let spaces = 0;
+    let pads = this.pads;
+    for (let i = 0; i < bytes.length; i += 1) {
+      const kind = table[bytes[i] as number];
+      if (kind === ALPHABET) {
+        if (pads > 0) this.fail('data after the = padding');
+      } else if (kind === SPACE) {
+        spaces += 1;
+      } else if (kind === PAD) {
+        pads += 1;
+        if (pads > 2) this.fail('more than two = at the end');
+      } else {
+        this.fail(`a character outside the base64 alphabet (byte 0x${(bytes[i] as number).toString(16)})`);
+      }
+    }
+    this.pads = pads;
+    let clean = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (spaces > 0) {
+      const compact = Buffer.allocUnsafe(bytes.length - spaces);
+      let j = 0;
+      for (let i = 0; i < bytes.length; i += 1) if (table[bytes[i] as number] !== SPACE) compact[j++] = bytes[i] as number;
+      clean = compact;
+    }
+    if (clean.length === 0) return new Uint8Array(0);
+    const all = this.carry + clean.toString('latin1');
+    const usable = all.length - (all.length % 4);
+    this.carry = all.slice(usable);
+    return usable === 0 ? new Uint8Array(0) : Buffer.from(all.slice(0, usable), 'base64');
+  }
+
+  /** Checks that nothing is left over: the encoded length was a multiple of 4 (padding included). */
+  end(): void {
+    if (this.carry.length !== 0) this.fail('the encoded length is not a multiple of 4');
+  }
+
+  private fail(why: string): never {
+    throw new DomainError('edxml.attachment_invalid', { details: [{ field: this.field, message: `invalid base64: ${why}` }] });
+  }
+}

@@ -1,0 +1,79 @@
+// Exchange routes under /api/agencies/{organId} (docs/exchange.md): send an issued document over the
+// axis and follow its deliveries; accept or return a received document; report progress (04/06); the
+// quarantine. Thin handlers: validate → call the service (which authorises) → present. Mounted by
+// routes/agency.ts after its authentication middleware.
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors.ts';
+import { actorOfResponse } from '../authentication.ts';
+import type { HttpDependencies } from '../dependencies.ts';
+import { presentDocument } from '../presenters/document.ts';
+import { presentDelivery, presentQuarantined, presentRecallRequest } from '../presenters/exchange.ts';
+import { parseInput, parseOrganIdParam } from '../schemas.ts';
+
+export const returnBody = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
+export const progressBody = z.strictObject({ step: z.enum(['assigned', 'completed']) });
+
+const organIdOf = (req: Request): string => parseOrganIdParam(req.params.organId);
+const idOf = (req: Request): string => {
+  const value = req.params.id;
+  if (typeof value !== 'string' || !z.string().uuid().safeParse(value).success) throw new DomainError('registry.document_not_found');
+  return value;
+};
+
+export function exchangeRoutes(deps: HttpDependencies): Router {
+  const router = Router({ mergeParams: true });
+  const exchange = deps.exchange;
+  if (!exchange) return router;
+  const json = express.json({ limit: '16kb', strict: true });
+
+  router.post('/outgoing/:id/send', async (req, res) => {
+    const result = await exchange.sending.send(actorOfResponse(res.locals), organIdOf(req), idOf(req));
+    res.status(202).json(result);
+  });
+
+  router.get('/outgoing/:id/deliveries', async (req, res) => {
+    const items = await exchange.sending.deliveries(actorOfResponse(res.locals), organIdOf(req), idOf(req));
+    res.json({ items: items.map(presentDelivery) });
+  });
+
+  router.post('/incoming/:id/accept', async (req, res) => {
+    res.json(presentDocument(await exchange.clerk.accept(actorOfResponse(res.locals), organIdOf(req), idOf(req))));
+  });
+
+  router.post('/incoming/:id/return', json, async (req, res) => {
+    const { reason } = parseInput(returnBody, req.body);
+    res.json(presentDocument(await exchange.clerk.returnDocument(actorOfResponse(res.locals), organIdOf(req), idOf(req), reason)));
+  });
+
+  router.post('/incoming/:id/progress', json, async (req, res) => {
+    const { step } = parseInput(progressBody, req.body);
+    res.json(presentDocument(await exchange.clerk.reportProgress(actorOfResponse(res.locals), organIdOf(req), idOf(req), step)));
+  });
+
+  router.post('/outgoing/:id/recall', json, async (req, res) => {
+    const { reason } = parseInput(returnBody, req.body);
+    res.status(202).json(await exchange.sending.recall(actorOfResponse(res.locals), organIdOf(req), idOf(req), reason));
+  });
+
+  router.get('/exchange/requests', async (req, res) => {
+    const items = await exchange.clerk.recallRequests(actorOfResponse(res.locals), organIdOf(req));
+    res.json({ items: items.map(presentRecallRequest) });
+  });
+
+  router.post('/exchange/requests/:id/accept', async (req, res) => {
+    res.json(presentRecallRequest(await exchange.clerk.answerRecall(actorOfResponse(res.locals), organIdOf(req), idOf(req), true)));
+  });
+
+  router.post('/exchange/requests/:id/refuse', json, async (req, res) => {
+    const { reason } = parseInput(returnBody, req.body);
+    res.json(presentRecallRequest(await exchange.clerk.answerRecall(actorOfResponse(res.locals), organIdOf(req), idOf(req), false, reason)));
+  });
+
+  router.get('/exchange/quarantine', async (req, res) => {
+    const items = await exchange.clerk.quarantine(actorOfResponse(res.locals), organIdOf(req));
+    res.json({ items: items.map(presentQuarantined) });
+  });
+
+  return router;
+}

@@ -1,0 +1,61 @@
+// The cryptographic and structural half of verifying an edXML envelope signature: strict parse, edXML
+// shape, signature profile, Reference digest over the canonical document, SignatureValue over the
+// canonical SignedInfo. Certificate path, time and organisation are judged by src/pki/verify.
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { digestMethods } from './algorithms.ts';
+import { DSIG_NS, runEnvelopePass, type SignatureNode } from './envelope-pass.ts';
+import { checkSignatureProfile, ProfileError } from './signature-profile.ts';
+import { XmlFormatError } from './xml-scanner.ts';
+
+export type EnvelopeCheck =
+  | { readonly kind: 'format'; readonly message: string }
+  | { readonly kind: 'no-certificate'; readonly message: string; readonly fromOrganId?: string }
+  | {
+    readonly kind: 'checked';
+    readonly certificates: readonly Buffer[];
+    readonly digestOk: boolean;
+    readonly signatureOk: boolean;
+    readonly fromOrganId?: string;
+  };
+
+function digestOf(signature: SignatureNode | undefined): string | undefined {
+  const reference = signature?.children.find((c) => c.uri === DSIG_NS && c.local === 'SignedInfo')?.children.find((c) => c.local === 'Reference');
+  const method = reference?.children.find((c) => c.local === 'DigestMethod')?.attrs.find((a) => a.local === 'Algorithm')?.value;
+  return method ? digestMethods[method] : undefined;
+}
+
+/** `keyOf` turns the signer certificate into a public key (callers may cache it). */
+export function checkEnvelopeSignature(document: Buffer, keyOf: (certificate: Buffer) => KeyObject): EnvelopeCheck {
+  let pass;
+  try {
+    pass = runEnvelopePass(document, digestOf);
+  } catch (error) {
+    if (error instanceof XmlFormatError) return { kind: 'format', message: `not well-formed or not allowed XML: ${error.message}` };
+    throw error;
+  }
+  if (pass.dsigSignatureCount === 0) {
+    return { kind: 'format', message: pass.foreignSignatureCount > 0 ? 'the Signature element lacks the XML-DSig namespace (legacy vendor package): it cannot be verified' : 'the package carries no XML-DSig Signature' };
+  }
+  if (pass.dsigSignatureCount > 1) return { kind: 'format', message: `exactly one Signature is allowed, found ${pass.dsigSignatureCount}` };
+  if (pass.foreignSignatureCount > 0) return { kind: 'format', message: 'a second, non-XML-DSig Signature element is present' };
+  if (pass.shapeErrors.length > 0) return { kind: 'format', message: pass.shapeErrors.join('; ') };
+  let profile;
+  try {
+    profile = checkSignatureProfile(pass.signature as SignatureNode);
+  } catch (error) {
+    if (error instanceof ProfileError) return { kind: 'format', message: error.message };
+    throw error;
+  }
+  const organ = pass.fromOrganId !== undefined ? { fromOrganId: pass.fromOrganId } : {};
+  const signer = profile.certificates[0];
+  if (!signer) return { kind: 'no-certificate', message: 'KeyInfo carries no X509Certificate', ...organ };
+  let key: KeyObject;
+  try {
+    key = keyOf(signer);
+  } catch {
+    return { kind: 'no-certificate', message: 'the X509Certificate in KeyInfo cannot be parsed', ...organ };
+  }
+  const digestOk = pass.documentDigest !== undefined && pass.documentDigest.equals(profile.digestValue);
+  const signatureOk = cryptoVerify(profile.signatureHash, pass.canonicalSignedInfo as Buffer, profile.ecdsa ? { key, dsaEncoding: 'ieee-p1363' } : key, profile.signatureValue);
+  return { kind: 'checked', certificates: profile.certificates, digestOk, signatureOk, ...organ };
+}

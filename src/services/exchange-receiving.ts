@@ -1,0 +1,263 @@
+// Receiving over the axis (issue 5 item 4; DESIGN.md "Main flows", incoming; Nghị định 30, art. 17
+// "Receiving electronically"). Runs inside the inbox consumer's transaction, so the stored package, the
+// incoming document (status `received`), the inbox record and status 01 commit together; the broker is
+// acknowledged after the commit. Order: directory valid → parse with the edXML limits → verify the
+// envelope (trust layer + directory: the signer organisation must be the sending agency) and signed PDF
+// attachments → dedupe on (sender, DocumentId, business type) → store → 01. A package failing parse or
+// verification is quarantined with its report and answered 02 with a Vietnamese reason when the sender
+// can be identified in the directory — never dropped. Status messages update the sender's deliveries.
+import { randomUUID } from 'node:crypto';
+import type { AxisDelivery, AxisHeaders } from '../domain/axis-transport.ts';
+import { findAgency, type InstalledDirectory } from '../domain/directory.ts';
+import { DomainError, isDomainError } from '../domain/errors.ts';
+import { advanceDelivery, type ExchangeRepositories, type InboxOutcome, type PackageVerifier } from '../domain/exchange.ts';
+import type { BlobStore } from '../domain/registry-ports.ts';
+import type { SignatureValidationReport } from '../domain/validation-report.ts';
+import type { Clock } from '../domain/vietnam-time.ts';
+import type { EdxmlLimits } from '../edxml/limits.ts';
+import type { DocumentHeader, Organization, ParsedDocumentPackage, StatusMessage } from '../edxml/model.ts';
+import type { OrganId } from '../domain/organ-id.ts';
+import { parseEdxml } from '../edxml/parse-package.ts';
+import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
+import type { DirectoryHolder } from './directory-service.ts';
+import { arrivalNumberOf, describeStatus, type StatusEmitter } from './exchange-status.ts';
+
+/** `servicetype` of a directory publication travelling over the broker. */
+export const DIRECTORY_SERVICE_TYPE = 'directory';
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> { yield bytes; }
+
+/** The user a received document is created by: the node's axis service for that agency (no roles, disabled). */
+export async function axisUserFor(repos: ExchangeRepositories, organId: string): Promise<string> {
+  const username = `truc-lien-thong@${organId}`;
+  const existing = await repos.users.findCredentials(username);
+  if (existing) return existing.user.id;
+  const id = randomUUID();
+  await repos.users.insert({ id, username, agencyOrganId: organId, unitId: null, fullName: 'Trục liên thông văn bản', position: null, roles: [], disabled: true }, '!');
+  return id;
+}
+
+interface Refusal {
+  readonly code: string;
+  readonly reason: string; // Vietnamese, sent with 02
+  readonly report: unknown;
+  readonly original?: DocumentHeader;
+  /** The sending agency as the package (or, failing that, the transport) names it. */
+  readonly claimedSender: string;
+  readonly answer: boolean;
+}
+
+export interface ReceivingOptions {
+  readonly limits?: Partial<EdxmlLimits>;
+  readonly attachmentMaxBytes: number;
+  readonly onDirectory?: (version: number, installed: boolean) => void;
+}
+
+export class ExchangeReceivingService {
+  constructor(
+    private readonly directory: DirectoryHolder,
+    private readonly verifier: PackageVerifier,
+    private readonly emitter: StatusEmitter,
+    private readonly blobs: BlobStore,
+    private readonly clock: Clock,
+    private readonly options: ReceivingOptions,
+  ) {}
+
+  /** The inbox handler: everything here is in the consumer's transaction. */
+  async handle(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<InboxOutcome> {
+    const h = delivery.headers;
+    const bytes = await delivery.payload.bytes();
+    if (h.serviceType === DIRECTORY_SERVICE_TYPE) return this.receiveDirectory(repos, bytes);
+    const now = this.clock.now();
+    const { sha256: packageSha256 } = await this.blobs.put(once(bytes), Number.MAX_SAFE_INTEGER);
+    let directory: InstalledDirectory;
+    try {
+      directory = this.directory.requireValid(now);
+    } catch (error) {
+      if (!isDomainError(error, 'axis.directory_expired')) throw error;
+      // Fail closed: nothing is accepted without a valid directory, and nothing can be sent to answer.
+      return this.quarantine(repos, h, packageSha256, directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false });
+    }
+    if (h.messageType === 'status') return this.receiveStatus(repos, h, bytes, packageSha256, directory);
+
+    let parsed;
+    try {
+      parsed = await parseEdxml(bytes, { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits } });
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      return this.quarantine(repos, h, packageSha256, directory, { code: error.code, reason: `${error.messageVi} ${error.details.map((d) => d.field ?? '').filter(Boolean).join(', ')}`.trim(), report: { message: error.message, details: error.details }, claimedSender: h.from, answer: true });
+    }
+    if (parsed.kind !== 'document') {
+      return this.quarantine(repos, h, packageSha256, directory, { code: 'edxml.malformed', reason: 'Gói tin gửi là văn bản nhưng chứa thông điệp trạng thái.', report: null, claimedSender: h.from, answer: true });
+    }
+    const header = parsed.header;
+    const sender = header.from.organId;
+    const refuse = (code: string, reason: string, report: unknown) => this.quarantine(repos, h, packageSha256, directory, { code, reason, report, original: header, claimedSender: sender, answer: true });
+
+    if (!header.to.some((t) => t.organId === h.to)) return refuse('exchange.wrong_recipient', `Văn bản không gửi cho cơ quan ${h.to} (gửi nhầm cơ quan nhận).`, null);
+    const report = await this.verifier.verifyEnvelope(bytes);
+    if (report.indication !== 'TOTAL_PASSED') return refuse('exchange.signature_invalid', `Chữ ký số của gói tin không hợp lệ: ${report.messageVi}`, report);
+    const pdfReports = await this.verifyPdfAttachments(parsed);
+    const badPdf = pdfReports.find((r) => r.indication === 'TOTAL_FAILED' && r.subIndication !== 'FORMAT_FAILURE');
+    if (badPdf) return refuse('exchange.signature_invalid', `Chữ ký số trên tệp đính kèm không hợp lệ: ${badPdf.messageVi}`, { envelope: report, pdf: pdfReports });
+
+    const businessDocType = parsed.business?.businessDocType ?? 0;
+    if (businessDocType !== 0) return this.receiveRequest(repos, h, parsed, businessDocType, directory, now);
+    const earlier = await repos.exchange.findReceived(h.to, sender, header.documentId, businessDocType);
+    if (earlier) {
+      // DESIGN.md "Incoming": a duplicate changes nothing and gets the status already given, again.
+      await this.emitter.emit(repos, { from: this.organisation(directory, h.to), original: earlier.header as DocumentHeader, code: earlier.lastStatus, at: now, description: describeStatus(earlier.lastStatus), documentId: earlier.documentId, to: sender });
+      return { duplicateOf: earlier.documentId, status: earlier.lastStatus };
+    }
+    return this.store(repos, h, parsed, bytes.byteLength, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
+  }
+
+  /** After the commit: a redelivered message id gets the status recorded the first time, again. */
+  async resendAfterDuplicate(repos: ExchangeRepositories, headers: AxisHeaders, outcome: InboxOutcome): Promise<boolean> {
+    const documentId = typeof outcome.documentId === 'string' ? outcome.documentId : typeof outcome.duplicateOf === 'string' ? outcome.duplicateOf : undefined;
+    if (headers.messageType !== 'edoc' || !documentId) return false;
+    const received = await repos.exchange.findReceivedByDocument(headers.to, documentId);
+    const directory = this.directory.directory;
+    if (!received || !directory) return false;
+    await this.emitter.emit(repos, { from: this.organisation(directory, headers.to), original: received.header as DocumentHeader, code: received.lastStatus, at: this.clock.now(), description: describeStatus(received.lastStatus), documentId, to: received.senderOrganId });
+    return true;
+  }
+
+  private async store(repos: ExchangeRepositories, h: AxisHeaders, parsed: ParsedDocumentPackage, _size: number, packageSha256: string, reports: { envelope: SignatureValidationReport; pdf: SignatureValidationReport[] }, directory: InstalledDirectory, now: Date): Promise<InboxOutcome> {
+    const incoming = incomingMetadataFromPackage(parsed, now);
+    const createdBy = await axisUserFor(repos, h.to);
+    const document = await repos.documents.insert({
+      id: randomUUID(), agencyOrganId: h.to, direction: 'incoming', origin: 'electronic', status: 'received', confidentiality: 'none',
+      metadata: incoming.metadata, senderOrganId: incoming.senderOrganId, edxmlDocumentId: incoming.edxmlDocumentId, draftingUnitId: null,
+      recipientsNote: null, notes: null, createdBy,
+    });
+    for (const [i, a] of parsed.attachments.entries()) {
+      if (!a.content) continue;
+      const blob = await this.blobs.put(once(a.content), this.options.attachmentMaxBytes);
+      await repos.attachments.insert({ id: randomUUID(), documentId: document.id, role: i === 0 ? 'main' : 'attachment', fileName: a.name, mediaType: a.contentType ?? 'application/octet-stream', size: blob.size, sha256: blob.sha256, uploadedBy: createdBy });
+    }
+    const received = {
+      documentId: document.id, agencyOrganId: h.to, senderOrganId: incoming.senderOrganId, edxmlDocumentId: incoming.edxmlDocumentId,
+      businessDocType: parsed.business?.businessDocType ?? 0, messageId: h.messageId, packageSha256, header: parsed.header, report: reports.envelope, attachmentReports: reports.pdf, lastStatus: '01' as const,
+    };
+    if ((await repos.exchange.insertReceived(received)) === 'duplicate') throw new DomainError('axis.duplicate'); // a concurrent consumer won: roll back, redelivered as a duplicate
+    await repos.audit.append(h.to, { actor: createdBy, action: 'incoming.receive', subjectType: 'document', subjectId: document.id, after: { sender: incoming.senderOrganId, edxmlDocumentId: incoming.edxmlDocumentId, packageSha256, signature: reports.envelope.indication } });
+    await this.emitter.emitFor(repos, received, this.organisation(directory, h.to), '01', now);
+    return { status: '01', documentId: document.id };
+  }
+
+  /**
+   * A recall (BussinessDocType 1) of a document sent earlier: recorded for the văn thư, who accepts (15:
+   * the incoming document is cancelled, the metadata kept) or refuses (16); answered 01 now. Updates and
+   * replacements (2, 3) are not supported yet: refused at once with 16 and the reason.
+   */
+  private async receiveRequest(repos: ExchangeRepositories, h: AxisHeaders, parsed: ParsedDocumentPackage, businessDocType: number, directory: InstalledDirectory, now: Date): Promise<InboxOutcome> {
+    const header = parsed.header;
+    const sender = header.from.organId;
+    const from = this.organisation(directory, h.to);
+    const earlier = await repos.exchange.findRequest(h.to, sender, header.documentId, businessDocType);
+    if (earlier) {
+      const code = earlier.state === 'accepted' ? '15' : earlier.state === 'refused' ? '16' : '01';
+      await this.emitter.emit(repos, { from, original: header, code, at: now, description: describeStatus(code, null, earlier.answer), documentId: earlier.documentId, to: sender });
+      return { duplicateRequest: earlier.id, status: code };
+    }
+    const target = await repos.exchange.findReceived(h.to, sender, header.documentId, 0);
+    const id = randomUUID();
+    await repos.exchange.insertRequest({
+      id, agencyOrganId: h.to, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType, documentId: target?.documentId ?? null,
+      reason: parsed.business?.businessDocReason ?? null, messageId: h.messageId, header,
+    });
+    if (businessDocType !== 1) {
+      const answer = 'Hệ thống chưa hỗ trợ cập nhật hoặc thay thế văn bản điện tử';
+      await repos.exchange.answerRequest(id, 'refused', answer);
+      await this.emitter.emit(repos, { from, original: header, code: '16', at: now, description: describeStatus('16', null, answer), documentId: target?.documentId ?? null, to: sender });
+      return { request: id, status: '16' };
+    }
+    await this.emitter.emit(repos, { from, original: header, code: '01', at: now, description: describeStatus('01'), documentId: target?.documentId ?? null, to: sender });
+    return { request: id, status: '01' };
+  }
+
+  private async receiveStatus(repos: ExchangeRepositories, h: AxisHeaders, bytes: Uint8Array, packageSha256: string, directory: InstalledDirectory): Promise<InboxOutcome> {
+    const quarantine = (code: string, reason: string, report: unknown) => this.quarantine(repos, h, packageSha256, directory, { code, reason, report, claimedSender: h.from, answer: false });
+    let parsed;
+    try {
+      parsed = await parseEdxml(bytes, { limits: this.options.limits ?? {} });
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      return quarantine(error.code, error.messageVi, { message: error.message, details: error.details });
+    }
+    if (parsed.kind !== 'status') return quarantine('edxml.malformed', 'Thông điệp trạng thái không đúng cấu trúc.', null);
+    const report = await this.verifier.verifyEnvelope(bytes);
+    if (report.indication !== 'TOTAL_PASSED') return quarantine('exchange.signature_invalid', `Chữ ký số của thông điệp trạng thái không hợp lệ: ${report.messageVi}`, report);
+    return this.applyStatus(repos, h.to, parsed.status);
+  }
+
+  /** The sender's side: applies a status to the recipient's delivery, in progress order, once per code. */
+  private async applyStatus(repos: ExchangeRepositories, me: string, status: StatusMessage): Promise<InboxOutcome> {
+    const delivery = await repos.exchange.findDeliveryForUpdate(me, status.responseFor.documentId, status.from.organId);
+    if (!delivery) return { ignored: 'no delivery of this document to this recipient', statusCode: status.statusCode };
+    if (delivery.history.some((e) => e.code === status.statusCode)) return { applied: false, statusCode: status.statusCode };
+    const arrivalNumber = status.statusCode === '03' ? arrivalNumberOf(status.description) : null;
+    const history = [...delivery.history, { code: status.statusCode, at: status.timestamp.toISOString(), description: status.description ?? null, arrivalNumber }];
+    await repos.exchange.updateDelivery({
+      ...delivery, history,
+      status: advanceDelivery(delivery.status, status.statusCode),
+      arrivalNumber: arrivalNumber ?? delivery.arrivalNumber,
+      reason: status.statusCode === '02' ? (status.description ?? null) : delivery.reason,
+    });
+    return { applied: true, statusCode: status.statusCode, documentId: delivery.documentId };
+  }
+
+  private async receiveDirectory(repos: ExchangeRepositories, bytes: Uint8Array): Promise<InboxOutcome> {
+    let result;
+    try {
+      result = this.directory.install(JSON.parse(Buffer.from(bytes).toString('utf8')), this.clock.now());
+    } catch (error) {
+      if (error instanceof SyntaxError) return { directory: 'refused', reason: 'not JSON' };
+      if (!isDomainError(error)) throw error;
+      return { directory: 'refused', reason: error.details[0]?.message ?? error.message };
+    }
+    if (result.installed) await repos.exchange.saveDirectory(result.directory.signed, result.directory.body.version);
+    this.options.onDirectory?.(result.directory.body.version, result.installed);
+    return { directory: result.installed ? 'installed' : 'not_newer', version: result.directory.body.version };
+  }
+
+  private async verifyPdfAttachments(parsed: ParsedDocumentPackage): Promise<SignatureValidationReport[]> {
+    const reports: SignatureValidationReport[] = [];
+    for (const a of parsed.attachments) {
+      const isPdf = a.contentType === 'application/pdf' || a.name.toLowerCase().endsWith('.pdf');
+      if (isPdf && a.content && Buffer.from(a.content.subarray(0, 5)).toString('latin1') === '%PDF-') reports.push(...(await this.verifier.verifyPdf(a.content)));
+    }
+    return reports;
+  }
+
+  private async quarantine(repos: ExchangeRepositories, h: AxisHeaders, packageSha256: string, directory: InstalledDirectory, refusal: Refusal): Promise<InboxOutcome> {
+    const canAnswer = refusal.answer && findAgency(directory, refusal.claimedSender) !== undefined && findAgency(directory, h.to) !== undefined;
+    const now = this.clock.now();
+    await repos.exchange.insertQuarantine({
+      id: randomUUID(), agencyOrganId: h.to, senderOrganId: refusal.claimedSender, messageId: h.messageId, reasonCode: refusal.code,
+      reason: refusal.reason, report: refusal.report ?? null, packageSha256, answered: canAnswer, receivedAt: now.toISOString(),
+    });
+    if (canAnswer) {
+      const original = refusal.original ?? placeholderHeader(refusal.claimedSender, h.messageId, now);
+      await this.emitter.emit(repos, { from: this.organisation(directory, h.to), original, code: '02', at: now, description: describeStatus('02', null, refusal.reason), documentId: null, to: refusal.claimedSender });
+    }
+    return { quarantined: true, reasonCode: refusal.code, answered: canAnswer };
+  }
+
+  private organisation(directory: InstalledDirectory, organId: string): Organization {
+    return { organId: organId as OrganId, organName: findAgency(directory, organId)?.name ?? organId };
+  }
+}
+
+/** A directory with no agency: nobody can be answered. */
+const directory0 = (): InstalledDirectory => ({ body: { version: 0, issuedAt: '', validFrom: '', validUntil: '', agencies: [] }, signed: { body: '', signature: { algorithm: 'RSA-SHA256', certificate: '', value: '' } }, organIdByCertificate: new Map() });
+
+/** When a package cannot be read, the 02 answers its message id (the only identifier there is). */
+function placeholderHeader(sender: string, messageId: string, now: Date): DocumentHeader {
+  return {
+    from: { organId: sender as OrganId }, to: [], documentId: messageId, code: { codeNumber: '0', codeNotation: 'KHONG-DOC-DUOC' },
+    promulgationInfo: { promulgationDate: now.toISOString().slice(0, 10) as DocumentHeader['promulgationInfo']['promulgationDate'] },
+    documentType: { type: 0 }, subject: '', toPlaces: [], responseFor: [],
+  };
+}

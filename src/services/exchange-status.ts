@@ -1,0 +1,64 @@
+// Status messages about a received document (DOMAIN.md §4), signed like packages and written to the
+// outbox in the caller's transaction, so a status leaves exactly when the action that caused it commits.
+// 03 carries the số đến in its Description ("Đã tiếp nhận, số đến: 12"): the status header has no
+// field for it, and the systems in use put it there in practice.
+import { createHash, randomUUID } from 'node:crypto';
+import { statusCodeLabels, type StatusCode } from '../domain/edxml-codes.ts';
+import type { ExchangeRepositories, PackageSigner, ReceivedPackage } from '../domain/exchange.ts';
+import { buildStatusMessage } from '../edxml/package-builder.ts';
+import type { DocumentHeader, Organization, StaffInfo } from '../edxml/model.ts';
+import { statusMessageFor } from '../edxml/status-message.ts';
+
+const ARRIVAL_NUMBER = /số đến:\s*(\d+)/i;
+
+export const describeStatus = (code: StatusCode, arrivalNumber?: number | null, reason?: string | null): string => {
+  if (code === '03' && arrivalNumber) return `${statusCodeLabels['03']}, số đến: ${arrivalNumber}`;
+  if (reason) return `${statusCodeLabels[code]}: ${reason}`;
+  return statusCodeLabels[code];
+};
+
+/** The số đến a 03 carries, if any. */
+export const arrivalNumberOf = (description: string | undefined): number | null => {
+  const match = description ? ARRIVAL_NUMBER.exec(description) : null;
+  return match ? Number(match[1]) : null;
+};
+
+export interface StatusToSend {
+  readonly from: Organization;
+  /** The original document's header (its sender and DocumentId are the ResponseFor). */
+  readonly original: DocumentHeader;
+  readonly code: StatusCode;
+  readonly at: Date;
+  readonly description?: string | undefined;
+  readonly staffInfo?: StaffInfo | undefined;
+  /** The incoming registry document, for the outbox entry (null when quarantined). */
+  readonly documentId: string | null;
+  /** Where to send it (the original sender). */
+  readonly to: string;
+}
+
+export class StatusEmitter {
+  constructor(private readonly signer: PackageSigner) {}
+
+  /** Builds, signs and enqueues one status message in the caller's transaction. */
+  async emit(repos: ExchangeRepositories, status: StatusToSend): Promise<void> {
+    const unsigned = buildStatusMessage(statusMessageFor({
+      from: status.from, original: status.original, statusCode: status.code, at: status.at,
+      description: status.description, staffInfo: status.staffInfo,
+    }));
+    const signed = await this.signer.signPackage(status.from.organId, unsigned);
+    await repos.outbox.enqueue({
+      id: randomUUID(), documentId: status.documentId, package: signed,
+      headers: {
+        from: status.from.organId, to: status.to, messageType: 'status', serviceType: 'eDoc', messageId: randomUUID(),
+        packageDigest: createHash('sha256').update(signed).digest('hex'),
+      },
+    });
+  }
+
+  /** A status about a received package (recorded as the last status given). */
+  async emitFor(repos: ExchangeRepositories, received: ReceivedPackage, from: Organization, code: StatusCode, at: Date, description?: string): Promise<void> {
+    await this.emit(repos, { from, original: received.header as DocumentHeader, code, at, description: description ?? describeStatus(code), documentId: received.documentId, to: received.senderOrganId });
+    await repos.exchange.setReceivedStatus(received.documentId, code);
+  }
+}

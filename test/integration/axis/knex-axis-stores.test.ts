@@ -1,0 +1,151 @@
+// KnexOutboxStore and KnexInboxStore on real PostgreSQL and on embedded PGlite.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { InboxConsumer } from '../../../src/axis/inbox-consumer.ts';
+import { KnexInboxStore, KnexTransactionUnitOfWork } from '../../../src/db/knex-inbox-store.ts';
+import { KnexOutboxStore } from '../../../src/db/knex-outbox-store.ts';
+import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../../../src/domain/axis-transport.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.ts';
+import { AGENCY_A, AGENCY_B } from '../../unit/axis/support/transport-behaviour.ts';
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const headers = (bytes: Uint8Array, to = AGENCY_B): AxisHeaders => ({
+  from: AGENCY_A, to, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: sha256(bytes),
+});
+
+for (const kind of databaseKinds) {
+  describe(`axis stores on ${kind}`, function () {
+    let db: TestDatabase;
+    let knex: Knex;
+    let outbox: KnexOutboxStore;
+    const t0 = new Date(Date.now() + 3_600_000); // the relay's clock, ahead of the rows' default now()
+    const at = (ms: number): Date => new Date(t0.getTime() + ms);
+
+    before(async () => {
+      db = await createTestDatabase(kind);
+      knex = db.database.knex;
+      outbox = new KnexOutboxStore(knex);
+      await knex.schema.createTable('axis_test_effects', (t) => {
+        t.text('message_id').notNullable();
+      });
+    });
+    after(async () => db?.drop());
+    beforeEach(async () => {
+      await knex('axis_outbox').delete();
+      await knex('axis_inbox').delete();
+      await knex('axis_test_effects').delete();
+    });
+
+    it('only entries of a committed issuing transaction become claimable', async () => {
+      const kept = Buffer.from('kept');
+      const keptHeaders = headers(kept);
+      await knex.transaction(async (trx) => outbox.enqueue(trx, { id: randomUUID(), headers: keptHeaders, package: kept, documentId: null }));
+      await knex.transaction(async (trx) => {
+        await outbox.enqueue(trx, { id: randomUUID(), headers: headers(Buffer.from('lost')), package: Buffer.from('lost'), documentId: null });
+        throw new Error('issuing failed');
+      }).catch(() => undefined);
+      const claimed = await outbox.claimDue(new Date(), 10, 60_000);
+      expect(claimed.map((e) => e.headers)).to.deep.equal([keptHeaders]);
+      expect(Buffer.from(await claimed[0]!.payload.bytes()).toString()).to.equal('kept');
+    });
+
+    it('leases claimed entries, retries on schedule, and records sent and failed states with reasons', async () => {
+      const documentId = randomUUID();
+      for (const to of [AGENCY_A, AGENCY_B]) {
+        const p = Buffer.from(`to ${to}`);
+        await knex.transaction((trx) => outbox.enqueue(trx, { id: randomUUID(), headers: headers(p, to), package: p, documentId }));
+      }
+      const first = await outbox.claimDue(at(0), 10, 60_000);
+      expect(first).to.have.length(2);
+      expect(await outbox.claimDue(at(1_000), 10, 60_000)).to.have.length(0); // leased
+      const [a, b] = first.sort((x, y) => x.headers.to.localeCompare(y.headers.to));
+      await outbox.markSent([a!.id], at(2_000));
+      await outbox.scheduleRetry(b!.id, 1, at(5_000), 'axis.unavailable: broker down');
+      expect(await outbox.claimDue(at(4_000), 10, 60_000)).to.have.length(0); // not due
+      const retried = await outbox.claimDue(at(5_000), 10, 60_000);
+      expect(retried.map((e) => [e.id, e.attempts])).to.deep.equal([[b!.id, 1]]);
+      await outbox.markFailed(b!.id, 2, at(6_000), 'axis.publish_refused: nack');
+      const tracking = await outbox.listByDocument(documentId);
+      expect(tracking.map((r) => [r.recipient, r.state, r.attempts, r.lastError])).to.deep.equal([
+        [AGENCY_A, 'sent', 0, null],
+        [AGENCY_B, 'failed', 2, 'axis.publish_refused: nack'],
+      ]);
+      expect(tracking[0]!.sentAt?.toISOString()).to.equal(at(2_000).toISOString());
+    });
+
+    it('makes a fresh entry due at once even for a relay whose clock is behind the database', async () => {
+      const p = Buffer.from('x');
+      await knex.transaction((trx) => outbox.enqueue(trx, { id: randomUUID(), headers: headers(p), package: p, documentId: null }));
+      expect(await outbox.claimDue(new Date(Date.now() - 3_600_000), 10, 1_000)).to.have.length(1);
+    });
+
+    it('frees an entry whose lease expired (relay crashed) for another relay', async () => {
+      const p = Buffer.from('x');
+      await knex.transaction((trx) => outbox.enqueue(trx, { id: randomUUID(), headers: headers(p), package: p, documentId: null }));
+      expect(await outbox.claimDue(at(0), 10, 30_000)).to.have.length(1);
+      expect(await outbox.claimDue(at(30_001), 10, 30_000)).to.have.length(1);
+    });
+
+    it('never gives the same entry to two relays claiming at the same time', async () => {
+      for (let i = 0; i < 40; i++) {
+        const p = Buffer.from(`doc ${i}`);
+        await knex.transaction((trx) => outbox.enqueue(trx, { id: randomUUID(), headers: headers(p), package: p, documentId: null }));
+      }
+      const claims = await Promise.all([0, 1, 2, 3].map(() => outbox.claimDue(at(0), 15, 60_000)));
+      const ids = claims.flat().map((e) => e.id);
+      expect(new Set(ids).size).to.equal(ids.length);
+      expect(ids).to.have.length(40);
+    });
+
+    it('streams a large package out in 1 MB slices', async () => {
+      const big = randomBytes(2 * 1024 * 1024 + 5);
+      await knex.transaction((trx) => outbox.enqueue(trx, { id: randomUUID(), headers: headers(big), package: big, documentId: null }));
+      const [entry] = await outbox.claimDue(new Date(), 1, 60_000);
+      expect(entry!.payload.size).to.equal(big.byteLength);
+      const slices: number[] = [];
+      const hash = createHash('sha256');
+      for await (const slice of entry!.payload.chunks()) {
+        slices.push(slice.byteLength);
+        hash.update(slice);
+      }
+      expect(slices).to.deep.equal([1024 * 1024, 1024 * 1024, 5]);
+      expect(hash.digest('hex')).to.equal(entry!.headers.packageDigest);
+    });
+
+    it('records an inbox message once, in the caller transaction, with its outcome', async () => {
+      const inbox = new KnexInboxStore();
+      const uow = new KnexTransactionUnitOfWork(knex);
+      const record = { messageId: randomUUID(), recipient: AGENCY_B, sender: AGENCY_A, messageType: 'edoc' as const, packageDigest: 'ab', outcome: { status: '01', incomingNumber: 12 }, receivedAt: t0 };
+      await uow.run(async (trx) => {
+        await inbox.record(trx, record);
+        throw new Error('rolled back');
+      }).catch(() => undefined);
+      expect(await uow.run((trx) => inbox.find(trx, AGENCY_B, record.messageId))).to.equal(undefined);
+      expect(await uow.run((trx) => inbox.record(trx, record))).to.equal('recorded');
+      expect(await uow.run((trx) => inbox.record(trx, { ...record, outcome: { status: '02' } }))).to.equal('duplicate');
+      const found = await uow.run((trx) => inbox.find(trx, AGENCY_B, record.messageId));
+      expect(found).to.deep.include({ sender: AGENCY_A, outcome: { status: '01', incomingNumber: 12 } });
+      expect(found!.receivedAt.toISOString()).to.equal(t0.toISOString());
+    });
+
+    it('gives exactly-once effect through InboxConsumer, even for concurrent deliveries of one message', async () => {
+      const consumer = new InboxConsumer<Knex.Transaction>({
+        transport: { start: async () => undefined, publish: async () => undefined, consume: async () => ({ cancel: async () => undefined }), close: async () => undefined },
+        unitOfWork: new KnexTransactionUnitOfWork(knex),
+        inbox: new KnexInboxStore(),
+        handler: async (trx, d) => {
+          await trx('axis_test_effects').insert({ message_id: d.headers.messageId });
+          return { status: '01' };
+        },
+      });
+      const body = Buffer.from('package');
+      const delivery: AxisDelivery = { headers: headers(body), payload: bytesPayload(body), redelivered: false, deliveryCount: 0 };
+      // PGlite has a single connection: concurrent transactions serialise there; PostgreSQL runs them at once.
+      const results = await Promise.all([consumer.process(delivery), consumer.process(delivery), consumer.process(delivery)]);
+      expect(results.filter((r) => !r.duplicate)).to.have.length(1);
+      expect(results.every((r) => r.outcome.status === '01')).to.equal(true);
+      expect(await knex('axis_test_effects').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
+    });
+  });
+}

@@ -1,0 +1,424 @@
+// The exchange between agency nodes (issue 5 items 2–5), written once and run on RabbitMQ + PostgreSQL
+// and on the in-process transport + PGlite: the directory travels over the axis; a văn thư issues to two
+// recipients, each receives, verifies and accepts it (số đến), and the sender sees 01, 03 (with that số
+// đến) and 05 per recipient; duplicates change nothing; hostile packages are quarantined and answered 02
+// where the sender can be identified; an expired directory closes the node both ways.
+import { createHash, randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { bytesPayload } from '../../../src/domain/axis-transport.ts';
+import type { DeliveryView } from '../../../src/domain/exchange.ts';
+import type { OrganId } from '../../../src/domain/organ-id.ts';
+import { buildDocumentPackage, buildStatusMessage } from '../../../src/edxml/package-builder.ts';
+import { parseEdxml } from '../../../src/edxml/parse-package.ts';
+import { statusMessageFor } from '../../../src/edxml/status-message.ts';
+import type { StatusCode } from '../../../src/domain/edxml-codes.ts';
+import { keyObjectCredentials } from '../../../src/pki/cms/signer.ts';
+import { signEnvelope } from '../../../src/pki/xmldsig/envelope-signer.ts';
+import type { DatabaseKind } from '../../support/databases.ts';
+import { actorFor, TEST_PASSWORD } from '../../support/network.ts';
+import { demoUsername } from '../../../src/domain/demo-network.ts';
+import type { Server } from 'node:http';
+import { DEMO_PIN } from '../../../src/services/demo-keys.ts';
+import { samplePdf } from '../../unit/pki/signatures/support/sample-pdf.ts';
+import { devDirectory, eventually, issuingCa, organisationCert, organisationKey, startExchangeNetwork, type AxisUnderTest, type ExchangeNetwork } from './support/exchange-network.ts';
+
+const VPCP = '000.00.00.G22'; // sender
+const TAY_NINH = '000.00.00.H53';
+const SO_TTTT = '000.00.13.H53';
+const BO_NOI_VU = '000.00.00.G10'; // left out of the directory: an unknown sender
+
+const HOUR = 3600_000;
+
+export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest): void {
+  describe(`exchange between three nodes (${kind}, ${axis().url ? 'RabbitMQ' : 'in-process axis'})`, function () {
+    this.timeout(120_000);
+    let net: ExchangeNetwork;
+
+    before(async () => {
+      net = await startExchangeNetwork(kind, axis(), [VPCP, TAY_NINH, SO_TTTT]);
+      const now = net.node(VPCP).clock.now();
+      const signed = devDirectory({ version: 1, validFrom: new Date(now.getTime() - HOUR), validUntil: new Date(now.getTime() + 30 * 24 * HOUR), exclude: [BO_NOI_VU] });
+      // The operator installs it on one node and publishes it over the axis to every listed agency.
+      const published = await net.node(VPCP).app.exchange.publishDirectory(signed);
+      expect(published).to.equal(5);
+      for (const n of net.nodes) {
+        await eventually(async () => n.app.exchange.directoryHealth().status === 'ok', `directory on ${n.organId}`);
+      }
+    });
+    after(async () => { await net?.close(); });
+
+    const rows = (organId: string, table: string, where: Record<string, unknown> = {}) => net.node(organId).db.database.knex(table).where(where);
+    const received = async (organId: string, edxmlDocumentId: string) => rows(organId, 'documents', { direction: 'incoming', edxml_document_id: edxmlDocumentId });
+
+    async function issueAndSend(subject: string): Promise<{ documentId: string; edxmlDocumentId: string }> {
+      const sender = net.node(VPCP);
+      const specialist = await actorFor(sender.db.database, 'chuyen_vien', VPCP);
+      const clerk = await actorFor(sender.db.database, 'van_thu', VPCP);
+      const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, {
+        typeName: 'Quyết định', subject, priority: 1, signerFullName: 'Nguyễn Văn A', signerPosition: 'Bộ trưởng, Chủ nhiệm',
+        recipients: [{ organId: TAY_NINH, organName: 'Ủy ban nhân dân tỉnh Tây Ninh' }, { organId: SO_TTTT, organName: 'Sở Thông tin và Truyền thông tỉnh Tây Ninh' }],
+      });
+      await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
+      const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
+      expect(sent.recipients).to.deep.equal([TAY_NINH, SO_TTTT]);
+      return { documentId: draft.id, edxmlDocumentId: sent.edxmlDocumentId };
+    }
+
+    async function deliveries(documentId: string): Promise<DeliveryView[]> {
+      const clerk = await actorFor(net.node(VPCP).db.database, 'van_thu', VPCP);
+      return net.node(VPCP).app.exchange.sending.deliveries(clerk, VPCP, documentId);
+    }
+
+    it('issues to two recipients; each receives, verifies and accepts; the sender sees 01, 03 with the số đến, then 05', async () => {
+      const { documentId, edxmlDocumentId } = await issueAndSend('Quyết định về việc thí điểm trục liên thông');
+      const numbers: Record<string, number> = {};
+      for (const organId of [TAY_NINH, SO_TTTT]) {
+        const [doc] = await eventually(async () => { const r = await received(organId, edxmlDocumentId); return r.length > 0 && r; }, `receipt at ${organId}`);
+        expect(doc.status).to.equal('received');
+        expect(doc.sender_organ_id).to.equal(VPCP);
+        expect(doc.subject).to.equal('Quyết định về việc thí điểm trục liên thông');
+        expect(doc.arrival_number).to.equal(null);
+        const [pkg] = await rows(organId, 'exchange_received', { document_id: doc.id });
+        const report = typeof pkg.report === 'string' ? JSON.parse(pkg.report) : pkg.report;
+        expect(report.indication).to.equal('TOTAL_PASSED');
+        expect(report.organisationCheck.status).to.equal('matched');
+        const node = net.node(organId);
+        const accepted = await node.app.exchange.clerk.accept(await actorFor(node.db.database, 'van_thu', organId), organId, doc.id);
+        expect(accepted.status).to.equal('registered');
+        expect(accepted.metadata.arrivalNumber).to.be.a('number');
+        numbers[organId] = accepted.metadata.arrivalNumber as number;
+      }
+      // 03 and 05 may be consumed in either order: wait for both.
+      const final = await eventually(async () => { const d = await deliveries(documentId); return d.every((x) => x.status === '05' && x.arrivalNumber !== null) && d; }, 'statuses 03 and 05 at the sender');
+      expect(final.map((d) => d.recipientOrganId)).to.deep.equal([TAY_NINH, SO_TTTT]);
+      for (const d of final) {
+        expect(d.state).to.equal('05');
+        expect(d.outboxState).to.equal('sent');
+        expect(d.arrivalNumber).to.equal(numbers[d.recipientOrganId]);
+        expect(d.history.map((e) => e.code).sort()).to.deep.equal(['01', '03', '05']);
+        expect(d.history.find((e) => e.code === '03')?.description).to.equal(`Đã tiếp nhận, số đến: ${numbers[d.recipientOrganId]}`);
+      }
+    });
+
+    it('a document signed by the leader and the agency (PAdES + detached CMS) travels whole; the recipient verifies the PDF signatures', async () => {
+      const sender = net.node(VPCP);
+      await sender.app.seedDemo(); // the demo keys of certs-dev/ in key custody (the network is seeded already)
+      const db = sender.db.database;
+      const [specialist, leader, clerk] = [await actorFor(db, 'chuyen_vien', VPCP), await actorFor(db, 'lanh_dao', VPCP), await actorFor(db, 'van_thu', VPCP)];
+      const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Quyết định', subject: 'Quyết định có chữ ký số', priority: 0, recipients: [{ organId: TAY_NINH, organName: 'UBND tỉnh Tây Ninh' }] });
+      const once = async function* (b: Buffer) { yield b; };
+      await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'quyet-dinh.pdf', mediaType: 'application/pdf', role: 'main', content: once(samplePdf({ text: `Quyet dinh ${draft.id}`, padTo: 100_000 })) });
+      await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'phu-luc.txt', mediaType: 'text/plain', role: 'attachment', content: once(Buffer.from('Phụ lục: danh sách cơ quan nhận\n')) });
+      await sender.app.signing.signPersonal(leader, VPCP, draft.id, { pin: DEMO_PIN });
+      await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
+      await sender.app.signing.signOrganisation(clerk, VPCP, draft.id);
+      const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
+      const [doc] = await eventually(async () => { const r = await received(TAY_NINH, sent.edxmlDocumentId); return r.length > 0 && r; }, 'receipt of the signed document', 60_000);
+      const files = await rows(TAY_NINH, 'attachments', { document_id: doc.id }).orderBy('file_name');
+      expect(files.map((f) => f.file_name)).to.deep.equal(['phu-luc.txt', 'phu-luc.txt.p7s', 'quyet-dinh.pdf']);
+      // The PDF that arrived is the sender's current main PDF (leader + agency signatures), byte for byte.
+      const senderFiles = await rows(VPCP, 'attachments', { document_id: draft.id, role: 'main' }).orderBy('created_at');
+      expect(files.find((f) => f.file_name === 'quyet-dinh.pdf')?.sha256).to.equal(senderFiles[senderFiles.length - 1].sha256);
+      expect(senderFiles).to.have.length(3); // original, leader-signed, agency-signed: only the last one travels
+      const [pkg] = await rows(TAY_NINH, 'exchange_received', { document_id: doc.id });
+      expect((typeof pkg.report === 'string' ? JSON.parse(pkg.report) : pkg.report).indication).to.equal('TOTAL_PASSED');
+      // Both PDF signatures (the leader's personal one, then the agency's) verified and kept.
+      const pdfReports = typeof pkg.attachment_reports === 'string' ? JSON.parse(pkg.attachment_reports) : pkg.attachment_reports;
+      expect(pdfReports.map((r: { indication: string }) => r.indication)).to.deep.equal(['TOTAL_PASSED', 'TOTAL_PASSED']);
+      expect(pdfReports[0].signer.subject).to.match(/Nguyễn Văn An/);
+      expect(pdfReports[1].signer.organId).to.equal(VPCP);
+      expect(await rows(TAY_NINH, 'exchange_quarantine', { sender_organ_id: VPCP, reason_code: 'exchange.signature_invalid' }).where('reason', 'like', '%tệp đính kèm%')).to.have.length(0);
+
+      // The same signed PDF changed after signing, in a package whose envelope the sender signed properly:
+      // the envelope passes, the PDF signature does not → quarantined, answered 02.
+      const mainId = senderFiles[senderFiles.length - 1].id as string;
+      const opened = await sender.app.attachments.open(specialist, VPCP, draft.id, mainId);
+      const parts: Uint8Array[] = [];
+      for await (const part of opened.content) parts.push(part);
+      const signedPdf = Buffer.concat(parts);
+      const tampered = Buffer.from(signedPdf.toString('latin1').replace(`Quyet dinh ${draft.id}`, `Quyxt dinh ${draft.id}`), 'latin1');
+      expect(tampered.equals(signedPdf)).to.equal(false);
+      const id = `${VPCP},2026/11/23,pdf-${randomUUID()}`;
+      const bytes = await signEnvelope(buildDocumentPackage({
+        header: { from: { organId: VPCP as OrganId }, to: [{ organId: TAY_NINH as OrganId }], documentId: id, code: { codeNumber: '2', codeNotation: 'QĐ-TEST' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1 }, subject: 'PDF sửa sau khi ký', toPlaces: [], responseFor: [] },
+        traceHeaders: [], attachments: [{ name: 'quyet-dinh.pdf', content: tampered, contentType: 'application/pdf' }],
+      }), keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]));
+      const messageId = randomUUID();
+      await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+      const q = await eventually(async () => (await rows(TAY_NINH, 'exchange_quarantine', { message_id: messageId }))[0], 'quarantine of the tampered PDF');
+      expect(q.reason).to.match(/^Chữ ký số trên tệp đính kèm không hợp lệ/);
+      expect(JSON.stringify(q.report)).to.include('HASH_FAILURE');
+      expect(q.answered).to.equal(true);
+    });
+
+    it('assignment (04) and completion (06) reach the sender', async () => {
+      const { documentId, edxmlDocumentId } = await issueAndSend('Văn bản giao xử lý');
+      const node = net.node(TAY_NINH);
+      const [doc] = await eventually(async () => { const r = await received(TAY_NINH, edxmlDocumentId); return r.length > 0 && r; }, 'receipt');
+      await node.app.exchange.clerk.accept(await actorFor(node.db.database, 'van_thu', TAY_NINH), TAY_NINH, doc.id);
+      await node.app.exchange.clerk.reportProgress(await actorFor(node.db.database, 'lanh_dao', TAY_NINH), TAY_NINH, doc.id, 'assigned');
+      await node.app.exchange.clerk.reportProgress(await actorFor(node.db.database, 'chuyen_vien', TAY_NINH), TAY_NINH, doc.id, 'completed');
+      const d = await eventually(async () => (await deliveries(documentId)).find((x) => x.recipientOrganId === TAY_NINH && x.history.length === 5), 'five statuses at the sender');
+      expect(d.status).to.equal('06');
+      expect(d.history.map((e) => e.code).sort()).to.deep.equal(['01', '03', '04', '05', '06']);
+      expect((await rows(TAY_NINH, 'documents', { id: doc.id }))[0].status).to.equal('completed');
+    });
+
+    it('the sender applies statuses in order even when they arrive out of order or twice', async () => {
+      const { documentId } = await issueAndSend('Trạng thái đến không theo thứ tự');
+      await eventually(async () => (await deliveries(documentId)).every((d) => d.status === '01'), 'status 01');
+      const [entry] = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: SO_TTTT, message_type: 'edoc' });
+      const parsed = await parseEdxml(new Uint8Array(entry.package));
+      if (parsed.kind !== 'document') throw new Error('expected a document');
+      const credentials = keyObjectCredentials(organisationKey(SO_TTTT), organisationCert(SO_TTTT), [issuingCa()]);
+      const statuses: [StatusCode, string | undefined][] = [['06', undefined], ['04', undefined], ['03', 'Đã tiếp nhận, số đến: 77'], ['03', 'Đã tiếp nhận, số đến: 77']];
+      for (const [code, description] of statuses) {
+        const bytes = await signEnvelope(buildStatusMessage(statusMessageFor({ from: { organId: SO_TTTT as OrganId, organName: 'Sở TTTT' }, original: parsed.header, statusCode: code, at: new Date(), description })), credentials);
+        await net.rogue.publish({ headers: { from: SO_TTTT, to: VPCP, messageType: 'status', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+      }
+      const d = await eventually(async () => (await deliveries(documentId)).find((x) => x.recipientOrganId === SO_TTTT && x.history.length === 4), 'four statuses applied');
+      expect(d.status).to.equal('06');
+      expect(d.arrivalNumber).to.equal(77);
+      // Consumed concurrently, so the order they were applied in varies; each applies once, the furthest wins.
+      expect(d.history.map((e) => e.code).sort()).to.deep.equal(['01', '03', '04', '06']);
+      // A status signed by another agency's key is not applied (quarantined at the sender).
+      const forged = await signEnvelope(buildStatusMessage(statusMessageFor({ from: { organId: TAY_NINH as OrganId }, original: parsed.header, statusCode: '02', at: new Date(), description: 'giả mạo' })), credentials);
+      const messageId = randomUUID();
+      await net.rogue.publish({ headers: { from: TAY_NINH, to: VPCP, messageType: 'status', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(forged).digest('hex') }, payload: bytesPayload(forged) });
+      const q = await eventually(async () => (await rows(VPCP, 'exchange_quarantine', { message_id: messageId }))[0], 'forged status quarantined');
+      expect(q.answered).to.equal(false);
+      expect((await deliveries(documentId)).find((x) => x.recipientOrganId === TAY_NINH)?.status).to.not.equal('02');
+    });
+
+    it('over HTTP: the văn thư sends, the recipient\'s văn thư accepts, the sender lists deliveries', async () => {
+      const servers: Server[] = [];
+      const base = async (organId: string) => {
+        const server = net.node(organId).app.http.listen(0, '127.0.0.1');
+        servers.push(server);
+        await new Promise((resolve) => server.once('listening', resolve));
+        const address = server.address();
+        return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      };
+      try {
+        const call = async (url: string, method: string, path: string, token: string, json?: unknown) => {
+          const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) }, body: json ? JSON.stringify(json) : null });
+          return { status: res.status, body: await res.json() as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+        };
+        const login = async (url: string, role: 'van_thu' | 'chuyen_vien', organId: string) => (await (await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: demoUsername(role, organId), password: TEST_PASSWORD }) })).json() as { token: string }).token;
+        const [senderUrl, recipientUrl] = [await base(VPCP), await base(TAY_NINH)];
+        const senderClerk = await login(senderUrl, 'van_thu', VPCP);
+        const draft = await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing`, await login(senderUrl, 'chuyen_vien', VPCP), { typeName: 'Quyết định', subject: 'Gửi qua API', priority: 0, recipients: [{ organId: TAY_NINH, organName: 'UBND tỉnh Tây Ninh' }] });
+        expect(draft.status).to.equal(201);
+        expect((await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${draft.body.id}/issue`, senderClerk)).status).to.equal(200);
+        const sent = await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${draft.body.id}/send`, senderClerk);
+        expect(sent.status).to.equal(202);
+        expect(sent.body.recipients).to.deep.equal([TAY_NINH]);
+        const again = await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${draft.body.id}/send`, senderClerk);
+        expect(again.status).to.equal(409);
+        expect(again.body.error.code).to.equal('exchange.already_sent');
+        const [doc] = await eventually(async () => { const r = await received(TAY_NINH, sent.body.edxmlDocumentId); return r.length > 0 && r; }, 'receipt');
+        const recipientClerk = await login(recipientUrl, 'van_thu', TAY_NINH);
+        const accepted = await call(recipientUrl, 'POST', `/api/agencies/${TAY_NINH}/incoming/${doc.id}/accept`, recipientClerk);
+        expect(accepted.status).to.equal(200);
+        expect(accepted.body.arrivalNumber).to.be.a('number');
+        const twice = await call(recipientUrl, 'POST', `/api/agencies/${TAY_NINH}/incoming/${doc.id}/accept`, recipientClerk);
+        expect(twice.body.error.code).to.equal('exchange.not_received');
+        const listed = await eventually(async () => { const r = await call(senderUrl, 'GET', `/api/agencies/${VPCP}/outgoing/${draft.body.id}/deliveries`, senderClerk); return r.body.items[0]?.state === '05' && r.body.items[0]?.arrivalNumber !== null && r.body; }, 'delivery 05 and the số đến over HTTP');
+        expect(listed.items[0]).to.include({ recipientOrganId: TAY_NINH, state: '05', stateLabel: 'Đang xử lý', arrivalNumber: accepted.body.arrivalNumber });
+      } finally {
+        for (const s of servers) await new Promise((resolve) => s.close(resolve));
+      }
+    });
+
+    it('recall: one recipient accepts (its document is cancelled, 15), the other refuses (16)', async () => {
+      const { documentId, edxmlDocumentId } = await issueAndSend('Văn bản sẽ thu hồi');
+      const docs: Record<string, string> = {};
+      for (const organId of [TAY_NINH, SO_TTTT]) docs[organId] = (await eventually(async () => { const r = await received(organId, edxmlDocumentId); return r.length > 0 && r; }, `receipt at ${organId}`))[0].id;
+      const tn = net.node(TAY_NINH);
+      const tnClerk = await actorFor(tn.db.database, 'van_thu', TAY_NINH);
+      await tn.app.exchange.clerk.accept(tnClerk, TAY_NINH, docs[TAY_NINH] as string);
+      const clerk = await actorFor(net.node(VPCP).db.database, 'van_thu', VPCP);
+      const recalled = await net.node(VPCP).app.exchange.sending.recall(clerk, VPCP, documentId, 'Ban hành nhầm, sẽ thay bằng văn bản khác');
+      expect(recalled.recipients).to.deep.equal([TAY_NINH, SO_TTTT]);
+      const requestAt = async (organId: string) => eventually(async () => (await net.node(organId).app.exchange.clerk.recallRequests(await actorFor(net.node(organId).db.database, 'van_thu', organId), organId)).find((r) => r.edxmlDocumentId === edxmlDocumentId), `recall at ${organId}`);
+      const tnRequest = await requestAt(TAY_NINH);
+      expect(tnRequest.reason).to.equal('Ban hành nhầm, sẽ thay bằng văn bản khác');
+      expect(tnRequest.documentId).to.equal(docs[TAY_NINH]);
+      await tn.app.exchange.clerk.answerRecall(tnClerk, TAY_NINH, tnRequest.id, true);
+      const so = net.node(SO_TTTT);
+      const soRequest = await requestAt(SO_TTTT);
+      await so.app.exchange.clerk.answerRecall(await actorFor(so.db.database, 'van_thu', SO_TTTT), SO_TTTT, soRequest.id, false, 'Văn bản đã được triển khai');
+      const final = await eventually(async () => { const d = await deliveries(documentId); return d.every((x) => x.history.some((e) => e.code === '15' || e.code === '16')) && d; }, '15/16 at the sender');
+      const tnDelivery = final.find((d) => d.recipientOrganId === TAY_NINH);
+      const soDelivery = final.find((d) => d.recipientOrganId === SO_TTTT);
+      expect(tnDelivery?.history.map((e) => e.code)).to.include.members(['13', '15']);
+      expect(soDelivery?.history.find((e) => e.code === '16')?.description).to.equal('Từ chối: Văn bản đã được triển khai');
+      const [tnDoc] = await rows(TAY_NINH, 'documents', { id: docs[TAY_NINH] });
+      expect(tnDoc.status).to.equal('recalled');
+      expect(tnDoc.arrival_number).to.be.a('number'); // metadata kept
+      expect((await rows(SO_TTTT, 'documents', { id: docs[SO_TTTT] }))[0].status).to.equal('received');
+    });
+
+    it('a duplicate delivery (same message id, or the same DocumentId re-sent) changes nothing and gets the status again', async () => {
+      const { documentId, edxmlDocumentId } = await issueAndSend('Công văn gửi lại');
+      await eventually(async () => (await deliveries(documentId)).every((d) => d.status === '01'), 'status 01 at the sender');
+      const [entry] = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: TAY_NINH, message_type: 'edoc' });
+      const bytes = new Uint8Array(entry.package);
+      const headers = { from: VPCP, to: TAY_NINH, messageType: 'edoc' as const, serviceType: 'eDoc', packageDigest: entry.package_digest };
+      const statusesBefore = (await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' })).length;
+      const quarantinedBefore = (await rows(TAY_NINH, 'exchange_quarantine')).length;
+      await net.rogue.publish({ headers: { ...headers, messageId: entry.message_id }, payload: bytesPayload(bytes) });
+      await net.rogue.publish({ headers: { ...headers, messageId: randomUUID() }, payload: bytesPayload(bytes) });
+      // Both answered again with the status already given (01), nothing else changes.
+      await eventually(async () => (await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' })).length === statusesBefore + 2, 'two re-sent statuses');
+      expect(await received(TAY_NINH, edxmlDocumentId)).to.have.length(1);
+      expect(await rows(TAY_NINH, 'exchange_received', { edxml_document_id: edxmlDocumentId })).to.have.length(1);
+      expect(await rows(TAY_NINH, 'exchange_quarantine')).to.have.length(quarantinedBefore);
+      const d = (await deliveries(documentId)).find((x) => x.recipientOrganId === TAY_NINH);
+      expect(d?.history.map((e) => e.code)).to.deep.equal(['01']);
+    });
+
+    it('the same package arriving five times at once (different message ids) is stored once', async () => {
+      const { documentId, edxmlDocumentId } = await issueAndSend('Năm bản sao cùng lúc');
+      await eventually(async () => (await received(TAY_NINH, edxmlDocumentId)).length === 1, 'first receipt');
+      const [entry] = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: TAY_NINH, message_type: 'edoc' });
+      const bytes = new Uint8Array(entry.package);
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      await Promise.all(ids.map((messageId) => net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: entry.package_digest }, payload: bytesPayload(bytes) })));
+      await eventually(async () => (await net.node(TAY_NINH).db.database.knex('axis_inbox').whereIn('message_id', ids)).length === 5, 'five inbox records');
+      expect(await received(TAY_NINH, edxmlDocumentId)).to.have.length(1);
+      expect(await rows(TAY_NINH, 'exchange_received', { edxml_document_id: edxmlDocumentId })).to.have.length(1);
+    });
+
+    it('a recipient that is down while documents are sent receives each exactly once when it is back', async () => {
+      const node = net.node(SO_TTTT);
+      await node.app.exchange.stop();
+      const sent = [await issueAndSend('Gửi khi bên nhận dừng 1'), await issueAndSend('Gửi khi bên nhận dừng 2'), await issueAndSend('Gửi khi bên nhận dừng 3')];
+      await eventually(async () => { for (const s of sent) if ((await deliveries(s.documentId)).find((d) => d.recipientOrganId === SO_TTTT)?.state !== 'sent') return false; return true; }, 'sent (broker confirmed) while the recipient is down');
+      for (const s of sent) expect(await received(SO_TTTT, s.edxmlDocumentId)).to.have.length(0);
+      node.clock.set(new Date()); // (an earlier case may have moved this node's clock)
+      await node.app.exchange.start();
+      for (const s of sent) {
+        await eventually(async () => (await received(SO_TTTT, s.edxmlDocumentId)).length === 1, `receipt of ${s.edxmlDocumentId}`);
+        await eventually(async () => (await deliveries(s.documentId)).find((d) => d.recipientOrganId === SO_TTTT)?.status === '01', '01 back');
+      }
+    });
+
+    it('the văn thư returns a document with a reason: the sender sees 02 with it', async () => {
+      const { documentId, edxmlDocumentId } = await issueAndSend('Văn bản gửi nhầm');
+      const node = net.node(SO_TTTT);
+      const [doc] = await eventually(async () => { const r = await received(SO_TTTT, edxmlDocumentId); return r.length > 0 && r; }, 'receipt');
+      await node.app.exchange.clerk.returnDocument(await actorFor(node.db.database, 'van_thu', SO_TTTT), SO_TTTT, doc.id, 'Văn bản không thuộc thẩm quyền của Sở');
+      const d = await eventually(async () => (await deliveries(documentId)).find((x) => x.recipientOrganId === SO_TTTT && x.status === '02'), '02 at the sender');
+      expect(d.reason).to.equal('Từ chối tiếp nhận: Văn bản không thuộc thẩm quyền của Sở');
+      expect((await rows(SO_TTTT, 'documents', { id: doc.id }))[0].status).to.equal('returned');
+    });
+
+    describe('hostile packages', () => {
+      const header = (documentId: string, from: string, subject = 'Gói tin thử') => ({
+        from: { organId: from as OrganId, organName: 'Cơ quan gửi' }, to: [{ organId: TAY_NINH as OrganId, organName: 'UBND tỉnh Tây Ninh' }], documentId,
+        code: { codeNumber: '99', codeNotation: 'QĐ-TEST' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1, typeName: 'Quyết định' },
+        subject, toPlaces: [], responseFor: [],
+      });
+      const signedPackage = async (documentId: string, from: string, signerOrgan: string, attachment?: Buffer) => signEnvelope(
+        buildDocumentPackage({ header: header(documentId, from), traceHeaders: [], attachments: attachment ? [{ name: 'phu-luc.txt', content: attachment, contentType: 'text/plain', transferEncoding: 'raw' }] : [] }),
+        keyObjectCredentials(organisationKey(signerOrgan), organisationCert(signerOrgan), [issuingCa()]),
+      );
+      const deliver = async (from: string, bytes: Buffer) => {
+        const messageId = randomUUID();
+        await net.rogue.publish({ headers: { from, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+        return eventually(async () => (await rows(TAY_NINH, 'exchange_quarantine', { message_id: messageId }))[0], `quarantine of ${messageId}`);
+      };
+      const answered02 = async (documentId: string) => (await rows(TAY_NINH, 'axis_outbox', { message_type: 'status', recipient_organ_id: VPCP })).some((r) => Buffer.from(r.package).toString('utf8').includes(documentId) && Buffer.from(r.package).toString('utf8').includes('<edXML:StatusCode>02<'));
+
+      it('tampered attachment → quarantined (HASH_FAILURE), answered 02', async () => {
+        const id = `${VPCP},2026/11/23,tampered-${randomUUID()}`;
+        const good = await signedPackage(id, VPCP, VPCP, Buffer.from('Nội dung phụ lục gốc', 'utf8'));
+        const original = Buffer.from('Nội dung phụ lục gốc', 'utf8').toString('base64');
+        const text = good.toString('utf8');
+        expect(text).to.include(original);
+        const q = await deliver(VPCP, Buffer.from(text.replace(original, Buffer.from('Nội dung phụ lục SỬA', 'utf8').toString('base64')), 'utf8'));
+        expect(q.reason_code).to.equal('exchange.signature_invalid');
+        expect(JSON.stringify(q.report)).to.include('HASH_FAILURE');
+        expect(q.answered).to.equal(true);
+        await eventually(async () => answered02(id), '02 enqueued to the sender');
+        expect(await received(TAY_NINH, id)).to.have.length(0);
+      });
+
+      it('envelope signed by another agency\'s key → quarantined (organisation mismatch), answered 02', async () => {
+        const id = `${VPCP},2026/11/23,forged-${randomUUID()}`;
+        const q = await deliver(VPCP, await signedPackage(id, VPCP, SO_TTTT));
+        expect(q.reason_code).to.equal('exchange.signature_invalid');
+        expect(JSON.stringify(q.report)).to.include('SIG_CONSTRAINTS_FAILURE');
+        expect(q.answered).to.equal(true);
+        expect(await received(TAY_NINH, id)).to.have.length(0);
+      });
+
+      it('unknown sender (not in the directory) → quarantined, not answered', async () => {
+        const id = `${BO_NOI_VU},2026/11/23,unknown-${randomUUID()}`;
+        const q = await deliver(BO_NOI_VU, await signedPackage(id, BO_NOI_VU, BO_NOI_VU));
+        expect(q.reason_code).to.equal('exchange.signature_invalid');
+        expect(q.answered).to.equal(false);
+        expect(q.sender_organ_id).to.equal(BO_NOI_VU);
+      });
+
+      it('malformed and DTD-carrying packages → quarantined with the edXML error, answered 02 to the transport sender', async () => {
+        const q1 = await deliver(VPCP, Buffer.from('<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"><edXMLEnvelope>', 'utf8'));
+        expect(q1.reason_code).to.match(/^edxml\./);
+        expect(q1.answered).to.equal(true);
+        const q2 = await deliver(VPCP, Buffer.from('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><edXML/>', 'utf8'));
+        expect(q2.reason_code).to.equal('edxml.dtd_forbidden');
+      });
+
+      it('the node stays healthy and receives the next good package', async () => {
+        const { edxmlDocumentId } = await issueAndSend('Sau các gói tin xấu');
+        await eventually(async () => (await received(TAY_NINH, edxmlDocumentId)).length === 1, 'receipt after hostile packages');
+      });
+    });
+
+    it('an expired directory closes the node: sending refused, packages quarantined unanswered, health says expired', async () => {
+      const node = net.node(SO_TTTT);
+      node.clock.set(new Date(node.clock.now().getTime() + 31 * 24 * HOUR));
+      expect(node.app.exchange.directoryHealth().status).to.equal('expired');
+      const id = `${VPCP},2026/11/23,late-${randomUUID()}`;
+      const bytes = await signedPackage2(id);
+      const messageId = randomUUID();
+      await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+      const q = await eventually(async () => (await rows(SO_TTTT, 'exchange_quarantine', { message_id: messageId }))[0], 'quarantine');
+      expect(q.reason_code).to.equal('axis.directory_expired');
+      expect(q.answered).to.equal(false);
+      const clerk = await actorFor(node.db.database, 'van_thu', SO_TTTT);
+      const specialist = await actorFor(node.db.database, 'chuyen_vien', SO_TTTT);
+      const draft = await node.app.registry.draftOutgoing(specialist, SO_TTTT, { typeName: 'Quyết định', subject: 'Không gửi được', priority: 0, recipients: [{ organId: VPCP, organName: 'Văn phòng Chính phủ' }] });
+      await node.app.registry.issueOutgoing(clerk, SO_TTTT, draft.id);
+      let error: unknown;
+      try { await node.app.exchange.sending.send(clerk, SO_TTTT, draft.id); } catch (e) { error = e; }
+      expect((error as { code?: string }).code).to.equal('axis.directory_expired');
+      expect(await rows(SO_TTTT, 'axis_outbox', { document_id: draft.id })).to.have.length(0);
+    });
+
+    it('refuses a classified document and an unknown recipient before anything is written', async () => {
+      const sender = net.node(VPCP);
+      const specialist = await actorFor(sender.db.database, 'chuyen_vien', VPCP);
+      const clerk = await actorFor(sender.db.database, 'van_thu', VPCP);
+      const secret = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Quyết định', subject: 'Mật', priority: 0, confidentiality: 'mat', recipients: [{ organId: TAY_NINH, organName: 'UBND tỉnh Tây Ninh' }] });
+      await sender.app.registry.issueOutgoing(clerk, VPCP, secret.id);
+      const unknown = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Quyết định', subject: 'Gửi Bộ Nội vụ', priority: 0, recipients: [{ organId: BO_NOI_VU, organName: 'Bộ Nội vụ' }] });
+      await sender.app.registry.issueOutgoing(clerk, VPCP, unknown.id);
+      for (const [id, code] of [[secret.id, 'registry.classified_not_electronic'], [unknown.id, 'axis.unknown_recipient']] as const) {
+        let error: unknown;
+        try { await sender.app.exchange.sending.send(clerk, VPCP, id); } catch (e) { error = e; }
+        expect((error as { code?: string }).code).to.equal(code);
+        expect(await rows(VPCP, 'axis_outbox', { document_id: id })).to.have.length(0);
+        expect(await rows(VPCP, 'exchange_deliveries', { document_id: id })).to.have.length(0);
+      }
+    });
+
+    async function signedPackage2(documentId: string): Promise<Buffer> {
+      return signEnvelope(buildDocumentPackage({
+        header: { from: { organId: VPCP as OrganId }, to: [{ organId: SO_TTTT as OrganId }], documentId, code: { codeNumber: '1', codeNotation: 'QĐ-TEST' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1 }, subject: 'Muộn', toPlaces: [], responseFor: [] },
+        traceHeaders: [], attachments: [],
+      }), keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]));
+    }
+  });
+}

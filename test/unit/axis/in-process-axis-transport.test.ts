@@ -1,0 +1,4 @@
+import { inProcessTransport } from './support/in-process.ts';
+import { transportBehaviour } from './support/transport-behaviour.ts';
+
+transportBehaviour('InProcessAxisTransport', inProcessTransport);

@@ -1,0 +1,140 @@
+import { expect } from 'chai';
+import { OutboxRelay, type OutboxRelayEvent } from '../../../src/axis/outbox-relay.ts';
+import type { AxisOutgoingMessage, AxisSubscription, AxisTransport } from '../../../src/domain/axis-transport.ts';
+import { DomainError } from '../../../src/domain/errors.ts';
+import { nextRetry } from '../../../src/domain/outbox.ts';
+import { AGENCY_B, axisMessage } from './support/transport-behaviour.ts';
+import { MemoryOutboxStore } from './support/memory-stores.ts';
+
+/** A transport whose publish outcome is scripted per call; records what was confirmed. */
+class ScriptedTransport implements AxisTransport {
+  readonly confirmed: string[] = [];
+  constructor(private readonly script: Array<'ok' | DomainError | Error>) {}
+  async start(): Promise<void> {}
+  async publish(message: AxisOutgoingMessage): Promise<void> {
+    const step = this.script.shift() ?? 'ok';
+    if (step !== 'ok') throw step;
+    this.confirmed.push(message.headers.messageId);
+  }
+  async consume(): Promise<AxisSubscription> {
+    throw new Error('not used');
+  }
+  async close(): Promise<void> {}
+}
+
+describe('OutboxRelay', () => {
+  let now: number;
+  const clock = (): Date => new Date(now);
+  beforeEach(() => {
+    now = Date.parse('2026-11-23T08:00:00Z');
+  });
+
+  const relayWith = (store: MemoryOutboxStore, transport: AxisTransport, events: OutboxRelayEvent[] = []): OutboxRelay =>
+    new OutboxRelay({ store, transport, retryScheduleMs: [1_000, 5_000], batchSize: 10, concurrency: 4, leaseMs: 60_000, pollIntervalMs: 50, clock, onEvent: (e) => events.push(e) });
+
+  it('applies the retry schedule and gives up after schedule.length + 1 attempts', () => {
+    expect(nextRetry([1_000, 5_000], 1)).to.deep.equal({ retry: true, delayMs: 1_000 });
+    expect(nextRetry([1_000, 5_000], 2)).to.deep.equal({ retry: true, delayMs: 5_000 });
+    expect(nextRetry([1_000, 5_000], 3)).to.deep.equal({ retry: false });
+  });
+
+  it('marks entries sent only after the confirm, with the time of the confirm', async () => {
+    const store = new MemoryOutboxStore();
+    const message = axisMessage(AGENCY_B, 'doc');
+    store.add('e1', message.headers, message.payload);
+    const transport = new ScriptedTransport(['ok']);
+    const pass = await relayWith(store, transport).runOnce();
+    expect(pass).to.deep.equal({ claimed: 1, sent: 1, retried: 0, failed: 0 });
+    expect(transport.confirmed).to.deep.equal([message.headers.messageId]);
+    expect(store.rows.get('e1')).to.include({ state: 'sent', sentAt: now, attempts: 0 });
+  });
+
+  it('retries a broker failure on the schedule, keeping the message id, then sends', async () => {
+    const store = new MemoryOutboxStore();
+    const message = axisMessage(AGENCY_B, 'doc');
+    store.add('e1', message.headers, message.payload);
+    const transport = new ScriptedTransport([new DomainError('axis.unavailable'), 'ok']);
+    const events: OutboxRelayEvent[] = [];
+    const relay = relayWith(store, transport, events);
+
+    expect(await relay.runOnce()).to.include({ retried: 1 });
+    expect(store.rows.get('e1')).to.include({ state: 'pending', attempts: 1, nextAttemptAt: now + 1_000 });
+    expect(store.rows.get('e1')!.lastError).to.match(/^axis\.unavailable/);
+    expect(await relay.runOnce()).to.include({ claimed: 0 }); // not due yet
+    now += 1_000;
+    expect(await relay.runOnce()).to.include({ sent: 1 });
+    expect(transport.confirmed).to.deep.equal([message.headers.messageId]);
+    expect(events.map((e) => e.kind)).to.deep.equal(['retry', 'sent']);
+  });
+
+  it('ends in a visible failed state with the reason once the schedule is exhausted', async () => {
+    const store = new MemoryOutboxStore();
+    const message = axisMessage(AGENCY_B, 'doc');
+    store.add('e1', message.headers, message.payload);
+    const refused = new DomainError('axis.publish_refused', { message: 'broker nack' });
+    const relay = relayWith(store, new ScriptedTransport([refused, refused, refused]));
+    await relay.runOnce();
+    now += 1_000;
+    await relay.runOnce();
+    now += 5_000;
+    expect(await relay.runOnce()).to.include({ failed: 1 });
+    expect(store.rows.get('e1')).to.include({ state: 'failed', attempts: 3, lastError: 'axis.publish_refused: broker nack' });
+    now += 60_000;
+    expect(await relay.runOnce()).to.include({ claimed: 0 });
+  });
+
+  it('fails at once, without retrying, a package the node itself refuses', async () => {
+    const store = new MemoryOutboxStore();
+    const message = axisMessage(AGENCY_B, 'doc');
+    store.add('e1', message.headers, message.payload);
+    await relayWith(store, new ScriptedTransport([new DomainError('axis.unknown_recipient')])).runOnce();
+    expect(store.rows.get('e1')).to.include({ state: 'failed', attempts: 1 });
+    expect(store.rows.get('e1')!.lastError).to.match(/^axis\.unknown_recipient/);
+  });
+
+  it('leases claimed entries so a second relay does not publish them concurrently', async () => {
+    const store = new MemoryOutboxStore();
+    for (let i = 0; i < 3; i++) {
+      const m = axisMessage(AGENCY_B, `doc ${i}`);
+      store.add(`e${i}`, m.headers, m.payload);
+    }
+    const claimedByFirst = await store.claimDue(clock(), 10, 60_000);
+    const second = new ScriptedTransport([]);
+    expect(await relayWith(store, second).runOnce()).to.include({ claimed: 0 });
+    expect(claimedByFirst).to.have.length(3);
+    now += 60_001; // the first relay crashed: its lease expires and the entries are sent once
+    expect(await relayWith(store, second).runOnce()).to.include({ sent: 3 });
+    expect(second.confirmed).to.have.length(3);
+    expect(store.markSentCalls).to.equal(1); // one statement for the pass
+  });
+
+  it('leaves confirmed entries pending (to be re-sent after the lease) when marking them sent fails', async () => {
+    const store = new MemoryOutboxStore();
+    const m = axisMessage(AGENCY_B, 'doc');
+    store.add('e1', m.headers, m.payload);
+    store.markSent = async () => {
+      throw new DomainError('db.unavailable');
+    };
+    const transport = new ScriptedTransport([]);
+    const error = await relayWith(store, transport).runOnce().then(() => undefined, (e: unknown) => e);
+    expect((error as DomainError).code).to.equal('db.unavailable');
+    expect(transport.confirmed).to.deep.equal([m.headers.messageId]);
+    expect(store.rows.get('e1')).to.include({ state: 'pending', attempts: 0 });
+  });
+
+  it('runs in the background until stopped and sends what is issued meanwhile', async () => {
+    const store = new MemoryOutboxStore();
+    const transport = new ScriptedTransport([]);
+    const relay = new OutboxRelay({ store, transport, retryScheduleMs: [10], batchSize: 2, concurrency: 2, leaseMs: 60_000, pollIntervalMs: 10_000 });
+    relay.start();
+    for (let i = 0; i < 5; i++) {
+      const m = axisMessage(AGENCY_B, `doc ${i}`);
+      store.add(`e${i}`, m.headers, m.payload);
+    }
+    relay.wake();
+    for (let i = 0; i < 200 && store.inState('sent').length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    await relay.stop();
+    expect(store.inState('sent').map((r) => r.id).sort()).to.deep.equal(['e0', 'e1', 'e2', 'e3', 'e4']);
+    expect(transport.confirmed).to.have.length(5);
+  });
+});
