@@ -35,6 +35,15 @@ function attributesOf(node: DerNode): Map<string, DerNode[]> {
   return map;
 }
 
+/** The OID of an AlgorithmIdentifier whose parameters are absent or NULL, as for every allowed algorithm. */
+function algorithmOid(node: DerNode | undefined, what: string): string {
+  const [algorithm, parameters, ...rest] = children(expectTag(node, Tag.SEQUENCE, what));
+  if (rest.length > 0 || (parameters && (parameters.tag !== Tag.NULL || content(parameters).length !== 0))) {
+    throw new CmsFormatError(`${what}: parameters must be absent or NULL`);
+  }
+  return parseOid(expectTag(algorithm, Tag.OID, what));
+}
+
 const single = (attrs: Map<string, DerNode[]>, id: string): DerNode | undefined => {
   const values = attrs.get(id);
   if (!values) return undefined;
@@ -79,12 +88,12 @@ export function parseSignedData(der: Uint8Array): CmsSignatureParts {
     const si = children(expectTag(signerInfos[0], Tag.SEQUENCE, 'SignerInfo'));
     const sid = expectTag(si[1], Tag.SEQUENCE, 'sid (only IssuerAndSerialNumber is supported)');
     const [sidIssuer, sidSerial] = children(sid);
-    const digestAlgorithm = allowedDigests[parseOid(children(expectTag(si[2], Tag.SEQUENCE, 'digestAlgorithm'))[0] as DerNode)];
+    const digestAlgorithm = allowedDigests[algorithmOid(si[2], 'digestAlgorithm')];
     if (!digestAlgorithm) throw new CmsFormatError('digest algorithm outside the allow-list (SHA-256/384/512)');
     const signedAttrsNode = si[3];
     if (!signedAttrsNode || signedAttrsNode.tag !== 0xa0) throw new CmsFormatError('signed attributes are required (CAdES)');
     const signedAttributes = Buffer.concat([Buffer.from([Tag.SET]), der.subarray(signedAttrsNode.start + 1, end(signedAttrsNode))]);
-    const signatureAlgorithmOid = parseOid(children(expectTag(si[4], Tag.SEQUENCE, 'signatureAlgorithm'))[0] as DerNode);
+    const signatureAlgorithmOid = algorithmOid(si[4], 'signatureAlgorithm');
     const sigAlg = allowedSignatureAlgorithms[signatureAlgorithmOid];
     if (!sigAlg) throw new CmsFormatError(`signature algorithm ${signatureAlgorithmOid} outside the allow-list`);
     if (sigAlg.digest && sigAlg.digest !== digestAlgorithm) throw new CmsFormatError('signature and digest algorithms disagree');

@@ -41,6 +41,12 @@ class TokenFormatError extends Error {}
 const firstOid = (bytes: Uint8Array, sequence: Tlv | undefined): string => {
   const first = sequence?.tag === 0x30 ? childrenOf(bytes, sequence)[0] : undefined;
   if (first?.tag !== 0x06) throw new TokenFormatError('malformed AlgorithmIdentifier');
+  // The accepted algorithms (SHA-2 digests, RSA PKCS#1 v1.5, ECDSA) take no parameters: absent or NULL.
+  const rest = childrenOf(bytes, sequence as Tlv).slice(1);
+  const parameters = rest[0];
+  if (rest.length > 1 || (parameters && (parameters.tag !== 0x05 || contentsOf(bytes, parameters).length !== 0))) {
+    throw new TokenFormatError('AlgorithmIdentifier parameters must be absent or NULL');
+  }
   return objectIdentifier(contentsOf(bytes, first));
 };
 

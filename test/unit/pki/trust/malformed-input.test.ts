@@ -26,6 +26,12 @@ describe('pki trust: malformed and corrupted input (property tests)', () => {
     // certificates set between them is unsigned but binds through the ESS attribute and the signature.
     const tstStart = Buffer.from(token).indexOf(Buffer.from([0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04])) + 13;
     expect(tstStart).to.be.greaterThan(13);
+    // Found by this property (seed -603334863): the NULL parameters of the SignerInfo's signature algorithm
+    // are outside the signature; turning them into another empty value must still be refused.
+    const sha256WithRsaNull = Buffer.from('06092a864886f70d01010b0500', 'hex');
+    const nullAt = Buffer.from(token).lastIndexOf(sha256WithRsaNull) + 11;
+    expect(nullAt).to.be.greaterThan(tstStart);
+    for (const xor of [1, 0x80]) expect((await verifier.verify(mutate(token, nullAt, xor), imprint)).indication).to.equal('TOTAL_FAILED');
     await fc.assert(fc.asyncProperty(fc.nat(), fc.integer({ min: 1, max: 255 }), async (at, xor) => {
       const position = tstStart + (at % (token.length - tstStart));
       const result = await verifier.verify(mutate(token, position, xor), imprint);
