@@ -10,6 +10,7 @@
 import type { InboxOutcome, InboxRecord, InboxStore, UnitOfWork } from '../domain/axis-inbox.ts';
 import type { AxisDelivery, AxisDeliveryVerdict, AxisSubscription, AxisTransport } from '../domain/axis-transport.ts';
 import { isDomainError } from '../domain/errors.ts';
+import { faultPoint } from './fault-points.ts';
 
 /** Does the work of one message inside the transaction `tx`; its result is recorded as the outcome. */
 export type InboxHandler<Tx> = (tx: Tx, delivery: AxisDelivery) => Promise<InboxOutcome>;
@@ -76,6 +77,7 @@ export class InboxConsumer<Tx> {
           packageDigest: headers.packageDigest, outcome, receivedAt: this.options.clock?.() ?? new Date(),
         };
         if ((await inbox.record(tx, record)) === 'duplicate') throw new LostRace();
+        faultPoint('inbox.before-commit'); // test instrumentation: handler's work and inbox row written, not committed
         return { duplicate: false, outcome };
       });
     } catch (error) {
@@ -101,6 +103,7 @@ export class InboxConsumer<Tx> {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+    faultPoint('inbox.before-ack'); // test instrumentation: committed, not acknowledged
     if (this.options.afterCommit) {
       await this.options.afterCommit(delivery, result).catch((error: unknown) => this.options.onError?.(error, delivery));
     }

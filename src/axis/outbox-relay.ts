@@ -7,6 +7,7 @@
 import type { AxisTransport } from '../domain/axis-transport.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { nextRetry, type OutboxEntry, type OutboxStore, type RetrySchedule } from '../domain/outbox.ts';
+import { faultPoint } from './fault-points.ts';
 
 export interface OutboxRelayOptions {
   readonly store: OutboxStore;
@@ -122,7 +123,9 @@ export class OutboxRelay {
   private async relay(entry: OutboxEntry): Promise<'sent' | 'retried' | 'failed'> {
     const { store, transport, retryScheduleMs, onEvent } = this.options;
     try {
+      faultPoint('relay.before-publish'); // test instrumentation: claimed (committed), nothing published yet
       await transport.publish({ headers: entry.headers, payload: entry.payload });
+      faultPoint('relay.before-mark-sent'); // test instrumentation: confirmed by the broker, not yet marked sent
     } catch (error) {
       const attempts = entry.attempts + 1;
       const reason = describe(error);
