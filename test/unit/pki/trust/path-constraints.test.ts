@@ -9,8 +9,10 @@ import { cert, devAuthority, harness } from './dev-pki-fixture.ts';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const der = (c: pkijs.Certificate): Uint8Array => new Uint8Array(c.toSchema().toBER(false));
+/** A positive serial in minimal DER (a random first octet 0x00 or ≥ 0x80 would make an invalid or negative INTEGER). */
+const serial = (): Uint8Array => { const b = randomBytes(12); b[0] = (b[0]! & 0x7f) | 0x01; return new Uint8Array(b); };
 const profile = (cn: string, extra: Partial<CertificateProfile> = {}): CertificateProfile => ({
-  subject: [['CN', cn], ['O', 'Kiểm thử'], ['C', 'VN']], serial: new Uint8Array(randomBytes(12)), publicKey,
+  subject: [['CN', cn], ['O', 'Kiểm thử'], ['C', 'VN']], serial: serial(), publicKey,
   notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2040-01-01T00:00:00Z'),
   keyUsage: ['digitalSignature', 'nonRepudiation'], ...extra,
 });
