@@ -1,14 +1,17 @@
-// The exchange tables (migration 20261123140000): deliveries per recipient, received packages, quarantine
-// and the node's current directory, written in the caller's transaction.
+// The exchange tables (migrations 20261123140000, …150000, …170000): deliveries per recipient, received
+// packages, quarantine, requests (recall, update, replacement), the node's current directory, and the
+// metadata history of documents changed by an update — written in the caller's transaction.
 import type { Knex } from 'knex';
 import type { SignedDirectory } from '../domain/directory.ts';
 import type { StatusCode } from '../domain/edxml-codes.ts';
-import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type QuarantinedPackage, type ReceivedPackage, type RecallRequest, type StatusEvent } from '../domain/exchange.ts';
+import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type ReceivedPackage, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
+import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 
 interface DeliveryRow {
   document_id: string; agency_organ_id: string; recipient_organ_id: string; recipient_name: string; edxml_document_id: string;
   message_id: string; status: string | null; arrival_number: number | null; reason: string | null; history: StatusEvent[] | string;
+  pending_request: RequestKind | null; removed_at: Date | string | null; replaces_document_id: string | null;
   created_at: Date | string; updated_at: Date | string;
 }
 interface ReceivedRow {
@@ -26,17 +29,32 @@ const iso = (value: Date | string): string => new Date(value).toISOString();
 const toDelivery = (r: DeliveryRow): Delivery => ({
   documentId: r.document_id, agencyOrganId: r.agency_organ_id, recipientOrganId: r.recipient_organ_id, recipientName: r.recipient_name,
   edxmlDocumentId: r.edxml_document_id, messageId: r.message_id, status: r.status as StatusCode | null, arrivalNumber: r.arrival_number,
-  reason: r.reason, history: json(r.history), createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
+  reason: r.reason, history: json(r.history), pendingRequest: r.pending_request ?? null, removedAt: r.removed_at ? iso(r.removed_at) : null,
+  replacesDocumentId: r.replaces_document_id ?? null, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
 });
 
 interface RequestRow {
   id: string; agency_organ_id: string; sender_organ_id: string; edxml_document_id: string; business_doc_type: number; document_id: string | null;
-  reason: string | null; state: RecallRequest['state']; answer: string | null; message_id: string; header: unknown; received_at: Date | string;
+  reason: string | null; state: ExchangeRequest['state']; answer: string | null; message_id: string; header: unknown; received_at: Date | string;
+  package_sha256: string; business: unknown; replacement_document_id: string | null;
 }
-const toRequest = (r: RequestRow): RecallRequest => ({
+const toRequest = (r: RequestRow): ExchangeRequest => ({
   id: r.id, agencyOrganId: r.agency_organ_id, senderOrganId: r.sender_organ_id, edxmlDocumentId: r.edxml_document_id, businessDocType: r.business_doc_type,
-  documentId: r.document_id, reason: r.reason, state: r.state, answer: r.answer, messageId: r.message_id, header: json(r.header), receivedAt: iso(r.received_at),
+  documentId: r.document_id, replacementDocumentId: r.replacement_document_id ?? null, reason: r.reason, state: r.state, answer: r.answer, messageId: r.message_id,
+  packageSha256: r.package_sha256, header: json(r.header), business: r.business === null ? null : json(r.business), receivedAt: iso(r.received_at),
 });
+
+interface HistoryRow {
+  id: string; document_id: string; agency_organ_id: string; source: MetadataHistoryEntry['source']; request_id: string | null; reason: string | null;
+  before: MetadataChanges | string; after: MetadataChanges | string; changed_by: string; changed_at: Date | string;
+}
+
+/** The `documents` column of each updatable metadata item, and how its value is written. */
+const METADATA_COLUMNS: Record<UpdatableField, { column: string; json?: true }> = {
+  typeName: { column: 'type_name' }, subject: { column: 'subject' }, description: { column: 'description' }, pageAmount: { column: 'page_amount' },
+  signerInfo: { column: 'signer_info', json: true }, priority: { column: 'priority' }, issuedAmount: { column: 'issued_amount' }, dueDate: { column: 'due_date' },
+  to: { column: 'recipients', json: true }, toPlaces: { column: 'to_places', json: true },
+};
 
 const toReceived = (r: ReceivedRow): ReceivedPackage => ({
   documentId: r.document_id, agencyOrganId: r.agency_organ_id, senderOrganId: r.sender_organ_id, edxmlDocumentId: r.edxml_document_id,
@@ -47,11 +65,11 @@ const toReceived = (r: ReceivedRow): ReceivedPackage => ({
 export class KnexExchangeRepository implements ExchangeRepository {
   constructor(private readonly trx: Knex.Transaction) {}
 
-  async insertDeliveries(deliveries: Parameters<ExchangeRepository['insertDeliveries']>[0]): Promise<void> {
+  async insertDeliveries(deliveries: readonly NewDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
     await this.trx('exchange_deliveries').insert(deliveries.map((d) => ({
       document_id: d.documentId, agency_organ_id: d.agencyOrganId, recipient_organ_id: d.recipientOrganId, recipient_name: d.recipientName,
-      edxml_document_id: d.edxmlDocumentId, message_id: d.messageId,
+      edxml_document_id: d.edxmlDocumentId, message_id: d.messageId, pending_request: d.pendingRequest ?? null, replaces_document_id: d.replacesDocumentId ?? null,
     })));
   }
 
@@ -63,7 +81,8 @@ export class KnexExchangeRepository implements ExchangeRepository {
 
   async updateDelivery(d: Delivery): Promise<void> {
     await this.trx('exchange_deliveries').where({ document_id: d.documentId, recipient_organ_id: d.recipientOrganId }).update({
-      status: d.status, arrival_number: d.arrivalNumber, reason: d.reason, history: JSON.stringify(d.history), updated_at: this.trx.fn.now(),
+      status: d.status, arrival_number: d.arrivalNumber, reason: d.reason, history: JSON.stringify(d.history),
+      pending_request: d.pendingRequest, removed_at: d.removedAt, updated_at: this.trx.fn.now(),
     });
   }
 
@@ -99,6 +118,12 @@ export class KnexExchangeRepository implements ExchangeRepository {
     return row ? toReceived(row) : null;
   }
 
+  async findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedPackage | null> {
+    const row = await this.trx<ReceivedRow>('exchange_received')
+      .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, edxml_document_id: edxmlDocumentId }).orderBy('business_doc_type').first();
+    return row ? toReceived(row) : null;
+  }
+
   async setReceivedStatus(documentId: string, status: StatusCode): Promise<void> {
     await this.trx('exchange_received').where({ document_id: documentId }).update({ last_status: status });
   }
@@ -118,21 +143,22 @@ export class KnexExchangeRepository implements ExchangeRepository {
     }));
   }
 
-  async insertRequest(r: Omit<RecallRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'> {
+  async insertRequest(r: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'> {
     const rows = await this.trx('exchange_requests').insert({
       id: r.id, agency_organ_id: r.agencyOrganId, sender_organ_id: r.senderOrganId, edxml_document_id: r.edxmlDocumentId, business_doc_type: r.businessDocType,
-      document_id: r.documentId, reason: r.reason, message_id: r.messageId, header: JSON.stringify(r.header),
-    }).onConflict(['agency_organ_id', 'sender_organ_id', 'edxml_document_id', 'business_doc_type']).ignore().returning('id');
+      document_id: r.documentId, replacement_document_id: r.replacementDocumentId, reason: r.reason, message_id: r.messageId, header: JSON.stringify(r.header),
+      package_sha256: r.packageSha256, business: r.business === null || r.business === undefined ? null : JSON.stringify(r.business),
+    }).onConflict(['agency_organ_id', 'sender_organ_id', 'edxml_document_id', 'business_doc_type', 'package_sha256']).ignore().returning('id');
     return rows.length === 1 ? 'inserted' : 'duplicate';
   }
 
-  async findRequest(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<RecallRequest | null> {
+  async findRequest(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number, packageSha256 = ''): Promise<ExchangeRequest | null> {
     const row = await this.trx<RequestRow>('exchange_requests')
-      .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, edxml_document_id: edxmlDocumentId, business_doc_type: businessDocType }).first();
+      .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, edxml_document_id: edxmlDocumentId, business_doc_type: businessDocType, package_sha256: packageSha256 }).first();
     return row ? toRequest(row) : null;
   }
 
-  async findRequestForUpdate(agencyOrganId: string, id: string): Promise<RecallRequest | null> {
+  async findRequestForUpdate(agencyOrganId: string, id: string): Promise<ExchangeRequest | null> {
     const row = await this.trx<RequestRow>('exchange_requests').where({ agency_organ_id: agencyOrganId, id }).forUpdate().first();
     return row ? toRequest(row) : null;
   }
@@ -141,9 +167,31 @@ export class KnexExchangeRepository implements ExchangeRepository {
     await this.trx('exchange_requests').where({ id }).update({ state, answer, answered_at: this.trx.fn.now() });
   }
 
-  async listRequests(agencyOrganId: string, limit: number): Promise<RecallRequest[]> {
+  async listRequests(agencyOrganId: string, limit: number): Promise<ExchangeRequest[]> {
     const rows = await this.trx<RequestRow>('exchange_requests').where({ agency_organ_id: agencyOrganId }).orderBy('received_at', 'desc').limit(limit);
     return rows.map(toRequest);
+  }
+
+  async updateDocumentMetadata(e: Omit<MetadataHistoryEntry, 'changedAt'>): Promise<void> {
+    const columns: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(e.after) as [UpdatableField, unknown][]) {
+      const target = METADATA_COLUMNS[field];
+      columns[target.column] = target.json ? JSON.stringify(value) : value;
+    }
+    if (Object.keys(columns).length === 0) return;
+    await this.trx('documents').where({ id: e.documentId, agency_organ_id: e.agencyOrganId }).update({ ...columns, updated_at: this.trx.fn.now() });
+    await this.trx('document_metadata_history').insert({
+      id: e.id, document_id: e.documentId, agency_organ_id: e.agencyOrganId, source: e.source, request_id: e.requestId, reason: e.reason,
+      before: JSON.stringify(e.before), after: JSON.stringify(e.after), changed_by: e.changedBy,
+    });
+  }
+
+  async metadataHistory(agencyOrganId: string, documentId: string): Promise<MetadataHistoryEntry[]> {
+    const rows = await this.trx<HistoryRow>('document_metadata_history').where({ agency_organ_id: agencyOrganId, document_id: documentId }).orderBy('changed_at').orderBy('id');
+    return rows.map((r) => ({
+      id: r.id, documentId: r.document_id, agencyOrganId: r.agency_organ_id, source: r.source, requestId: r.request_id, reason: r.reason,
+      before: json(r.before), after: json(r.after), changedBy: r.changed_by, changedAt: iso(r.changed_at),
+    }));
   }
 
   async saveDirectory(directory: SignedDirectory, version: number): Promise<void> {

@@ -17,7 +17,7 @@ export type Confidentiality = 'none' | 'mat' | 'toi_mat' | 'tuyet_mat';
 export const confidentialityLabels: Record<Confidentiality, string> = { none: 'Thường', mat: 'Mật', toi_mat: 'Tối mật', tuyet_mat: 'Tuyệt mật' };
 export const isClassified = (c: Confidentiality): boolean => c !== 'none';
 
-export type IncomingStatus = 'received' | 'registered' | 'returned' | 'assigned' | 'in_progress' | 'completed' | 'recalled';
+export type IncomingStatus = 'received' | 'registered' | 'returned' | 'assigned' | 'in_progress' | 'completed' | 'recalled' | 'replaced';
 export type OutgoingStatus = 'draft' | 'awaiting_signature' | 'signed' | 'issued' | 'recalled';
 export type DocumentStatus = IncomingStatus | OutgoingStatus;
 

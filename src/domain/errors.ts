@@ -109,6 +109,9 @@ export const errorCatalogue = {
   'exchange.not_sendable': entry('conflict', 'Văn bản chưa phát hành hoặc không được gửi qua trục liên thông.', 'Only an issued, unclassified outgoing document with recipients can be sent over the axis.'),
   'exchange.already_sent': entry('conflict', 'Văn bản đã được gửi tới cơ quan nhận này.', 'The document was already sent to this recipient.'),
   'exchange.not_received': entry('conflict', 'Văn bản không ở trạng thái đã đến để tiếp nhận hoặc trả lại.', 'The document is not a received electronic document awaiting the văn thư.'),
+  'exchange.not_sent': entry('conflict', 'Văn bản chưa được gửi qua trục liên thông nên không thể cập nhật, thay thế hay thu hồi.', 'The document has not been sent over the axis; only a sent document can be updated, replaced or recalled.'),
+  'exchange.request_pending': entry('conflict', 'Còn yêu cầu thu hồi, cập nhật hoặc thay thế chưa được cơ quan nhận trả lời.', 'A recall, update or replacement of this document is still waiting for a recipient\'s answer (15/16); wait for it first.'),
+  'exchange.request_answered': entry('conflict', 'Yêu cầu đã được trả lời.', 'This request was already accepted or refused.'),
   'exchange.no_organisation_key': entry('unavailable', 'Chưa có khóa ký số của cơ quan để ký gói tin.', 'No organisation key is available to sign packages for this agency.'),
 
   // infrastructure

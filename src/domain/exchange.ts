@@ -8,6 +8,7 @@ import type { NewOutboxEntry } from './outbox.ts';
 import type { Repositories } from './unit-of-work.ts';
 import type { SignatureValidationReport } from './validation-report.ts';
 import type { StatusCode } from './edxml-codes.ts';
+import type { MetadataChanges } from './exchange-update.ts';
 
 /**
  * Per recipient, the sender tracks (DOMAIN.md §4): queued → sent → 01 đã đến → 03 đã tiếp nhận (with
@@ -36,7 +37,14 @@ export interface StatusEvent {
   readonly at: string; // ISO 8601, the status message's Timestamp
   readonly description: string | null;
   readonly arrivalNumber: number | null;
+  /** For 13/15/16: the request it belongs to (recall, update, replacement). */
+  readonly request?: RequestKind | undefined;
 }
+
+/** The requests a sender makes about a sent document (BussinessDocType 1, 2, 3), answered 15 or 16. */
+export type RequestKind = 'recall' | 'update' | 'replace';
+export const requestKindOf = (businessDocType: number): RequestKind | null =>
+  businessDocType === 1 ? 'recall' : businessDocType === 2 ? 'update' : businessDocType === 3 ? 'replace' : null;
 
 export interface Delivery {
   readonly documentId: string; // the outgoing registry document
@@ -49,9 +57,19 @@ export interface Delivery {
   readonly arrivalNumber: number | null;
   readonly reason: string | null;
   readonly history: readonly StatusEvent[];
+  /** The request sent to this recipient and not answered yet: its 15/16 applies once, then it is cleared. */
+  readonly pendingRequest: RequestKind | null;
+  /** When an update removed this recipient (it got the update, so it knows). */
+  readonly removedAt: string | null;
+  /** For a replacement's delivery: the earlier outgoing document it replaces. */
+  readonly replacesDocumentId: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/** A delivery to insert (a new document sent, or a recipient added by an update). */
+export type NewDelivery = Pick<Delivery, 'documentId' | 'agencyOrganId' | 'recipientOrganId' | 'recipientName' | 'edxmlDocumentId' | 'messageId'>
+  & { readonly pendingRequest?: RequestKind | null; readonly replacesDocumentId?: string | null };
 
 /** A delivery with its outbox state, for the văn thư's view. */
 export interface DeliveryView extends Delivery {
@@ -98,24 +116,49 @@ export interface QuarantinedPackage {
   readonly receivedAt: string;
 }
 
-/** A recall request received from a sender (BussinessDocType 1), answered 15 (accepted) or 16 (refused). */
-export interface RecallRequest {
+/**
+ * A request received from a sender about a document it sent: recall (BussinessDocType 1), update (2) or
+ * replacement (3), answered 15 (accepted) or 16 (refused) by the văn thư.
+ */
+export interface ExchangeRequest {
   readonly id: string;
   readonly agencyOrganId: string;
   readonly senderOrganId: string;
+  /** The package's DocumentId: the document concerned (recall, update) or the new document (replacement). */
   readonly edxmlDocumentId: string;
   readonly businessDocType: number;
+  /** The incoming document concerned (recalled, updated, or replaced), when this node has it. */
   readonly documentId: string | null;
+  /** Replacement: the new incoming document (stored as `received` like any new document). */
+  readonly replacementDocumentId: string | null;
   readonly reason: string | null;
   readonly state: 'pending' | 'accepted' | 'refused';
   readonly answer: string | null;
   readonly messageId: string;
+  /** Updates: SHA-256 of the package (several updates of one document are several requests); '' otherwise. */
+  readonly packageSha256: string;
   readonly header: unknown;
+  /** The Bussiness block as parsed (edXML model), for updates and replacements. */
+  readonly business: unknown;
   readonly receivedAt: string;
 }
 
+/** The previous values of a document's metadata changed by an update (sender or receiver). */
+export interface MetadataHistoryEntry {
+  readonly id: string;
+  readonly documentId: string;
+  readonly agencyOrganId: string;
+  readonly source: 'update_sent' | 'update_received';
+  readonly requestId: string | null;
+  readonly reason: string | null;
+  readonly before: MetadataChanges;
+  readonly after: MetadataChanges;
+  readonly changedBy: string;
+  readonly changedAt: string;
+}
+
 export interface ExchangeRepository {
-  insertDeliveries(deliveries: readonly Omit<Delivery, 'createdAt' | 'updatedAt' | 'status' | 'arrivalNumber' | 'reason' | 'history'>[]): Promise<void>;
+  insertDeliveries(deliveries: readonly NewDelivery[]): Promise<void>;
   /** Locks the delivery row for the status being applied. */
   findDeliveryForUpdate(agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): Promise<Delivery | null>;
   updateDelivery(delivery: Delivery): Promise<void>;
@@ -124,15 +167,21 @@ export interface ExchangeRepository {
   insertReceived(received: ReceivedPackage): Promise<'inserted' | 'duplicate'>;
   findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedPackage | null>;
   findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedPackage | null>;
+  /** The incoming document this node has for a DocumentId, whatever package created it (new, update, replacement). */
+  findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedPackage | null>;
   setReceivedStatus(documentId: string, status: StatusCode): Promise<void>;
   insertQuarantine(entry: QuarantinedPackage): Promise<void>;
   listQuarantine(agencyOrganId: string, limit: number): Promise<QuarantinedPackage[]>;
   /** `duplicate` when (agency, sender, DocumentId, business type) is already recorded. */
-  insertRequest(request: Omit<RecallRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'>;
-  findRequest(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<RecallRequest | null>;
-  findRequestForUpdate(agencyOrganId: string, id: string): Promise<RecallRequest | null>;
+  /** `duplicate` when (agency, sender, DocumentId, business type, package digest) is already recorded. */
+  insertRequest(request: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'>;
+  findRequest(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number, packageSha256?: string): Promise<ExchangeRequest | null>;
+  findRequestForUpdate(agencyOrganId: string, id: string): Promise<ExchangeRequest | null>;
   answerRequest(id: string, state: 'accepted' | 'refused', answer: string | null): Promise<void>;
-  listRequests(agencyOrganId: string, limit: number): Promise<RecallRequest[]>;
+  listRequests(agencyOrganId: string, limit: number): Promise<ExchangeRequest[]>;
+  /** Writes the changed metadata of a document (the updatable items only) and records the previous values. */
+  updateDocumentMetadata(entry: Omit<MetadataHistoryEntry, 'changedAt'>): Promise<void>;
+  metadataHistory(agencyOrganId: string, documentId: string): Promise<MetadataHistoryEntry[]>;
   saveDirectory(directory: SignedDirectory, version: number): Promise<void>;
   loadDirectory(): Promise<SignedDirectory | undefined>;
 }
@@ -149,6 +198,17 @@ export interface ExchangeRepositories extends Repositories {
 
 export interface ExchangeUnitOfWork {
   run<T>(work: (repos: ExchangeRepositories) => Promise<T>): Promise<T>;
+}
+
+/** Progress of the handling of an incoming document, told to its sender when it came over the axis. */
+export type ProgressStep = 'assigned' | 'completed';
+
+/**
+ * Emits 04 (assigned) or 06 (completed) to the sender of an electronically received document, in the
+ * caller's transaction; `false` (nothing sent) for a paper document.
+ */
+export interface ProgressReporter {
+  reportProgressIn(repos: ExchangeRepositories, organId: string, documentId: string, step: ProgressStep): Promise<boolean>;
 }
 
 /** Signs a built edXML package (or status message) with the agency's organisation key (DOMAIN.md §3). */

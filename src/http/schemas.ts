@@ -53,6 +53,26 @@ export const outgoingBody = z.strictObject({
   notes: optionalText(2000),
 });
 
+/** Cập nhật (BussinessDocType 2) of a sent document: changed metadata and/or added or removed recipients. */
+export const documentUpdateBody = z.strictObject({
+  reason: text(2000),
+  metadata: z.strictObject({
+    typeName: text(100).optional(),
+    subject: text(2000).optional(),
+    description: optionalText(5000),
+    pageAmount: z.number().int().min(0).max(100000).nullable().optional(),
+    issuedAmount: z.number().int().min(0).max(100000).nullable().optional(),
+    priority: priority.optional(),
+    dueDate: isoDate.nullable().optional(),
+    signerInfo: z.strictObject({ fullName: optionalText(200), position: optionalText(200), competence: optionalText(20) }).nullable().optional(),
+  }).optional(),
+  addRecipients: z.array(z.strictObject({ organId, organName: text(500) })).max(500).optional(),
+  removeRecipients: z.array(organId).max(500).optional(),
+});
+
+/** Thay thế (BussinessDocType 3): the issued document at the URL replaces `replacesDocumentId`. */
+export const documentReplaceBody = z.strictObject({ replacesDocumentId: z.uuid(), reason: text(2000) });
+
 export const assignmentBody = z.strictObject({
   assignments: z.array(z.strictObject({
     kind: z.enum(['chu_tri', 'phoi_hop', 'de_biet']),

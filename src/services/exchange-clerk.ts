@@ -7,8 +7,11 @@ import { authorize, type Actor } from '../domain/actor.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import { findAgency } from '../domain/directory.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ExchangeRepositories, ExchangeUnitOfWork, QuarantinedPackage, ReceivedPackage, RecallRequest } from '../domain/exchange.ts';
-import type { DocumentHeader } from '../edxml/model.ts';
+import type { ExchangeRepositories, ExchangeRequest, ExchangeUnitOfWork, MetadataHistoryEntry, ProgressReporter, ProgressStep, QuarantinedPackage, ReceivedPackage } from '../domain/exchange.ts';
+import { diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
+import type { Business, DocumentHeader } from '../edxml/model.ts';
+import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
+import { randomUUID } from 'node:crypto';
 import type { OrganId } from '../domain/organ-id.ts';
 import { INCOMING_SERIES, registerName } from '../domain/registers.ts';
 import { vietnamYear, type Clock } from '../domain/vietnam-time.ts';
@@ -16,7 +19,7 @@ import type { Organization } from '../edxml/model.ts';
 import type { DirectoryHolder } from './directory-service.ts';
 import { describeStatus, type StatusEmitter } from './exchange-status.ts';
 
-export class ExchangeClerkService {
+export class ExchangeClerkService implements ProgressReporter {
   constructor(
     private readonly uow: ExchangeUnitOfWork,
     private readonly directory: DirectoryHolder,
@@ -63,54 +66,95 @@ export class ExchangeClerkService {
   }
 
   /** Progress of a registered document: assigned (04) or completed (06), told to the sender. */
-  async reportProgress(actor: Actor, organId: string, documentId: string, step: 'assigned' | 'completed'): Promise<RegistryDocument> {
+  async reportProgress(actor: Actor, organId: string, documentId: string, step: ProgressStep): Promise<RegistryDocument> {
     authorize(actor, step === 'assigned' ? 'assignment.create' : 'incoming.complete', organId);
-    const now = this.clock.now();
-    const from = this.from(organId, now);
     const document = await this.uow.run(async (repos) => {
       const doc = await repos.documents.findForUpdate(organId, documentId);
       const received = doc ? await repos.exchange.findReceivedByDocument(organId, documentId) : null;
       if (!doc || !received) throw new DomainError('registry.document_not_found');
-      if (doc.status === 'received' || doc.status === 'returned' || doc.status === 'recalled') throw new DomainError('exchange.not_received', { details: [{ field: 'status', message: doc.status }] });
+      if (!HANDLED.includes(doc.status)) throw new DomainError('exchange.not_received', { details: [{ field: 'status', message: doc.status }] });
       const updated = await repos.documents.setStatus(documentId, step);
       await repos.audit.append(organId, { actor: actor.userId, action: `incoming.${step}`, subjectType: 'document', subjectId: documentId, after: { status: step } });
-      await this.emitter.emitFor(repos, received, from, step === 'assigned' ? '04' : '06', now);
+      await this.reportProgressIn(repos, organId, documentId, step);
       return updated;
     });
     this.afterCommit();
     return document;
   }
 
+  /** ProgressReporter: 04 or 06 to the sender of an electronically received document, in the caller's transaction. */
+  async reportProgressIn(repos: ExchangeRepositories, organId: string, documentId: string, step: ProgressStep): Promise<boolean> {
+    const received = await repos.exchange.findReceivedByDocument(organId, documentId);
+    if (!received) return false;
+    const now = this.clock.now();
+    await this.emitter.emitFor(repos, received, this.from(organId, now), step === 'assigned' ? '04' : '06', now);
+    return true;
+  }
+
   /**
-   * Answers a recall request (Nghị định 30, art. 17): accepted → the incoming document is cancelled
-   * (status `recalled`, its metadata and the request kept) and 15 goes back; refused → 16 with the reason.
+   * Answers a request of the sender (Nghị định 30, art. 17), 15 if accepted, 16 with the reason if refused.
+   * Accepted: a recall cancels the incoming document (status `recalled`, its metadata and the request
+   * kept); an update changes its metadata with the previous values kept (metadata history), or, when it
+   * removes this agency from the recipients, cancels it like a recall; a replacement marks the earlier
+   * document `replaced` (kept; the request links it to the new one, which the văn thư registers as usual).
    */
-  async answerRecall(actor: Actor, organId: string, requestId: string, accept: boolean, reason?: string): Promise<RecallRequest> {
+  async answerRequest(actor: Actor, organId: string, requestId: string, accept: boolean, reason?: string): Promise<ExchangeRequest> {
     authorize(actor, 'incoming.register', organId);
     const now = this.clock.now();
     const from = this.from(organId, now);
     const answered = await this.uow.run(async (repos) => {
       const request = await repos.exchange.findRequestForUpdate(organId, requestId);
       if (!request) throw new DomainError('registry.document_not_found', { details: [{ field: 'requestId', message: requestId }] });
-      if (request.state !== 'pending') throw new DomainError('exchange.not_received', { details: [{ field: 'state', message: request.state }] });
+      if (request.state !== 'pending') throw new DomainError('exchange.request_answered', { details: [{ field: 'state', message: request.state }] });
       const answer = reason?.trim() || null;
-      if (accept && request.documentId) {
-        await repos.documents.findForUpdate(organId, request.documentId);
-        await repos.documents.setStatus(request.documentId, 'recalled');
-      }
+      let effect: Record<string, unknown> = {};
+      if (accept && request.documentId) effect = await this.apply(repos, actor, organId, request, request.documentId);
       await repos.exchange.answerRequest(request.id, accept ? 'accepted' : 'refused', answer);
-      await repos.audit.append(organId, { actor: actor.userId, action: accept ? 'incoming.recall_accept' : 'incoming.recall_refuse', subjectType: 'document', subjectId: request.documentId ?? request.id, after: { requestId: request.id, reason: request.reason, answer } });
+      const kind = KIND[request.businessDocType] ?? 'request';
+      await repos.audit.append(organId, { actor: actor.userId, action: `incoming.${kind}_${accept ? 'accept' : 'refuse'}`, subjectType: 'document', subjectId: request.documentId ?? request.id, after: { requestId: request.id, reason: request.reason, answer, ...effect } });
       const code = accept ? '15' : '16';
-      await this.emitter.emit(repos, { from, original: request.header as DocumentHeader, code, at: now, description: describeStatus(code, null, answer), documentId: request.documentId, to: request.senderOrganId });
+      await this.emitter.emit(repos, { from, original: request.header as DocumentHeader, code, at: now, description: describeStatus(code, null, answer), documentId: request.documentId ?? request.replacementDocumentId, to: request.senderOrganId });
       return { ...request, state: accept ? 'accepted' as const : 'refused' as const, answer };
     });
     this.afterCommit();
     return answered;
   }
 
-  async recallRequests(actor: Actor, organId: string, limit = 100): Promise<RecallRequest[]> {
+  /** Recall, update and replacement requests received, newest first. */
+  async requests(actor: Actor, organId: string, limit = 100): Promise<ExchangeRequest[]> {
     authorize(actor, 'incoming.register', organId);
     return this.uow.run((repos) => repos.exchange.listRequests(organId, limit));
+  }
+
+  /** The previous values of a document's metadata changed by updates (sent or received), oldest first. */
+  async metadataHistory(actor: Actor, organId: string, documentId: string): Promise<MetadataHistoryEntry[]> {
+    authorize(actor, 'document.read', organId);
+    return this.uow.run(async (repos) => {
+      if (!(await repos.documents.find(organId, documentId))) throw new DomainError('registry.document_not_found');
+      return repos.exchange.metadataHistory(organId, documentId);
+    });
+  }
+
+  private async apply(repos: ExchangeRepositories, actor: Actor, organId: string, request: ExchangeRequest, documentId: string): Promise<Record<string, unknown>> {
+    const doc = await repos.documents.findForUpdate(organId, documentId);
+    if (!doc) throw new DomainError('registry.document_not_found', { details: [{ field: 'documentId', message: documentId }] });
+    if (request.businessDocType === 1) {
+      await repos.documents.setStatus(documentId, 'recalled');
+      return { status: 'recalled' };
+    }
+    if (request.businessDocType === 3) {
+      await repos.documents.setStatus(documentId, 'replaced');
+      return { status: 'replaced', replacedBy: request.replacementDocumentId };
+    }
+    const update = updateFromPackage(request.header as DocumentHeader, request.business as Business | null, organId);
+    if (update.removed) {
+      await repos.documents.setStatus(documentId, 'recalled');
+      return { status: 'recalled', removedFromRecipients: true };
+    }
+    const diff = diffMetadata(doc.metadata, update.changes);
+    if (isEmptyDiff(diff)) return { changed: [] };
+    await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_received', requestId: request.id, reason: request.reason, before: diff.before, after: diff.after, changedBy: actor.userId });
+    return { changed: Object.keys(diff.after), before: diff.before };
   }
 
   async quarantine(actor: Actor, organId: string, limit = 100): Promise<QuarantinedPackage[]> {
@@ -131,4 +175,26 @@ export class ExchangeClerkService {
     const directory = this.directory.requireValid(now);
     return { organId: organId as OrganId, organName: findAgency(directory, organId)?.name ?? organId };
   }
+}
+
+/** A registered electronic document whose handling can progress (04/06). */
+const HANDLED: readonly string[] = ['registered', 'assigned', 'in_progress', 'completed'];
+
+const KIND: Readonly<Record<number, string>> = { 1: 'recall', 2: 'update', 3: 'replace' };
+
+/**
+ * What an update package changes on the receiver: with DocumentInfo the document's metadata items as the
+ * package now states them; with DocumentReceiver the recipients (To minus the removed ones — a removed
+ * recipient is addressed too, so it knows) and the printed Nơi nhận. Absent flags (vendors omit them)
+ * count as set. `removed`: this agency is among the removed recipients.
+ */
+export function updateFromPackage(header: DocumentHeader, business: Business | null, organId: string): { changes: MetadataChanges; removed: boolean } {
+  const info = business?.businessDocumentInfo;
+  const removedIds = new Set<string>(info?.receivers.filter((r) => r.receiverType === 0).map((r) => r.organId) ?? []);
+  const m = incomingMetadataFromPackage({ kind: 'document', header, traceHeaders: [], business: undefined, manifest: [], attachments: [], signature: 'absent', warnings: [] }, new Date(0)).metadata;
+  const changes: MetadataChanges = {
+    ...(info?.documentInfo !== false ? { typeName: m.typeName, subject: m.subject, description: m.description, pageAmount: m.pageAmount, signerInfo: m.signerInfo, priority: m.priority, issuedAmount: m.issuedAmount, dueDate: m.dueDate } : {}),
+    ...(info?.documentReceiver !== false ? { to: m.to.filter((t) => !t.organId || !removedIds.has(t.organId)), toPlaces: m.toPlaces } : {}),
+  };
+  return { changes, removed: removedIds.has(organId) };
 }

@@ -20,6 +20,7 @@ import type { OrganId } from '../domain/organ-id.ts';
 import { parseEdxml } from '../edxml/parse-package.ts';
 import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
 import type { DirectoryHolder } from './directory-service.ts';
+import { ExchangeRequestReceiver } from './exchange-request-receiving.ts';
 import { arrivalNumberOf, describeStatus, type StatusEmitter } from './exchange-status.ts';
 
 /** `servicetype` of a directory publication travelling over the broker. */
@@ -54,6 +55,9 @@ export interface ReceivingOptions {
 }
 
 export class ExchangeReceivingService {
+  /** Recall, update and replacement packages (BussinessDocType 1, 2, 3). */
+  private readonly requests: ExchangeRequestReceiver;
+
   constructor(
     private readonly directory: DirectoryHolder,
     private readonly verifier: PackageVerifier,
@@ -61,7 +65,9 @@ export class ExchangeReceivingService {
     private readonly blobs: BlobStore,
     private readonly clock: Clock,
     private readonly options: ReceivingOptions,
-  ) {}
+  ) {
+    this.requests = new ExchangeRequestReceiver(emitter);
+  }
 
   /** The inbox handler: everything here is in the consumer's transaction. */
   async handle(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<InboxOutcome> {
@@ -102,7 +108,10 @@ export class ExchangeReceivingService {
     if (badPdf) return refuse('exchange.signature_invalid', `Chữ ký số trên tệp đính kèm không hợp lệ: ${badPdf.messageVi}`, { envelope: report, pdf: pdfReports });
 
     const businessDocType = parsed.business?.businessDocType ?? 0;
-    if (businessDocType !== 0) return this.receiveRequest(repos, h, parsed, businessDocType, directory, now);
+    if (businessDocType !== 0) {
+      const storeAsNew = () => this.store(repos, h, parsed, bytes.byteLength, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
+      return this.requests.receive(repos, { recipient: h.to, messageId: h.messageId, parsed, businessDocType, packageSha256, from: this.organisation(directory, h.to), now, storeAsNew });
+    }
     const earlier = await repos.exchange.findReceived(h.to, sender, header.documentId, businessDocType);
     if (earlier) {
       // DESIGN.md "Incoming": a duplicate changes nothing and gets the status already given, again.
@@ -146,37 +155,6 @@ export class ExchangeReceivingService {
     return { status: '01', documentId: document.id };
   }
 
-  /**
-   * A recall (BussinessDocType 1) of a document sent earlier: recorded for the văn thư, who accepts (15:
-   * the incoming document is cancelled, the metadata kept) or refuses (16); answered 01 now. Updates and
-   * replacements (2, 3) are not supported yet: refused at once with 16 and the reason.
-   */
-  private async receiveRequest(repos: ExchangeRepositories, h: AxisHeaders, parsed: ParsedDocumentPackage, businessDocType: number, directory: InstalledDirectory, now: Date): Promise<InboxOutcome> {
-    const header = parsed.header;
-    const sender = header.from.organId;
-    const from = this.organisation(directory, h.to);
-    const earlier = await repos.exchange.findRequest(h.to, sender, header.documentId, businessDocType);
-    if (earlier) {
-      const code = earlier.state === 'accepted' ? '15' : earlier.state === 'refused' ? '16' : '01';
-      await this.emitter.emit(repos, { from, original: header, code, at: now, description: describeStatus(code, null, earlier.answer), documentId: earlier.documentId, to: sender });
-      return { duplicateRequest: earlier.id, status: code };
-    }
-    const target = await repos.exchange.findReceived(h.to, sender, header.documentId, 0);
-    const id = randomUUID();
-    await repos.exchange.insertRequest({
-      id, agencyOrganId: h.to, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType, documentId: target?.documentId ?? null,
-      reason: parsed.business?.businessDocReason ?? null, messageId: h.messageId, header,
-    });
-    if (businessDocType !== 1) {
-      const answer = 'Hệ thống chưa hỗ trợ cập nhật hoặc thay thế văn bản điện tử';
-      await repos.exchange.answerRequest(id, 'refused', answer);
-      await this.emitter.emit(repos, { from, original: header, code: '16', at: now, description: describeStatus('16', null, answer), documentId: target?.documentId ?? null, to: sender });
-      return { request: id, status: '16' };
-    }
-    await this.emitter.emit(repos, { from, original: header, code: '01', at: now, description: describeStatus('01'), documentId: target?.documentId ?? null, to: sender });
-    return { request: id, status: '01' };
-  }
-
   private async receiveStatus(repos: ExchangeRepositories, h: AxisHeaders, bytes: Uint8Array, packageSha256: string, directory: InstalledDirectory): Promise<InboxOutcome> {
     const quarantine = (code: string, reason: string, report: unknown) => this.quarantine(repos, h, packageSha256, directory, { code, reason, report, claimedSender: h.from, answer: false });
     let parsed;
@@ -196,11 +174,13 @@ export class ExchangeReceivingService {
   private async applyStatus(repos: ExchangeRepositories, me: string, status: StatusMessage): Promise<InboxOutcome> {
     const delivery = await repos.exchange.findDeliveryForUpdate(me, status.responseFor.documentId, status.from.organId);
     if (!delivery) return { ignored: 'no delivery of this document to this recipient', statusCode: status.statusCode };
-    if (delivery.history.some((e) => e.code === status.statusCode)) return { applied: false, statusCode: status.statusCode };
+    // 15/16 answer the request waiting on this delivery (recall, update, replacement), once; other codes apply once each.
+    const answer = status.statusCode === '15' || status.statusCode === '16';
+    if (answer ? delivery.pendingRequest === null : delivery.history.some((e) => e.code === status.statusCode)) return { applied: false, statusCode: status.statusCode };
     const arrivalNumber = status.statusCode === '03' ? arrivalNumberOf(status.description) : null;
-    const history = [...delivery.history, { code: status.statusCode, at: status.timestamp.toISOString(), description: status.description ?? null, arrivalNumber }];
+    const history = [...delivery.history, { code: status.statusCode, at: status.timestamp.toISOString(), description: status.description ?? null, arrivalNumber, ...(answer && delivery.pendingRequest ? { request: delivery.pendingRequest } : {}) }];
     await repos.exchange.updateDelivery({
-      ...delivery, history,
+      ...delivery, history, pendingRequest: answer ? null : delivery.pendingRequest,
       status: advanceDelivery(delivery.status, status.statusCode),
       arrivalNumber: arrivalNumber ?? delivery.arrivalNumber,
       reason: status.statusCode === '02' ? (status.description ?? null) : delivery.reason,

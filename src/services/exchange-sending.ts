@@ -2,20 +2,24 @@
 // one package (edXML builder, the agency's organisation signature on the envelope), one outbox entry and
 // one delivery row per recipient, all in one transaction. Refused before anything is written: a document
 // not issued, a classified one (DOMAIN.md §6: never exchanged electronically), a recipient not in the
-// directory, or no valid directory (fail closed).
+// directory, or no valid directory (fail closed). Then the sender's requests about a sent document
+// (issue 5 item 6, DOMAIN.md §3 Bussiness): recall (1), update (2), replacement (3), each answered 15/16.
 import { createHash, randomUUID } from 'node:crypto';
 import { authorize, type Actor } from '../domain/actor.ts';
 import { isClassified, type RegistryDocument } from '../domain/document.ts';
 import { DomainError } from '../domain/errors.ts';
 import { findAgency } from '../domain/directory.ts';
-import type { DeliveryView, ExchangeUnitOfWork, PackageSigner } from '../domain/exchange.ts';
+import type { DeliveryView, ExchangeRepositories, ExchangeUnitOfWork, NewDelivery, PackageSigner, RequestKind } from '../domain/exchange.ts';
+import { changeRecipients, diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
+import type { OrganRef } from '../domain/document.ts';
 import type { BlobStore } from '../domain/registry-ports.ts';
 import { currentAttachments } from '../domain/signing-keys.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import { buildDocumentPackage } from '../edxml/package-builder.ts';
-import type { OutgoingAttachment } from '../edxml/model.ts';
+import type { Business, OutgoingAttachment, ReceiverChangeEntry } from '../edxml/model.ts';
 import type { OrganId } from '../domain/organ-id.ts';
 import { packageFromOutgoing } from '../edxml/registry-mapping.ts';
+import type { InstalledDirectory } from '../domain/directory.ts';
 import type { DirectoryHolder } from './directory-service.ts';
 
 async function readBlob(blobs: BlobStore, sha256: string): Promise<Buffer> {
@@ -27,6 +31,29 @@ async function readBlob(blobs: BlobStore, sha256: string): Promise<Buffer> {
 export interface SendResult {
   readonly edxmlDocumentId: string;
   readonly recipients: readonly string[];
+}
+
+/** Cập nhật (BussinessDocType 2): what changes, and why. */
+export interface DocumentUpdate {
+  readonly reason: string;
+  readonly metadata?: Omit<MetadataChanges, 'to' | 'toPlaces'>;
+  readonly addRecipients?: readonly OrganRef[];
+  readonly removeRecipients?: readonly string[];
+}
+
+export interface UpdateResult extends SendResult {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  /** The metadata items that changed (previous values are in the document's metadata history). */
+  readonly changed: readonly string[];
+}
+
+/** Options of a package sent as a whole document: a new one (0) or a replacement (3). */
+interface DocumentSend {
+  readonly business?: Business;
+  readonly replacesDocumentId?: string;
+  readonly pendingRequest?: RequestKind;
+  readonly audit: { readonly action: string; readonly after: Record<string, unknown> };
 }
 
 export class ExchangeSendingService {
@@ -42,6 +69,134 @@ export class ExchangeSendingService {
   /** Gửi văn bản điện tử: to every recipient of the document (metadata.to) not yet sent to. */
   async send(actor: Actor, organId: string, documentId: string): Promise<SendResult> {
     authorize(actor, 'outgoing.issue', organId);
+    return this.sendDocument(actor, organId, documentId, { audit: { action: 'outgoing.send', after: {} } });
+  }
+
+  /**
+   * Thay thế (BussinessDocType 3): `documentId` is a NEW issued outgoing document (its own số, ký hiệu and
+   * DocumentId) sent like any document, whose Bussiness names the earlier sent document it replaces and
+   * the agencies that had received it (ReplacementInfoList). Each recipient stores it as a new incoming
+   * document and its văn thư accepts the replacement (15: the earlier document becomes `replaced`) or
+   * refuses it (16); the new deliveries wait for that answer.
+   */
+  async replace(actor: Actor, organId: string, documentId: string, replaced: { readonly replacesDocumentId: string; readonly reason: string }): Promise<SendResult> {
+    authorize(actor, 'outgoing.issue', organId);
+    const reason = requireReason(replaced.reason, 'a replacement needs a reason (BussinessDocReason)');
+    if (replaced.replacesDocumentId === documentId) throw new DomainError('request.invalid', { details: [{ field: 'replacesDocumentId', message: 'a document cannot replace itself' }] });
+    return this.sendDocument(actor, organId, documentId, {
+      replacesDocumentId: replaced.replacesDocumentId, pendingRequest: 'replace',
+      audit: { action: 'outgoing.replace', after: { replacesDocumentId: replaced.replacesDocumentId, reason } },
+      // Filled in the transaction, once the replaced document's deliveries are read.
+      business: { businessDocType: 3, businessDocReason: reason, paper: false, replacementInfoList: [] },
+    });
+  }
+
+  /**
+   * Thu hồi (issue 5 item 6): a package with BussinessDocType 1 and the reason, same DocumentId, to every
+   * recipient that has not returned the document; each delivery records 13 with the reason and later the
+   * recipient's 15 (accepted: cancelled there) or 16 (refused).
+   */
+  async recall(actor: Actor, organId: string, documentId: string, reason: string): Promise<SendResult> {
+    authorize(actor, 'outgoing.issue', organId);
+    const why = requireReason(reason, 'a recall needs a reason (BussinessDocReason)');
+    const now = this.clock.now();
+    const directory = this.directory.requireValid(now);
+    const result = await this.uow.run(async (repos) => {
+      const doc = await repos.documents.findForUpdate(organId, documentId);
+      if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
+      const targets = (await activeDeliveries(repos, organId, documentId)).filter((d) => !d.history.some((e) => e.code === '13'));
+      const first = targets[0];
+      if (!first) throw new DomainError('exchange.not_sendable', { details: [{ field: 'recipients', message: 'no delivery to recall' }] });
+      const sender = findAgency(directory, organId);
+      const pkg = packageFromOutgoing({
+        metadata: doc.metadata, sender: { organId: organId as OrganId, organName: sender?.name ?? doc.metadata.organName },
+        recipients: targets.map((d) => ({ organId: d.recipientOrganId as OrganId, organName: d.recipientName })), attachments: [], sentAt: now,
+        documentId: first.edxmlDocumentId,
+        business: { businessDocType: 1, businessDocReason: why, documentId: first.edxmlDocumentId, paper: false, replacementInfoList: [] },
+      });
+      await this.enqueue(repos, organId, documentId, await this.signer.signPackage(organId, buildDocumentPackage(pkg)), targets.map((t) => t.recipientOrganId));
+      for (const target of targets) {
+        const d = await repos.exchange.findDeliveryForUpdate(organId, target.edxmlDocumentId, target.recipientOrganId);
+        if (d) await repos.exchange.updateDelivery({ ...d, pendingRequest: 'recall', history: [...d.history, { code: '13', at: now.toISOString(), description: why, arrivalNumber: null, request: 'recall' }] });
+      }
+      await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.recall', subjectType: 'document', subjectId: documentId, after: { reason: why, recipients: targets.map((t) => t.recipientOrganId) } });
+      return { edxmlDocumentId: first.edxmlDocumentId, recipients: targets.map((t) => t.recipientOrganId) };
+    });
+    this.afterCommit();
+    return result;
+  }
+
+  /**
+   * Cập nhật (BussinessDocType 2) of a sent document: its metadata changes here with the previous values
+   * kept (metadata history + audit); one package with the same DocumentId and BussinessDocumentInfo
+   * {DocumentInfo, DocumentReceiver, ReceiverList} goes to the current recipients, the added ones (for
+   * them it is a new document: it carries the attachments) and the removed ones (so they know; their
+   * delivery is marked removed). Current and removed recipients answer 15/16.
+   */
+  async update(actor: Actor, organId: string, documentId: string, change: DocumentUpdate): Promise<UpdateResult> {
+    authorize(actor, 'outgoing.issue', organId);
+    const reason = requireReason(change.reason, 'an update needs a reason (BussinessDocReason)');
+    const now = this.clock.now();
+    const directory = this.directory.requireValid(now);
+    const result = await this.uow.run(async (repos) => {
+      const doc = await repos.documents.findForUpdate(organId, documentId);
+      if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
+      if (doc.status !== 'issued') throw new DomainError('exchange.not_sendable', { details: [{ field: 'status', message: doc.status }] });
+      const all = await repos.exchange.listDeliveries(organId, documentId);
+      const active = all.filter((d) => d.removedAt === null && d.status !== '02');
+      const first = all[0];
+      if (!first) throw new DomainError('exchange.not_sent');
+      if (active.some((d) => d.pendingRequest !== null)) throw new DomainError('exchange.request_pending', { details: active.filter((d) => d.pendingRequest).map((d) => ({ field: 'recipients', message: `${d.recipientOrganId}: ${d.pendingRequest}` })) });
+      const add = (change.addRecipients ?? []).map((r) => {
+        const agency = r.organId ? findAgency(directory, r.organId) : undefined;
+        if (!agency) throw new DomainError('axis.unknown_recipient', { details: [{ field: 'addRecipients', message: r.organId ?? r.organName }] });
+        if (all.some((d) => d.recipientOrganId === agency.organId)) throw new DomainError('exchange.already_sent', { details: [{ field: 'addRecipients', message: agency.organId }] });
+        return { organId: agency.organId, organName: r.organName || agency.name };
+      });
+      const remove = change.removeRecipients ?? [];
+      for (const organId of remove) {
+        if (!active.some((d) => d.recipientOrganId === organId)) throw new DomainError('request.invalid', { details: [{ field: 'removeRecipients', message: `${organId} has no active delivery of this document` }] });
+      }
+      const to = add.length > 0 || remove.length > 0 ? changeRecipients(doc.metadata.to, add, remove) : doc.metadata.to;
+      const diff = diffMetadata(doc.metadata, { ...change.metadata, to });
+      if (isEmptyDiff(diff)) throw new DomainError('request.invalid', { details: [{ field: 'metadata', message: 'the update changes nothing' }] });
+      await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_sent', requestId: null, reason, before: diff.before, after: diff.after, changedBy: actor.userId });
+      const metadata = { ...doc.metadata, ...diff.after };
+
+      const addressees = [...active.map((d) => ({ organId: d.recipientOrganId, organName: d.recipientName })), ...add];
+      const receivers: ReceiverChangeEntry[] = [...add.map((r) => ({ organId: r.organId as OrganId, receiverType: 1 as const })), ...remove.map((o) => ({ organId: o as OrganId, receiverType: 0 as const }))];
+      const documentInfo = Object.keys(diff.after).some((f) => f !== 'to');
+      const pkg = packageFromOutgoing({
+        metadata, sender: this.organisation(directory, organId, doc.metadata.organName),
+        recipients: addressees.map((a) => ({ organId: a.organId as OrganId, organName: a.organName })),
+        attachments: add.length > 0 ? await this.attachmentsOf(repos, documentId) : [], sentAt: now, documentId: first.edxmlDocumentId,
+        business: { businessDocType: 2, businessDocReason: reason, documentId: first.edxmlDocumentId, paper: false, businessDocumentInfo: { documentInfo, documentReceiver: receivers.length > 0, receivers }, replacementInfoList: [] },
+      });
+      const signed = await this.signer.signPackage(organId, buildDocumentPackage(pkg));
+      const messageIds = await this.enqueue(repos, organId, documentId, signed, addressees.map((a) => a.organId));
+      for (const d of active) {
+        const locked = await repos.exchange.findDeliveryForUpdate(organId, d.edxmlDocumentId, d.recipientOrganId);
+        if (locked) await repos.exchange.updateDelivery({ ...locked, pendingRequest: 'update', removedAt: remove.includes(d.recipientOrganId) ? now.toISOString() : locked.removedAt });
+      }
+      // An added recipient receives the update as a new document: its delivery follows 01, 03, 05 like any other.
+      await repos.exchange.insertDeliveries(add.map((a) => ({
+        documentId, agencyOrganId: organId, recipientOrganId: a.organId, recipientName: a.organName, edxmlDocumentId: first.edxmlDocumentId, messageId: messageIds.get(a.organId) as string,
+      })));
+      await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.update', subjectType: 'document', subjectId: documentId, before: diff.before, after: { ...diff.after, reason, added: add.map((a) => a.organId), removed: remove } });
+      return { edxmlDocumentId: first.edxmlDocumentId, recipients: addressees.map((a) => a.organId), added: add.map((a) => a.organId), removed: [...remove], changed: Object.keys(diff.after) };
+    });
+    this.afterCommit();
+    return result;
+  }
+
+  /** Per-recipient delivery state of a sent document (the văn thư follows it). */
+  async deliveries(actor: Actor, organId: string, documentId: string): Promise<DeliveryView[]> {
+    authorize(actor, 'document.read', organId);
+    return this.uow.run((repos) => repos.exchange.listDeliveries(organId, documentId));
+  }
+
+  /** The one path that sends a whole document (new or replacement): checks, package, outbox, deliveries, audit. */
+  private async sendDocument(actor: Actor, organId: string, documentId: string, options: DocumentSend): Promise<SendResult> {
     const now = this.clock.now();
     const directory = this.directory.requireValid(now);
     const result = await this.uow.run(async (repos) => {
@@ -57,84 +212,70 @@ export class ExchangeSendingService {
       if (!sender) throw new DomainError('axis.unknown_recipient', { details: [{ field: 'sender', message: `${organId} is not in the directory` }] });
       const already = await repos.exchange.listDeliveries(organId, documentId);
       if (already.length > 0) throw new DomainError('exchange.already_sent', { details: already.map((d) => ({ field: 'recipients', message: d.recipientOrganId })) });
+      const business = options.replacesDocumentId ? await this.replacementOf(repos, organId, options.replacesDocumentId, options.business) : options.business;
 
-      // The current versions only (a PAdES signature supersedes the PDF it signed), main first, each
-      // separate attachment followed by its detached CMS signature (`<name>.p7s`) when it has one.
-      const current = currentAttachments(await repos.attachments.listByDocument(documentId), await repos.signatureReports.listByDocument(documentId))
-        .filter((a) => a.role !== 'scan')
-        .sort((a, b) => (a.role === 'main' ? 0 : 1) - (b.role === 'main' ? 0 : 1));
-      const attachments: OutgoingAttachment[] = [];
-      for (const a of current) {
-        attachments.push({ name: a.fileName, contentType: a.mediaType, content: await readBlob(this.blobs, a.sha256) });
-        if (a.detachedSignatureSha256) attachments.push({ name: `${a.fileName}.p7s`, contentType: 'application/pkcs7-signature', content: await readBlob(this.blobs, a.detachedSignatureSha256) });
-      }
       const pkg = packageFromOutgoing({
         metadata: doc.metadata, sender: { organId: organId as OrganId, organName: sender.name },
-        recipients: recipients.map((r) => ({ organId: r.organId as OrganId, organName: r.name })), attachments, sentAt: now,
+        recipients: recipients.map((r) => ({ organId: r.organId as OrganId, organName: r.name })), attachments: await this.attachmentsOf(repos, documentId), sentAt: now,
+        ...(business ? { business } : {}),
       });
       const signed = await this.signer.signPackage(organId, buildDocumentPackage(pkg));
-      const digest = createHash('sha256').update(signed).digest('hex');
-      const deliveries = recipients.map((r) => ({
-        documentId, agencyOrganId: organId, recipientOrganId: r.organId, recipientName: r.name, edxmlDocumentId: pkg.header.documentId, messageId: randomUUID(),
+      const messageIds = await this.enqueue(repos, organId, documentId, signed, recipients.map((r) => r.organId));
+      const deliveries: NewDelivery[] = recipients.map((r) => ({
+        documentId, agencyOrganId: organId, recipientOrganId: r.organId, recipientName: r.name, edxmlDocumentId: pkg.header.documentId, messageId: messageIds.get(r.organId) as string,
+        pendingRequest: options.pendingRequest ?? null, replacesDocumentId: options.replacesDocumentId ?? null,
       }));
-      for (const d of deliveries) {
-        await repos.outbox.enqueue({
-          id: randomUUID(), documentId, package: signed,
-          headers: { from: organId, to: d.recipientOrganId, messageType: 'edoc', serviceType: 'eDoc', messageId: d.messageId, packageDigest: digest },
-        });
-      }
       await repos.exchange.insertDeliveries(deliveries);
-      await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.send', subjectType: 'document', subjectId: documentId, after: { edxmlDocumentId: pkg.header.documentId, recipients: deliveries.map((d) => d.recipientOrganId), packageSha256: digest } });
+      await repos.audit.append(organId, { actor: actor.userId, action: options.audit.action, subjectType: 'document', subjectId: documentId, after: { ...options.audit.after, edxmlDocumentId: pkg.header.documentId, recipients: deliveries.map((d) => d.recipientOrganId), packageSha256: createHash('sha256').update(signed).digest('hex') } });
       return { edxmlDocumentId: pkg.header.documentId, recipients: deliveries.map((d) => d.recipientOrganId) };
     });
     this.afterCommit();
     return result;
   }
 
-  /**
-   * Thu hồi (issue 5 item 6): a package with BussinessDocType 1 and the reason, same DocumentId, to every
-   * recipient that has not returned the document; each delivery records 13 with the reason and later the
-   * recipient's 15 (accepted: cancelled there) or 16 (refused).
-   */
-  async recall(actor: Actor, organId: string, documentId: string, reason: string): Promise<SendResult> {
-    authorize(actor, 'outgoing.issue', organId);
-    if (!reason.trim()) throw new DomainError('request.invalid', { details: [{ field: 'reason', message: 'a recall needs a reason (BussinessDocReason)' }] });
-    const now = this.clock.now();
-    const directory = this.directory.requireValid(now);
-    const result = await this.uow.run(async (repos) => {
-      const doc = await repos.documents.findForUpdate(organId, documentId);
-      if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
-      const targets = (await repos.exchange.listDeliveries(organId, documentId)).filter((d) => d.status !== '02' && !d.history.some((e) => e.code === '13'));
-      const first = targets[0];
-      if (!first) throw new DomainError('exchange.not_sendable', { details: [{ field: 'recipients', message: 'no delivery to recall' }] });
-      const sender = findAgency(directory, organId);
-      const pkg = packageFromOutgoing({
-        metadata: doc.metadata, sender: { organId: organId as OrganId, organName: sender?.name ?? doc.metadata.organName },
-        recipients: targets.map((d) => ({ organId: d.recipientOrganId as OrganId, organName: d.recipientName })), attachments: [], sentAt: now,
-        documentId: first.edxmlDocumentId,
-        business: { businessDocType: 1, businessDocReason: reason.trim(), documentId: first.edxmlDocumentId, paper: false, replacementInfoList: [] },
-      });
-      const signed = await this.signer.signPackage(organId, buildDocumentPackage(pkg));
-      const digest = createHash('sha256').update(signed).digest('hex');
-      for (const target of targets) {
-        await repos.outbox.enqueue({
-          id: randomUUID(), documentId, package: signed,
-          headers: { from: organId, to: target.recipientOrganId, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: digest },
-        });
-        const d = await repos.exchange.findDeliveryForUpdate(organId, target.edxmlDocumentId, target.recipientOrganId);
-        if (d) await repos.exchange.updateDelivery({ ...d, history: [...d.history, { code: '13', at: now.toISOString(), description: reason.trim(), arrivalNumber: null }] });
-      }
-      await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.recall', subjectType: 'document', subjectId: documentId, after: { reason: reason.trim(), recipients: targets.map((t) => t.recipientOrganId) } });
-      return { edxmlDocumentId: first.edxmlDocumentId, recipients: targets.map((t) => t.recipientOrganId) };
-    });
-    this.afterCommit();
-    return result;
+  /** ReplacementInfoList: the replaced document's DocumentId and the agencies that had received it. */
+  private async replacementOf(repos: ExchangeRepositories, organId: string, replacedId: string, business: Business | undefined): Promise<Business> {
+    const replaced = await repos.documents.find(organId, replacedId);
+    if (!replaced || replaced.direction !== 'outgoing') throw new DomainError('registry.document_not_found', { details: [{ field: 'replacesDocumentId', message: replacedId }] });
+    const sent = await repos.exchange.listDeliveries(organId, replacedId);
+    const first = sent[0];
+    if (!first) throw new DomainError('exchange.not_sent', { details: [{ field: 'replacesDocumentId', message: replacedId }] });
+    return {
+      businessDocType: 3, paper: false, ...business,
+      replacementInfoList: [{ documentId: first.edxmlDocumentId, organIds: sent.filter((d) => d.removedAt === null).map((d) => d.recipientOrganId as OrganId) }],
+    };
   }
 
-  /** Per-recipient delivery state of a sent document (the văn thư follows it). */
-  async deliveries(actor: Actor, organId: string, documentId: string): Promise<DeliveryView[]> {
-    authorize(actor, 'document.read', organId);
-    return this.uow.run((repos) => repos.exchange.listDeliveries(organId, documentId));
+  /**
+   * The current versions only (a PAdES signature supersedes the PDF it signed), main first, each separate
+   * attachment followed by its detached CMS signature (`<name>.p7s`) when it has one.
+   */
+  private async attachmentsOf(repos: ExchangeRepositories, documentId: string): Promise<OutgoingAttachment[]> {
+    const current = currentAttachments(await repos.attachments.listByDocument(documentId), await repos.signatureReports.listByDocument(documentId))
+      .filter((a) => a.role !== 'scan')
+      .sort((a, b) => (a.role === 'main' ? 0 : 1) - (b.role === 'main' ? 0 : 1));
+    const attachments: OutgoingAttachment[] = [];
+    for (const a of current) {
+      attachments.push({ name: a.fileName, contentType: a.mediaType, content: await readBlob(this.blobs, a.sha256) });
+      if (a.detachedSignatureSha256) attachments.push({ name: `${a.fileName}.p7s`, contentType: 'application/pkcs7-signature', content: await readBlob(this.blobs, a.detachedSignatureSha256) });
+    }
+    return attachments;
+  }
+
+  /** One outbox entry (own message id) per recipient, all carrying the one signed package. */
+  private async enqueue(repos: ExchangeRepositories, organId: string, documentId: string, signed: Uint8Array, recipients: readonly string[]): Promise<Map<string, string>> {
+    const digest = createHash('sha256').update(signed).digest('hex');
+    const messageIds = new Map<string, string>();
+    for (const to of recipients) {
+      const messageId = randomUUID();
+      messageIds.set(to, messageId);
+      await repos.outbox.enqueue({ id: randomUUID(), documentId, package: signed, headers: { from: organId, to, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: digest } });
+    }
+    return messageIds;
+  }
+
+  private organisation(directory: InstalledDirectory, organId: string, fallback: string): { organId: OrganId; organName: string } {
+    return { organId: organId as OrganId, organName: findAgency(directory, organId)?.name ?? fallback };
   }
 
   private assertSendable(doc: RegistryDocument): void {
@@ -142,4 +283,15 @@ export class ExchangeSendingService {
     if (doc.status !== 'issued') throw new DomainError('exchange.not_sendable', { details: [{ field: 'status', message: doc.status }] });
     if (doc.metadata.to.length === 0) throw new DomainError('exchange.not_sendable', { details: [{ field: 'recipients', message: 'no recipients' }] });
   }
+}
+
+function requireReason(reason: string, why: string): string {
+  const trimmed = reason.trim();
+  if (!trimmed) throw new DomainError('request.invalid', { details: [{ field: 'reason', message: why }] });
+  return trimmed;
+}
+
+/** The deliveries still in force: not removed by an update, not returned (02). */
+async function activeDeliveries(repos: ExchangeRepositories, organId: string, documentId: string): Promise<DeliveryView[]> {
+  return (await repos.exchange.listDeliveries(organId, documentId)).filter((d) => d.removedAt === null && d.status !== '02');
 }

@@ -1,6 +1,7 @@
-// What the API shows of deliveries (per recipient of a sent document) and of quarantined packages.
-import { statusCodeLabels, type StatusCode } from '../../domain/edxml-codes.ts';
-import type { DeliveryView, QuarantinedPackage, RecallRequest } from '../../domain/exchange.ts';
+// What the API shows of deliveries (per recipient of a sent document), quarantined packages, the
+// senders' requests (recall, update, replacement) and the metadata history of updated documents.
+import { businessDocTypeLabels, isBusinessDocType, statusCodeLabels, type StatusCode } from '../../domain/edxml-codes.ts';
+import type { DeliveryView, ExchangeRequest, MetadataHistoryEntry, QuarantinedPackage } from '../../domain/exchange.ts';
 
 const stateLabels: Record<DeliveryView['state'], string> = {
   queued: 'Chờ gửi', sent: 'Đã gửi', failed: 'Gửi lỗi',
@@ -17,7 +18,10 @@ export function presentDelivery(d: DeliveryView) {
     arrivalNumber: d.arrivalNumber,
     reason: d.reason,
     lastError: d.lastError,
-    history: d.history.map((e) => ({ code: e.code, label: statusCodeLabels[e.code as StatusCode], at: e.at, description: e.description, arrivalNumber: e.arrivalNumber })),
+    history: d.history.map((e) => ({ code: e.code, label: statusCodeLabels[e.code as StatusCode], at: e.at, description: e.description, arrivalNumber: e.arrivalNumber, request: e.request ?? null })),
+    pendingRequest: d.pendingRequest,
+    removedAt: d.removedAt,
+    replacesDocumentId: d.replacesDocumentId,
     updatedAt: d.updatedAt,
   };
 }
@@ -26,6 +30,23 @@ export function presentQuarantined(q: QuarantinedPackage) {
   return { id: q.id, senderOrganId: q.senderOrganId, messageId: q.messageId, reasonCode: q.reasonCode, reason: q.reason, answered: q.answered, receivedAt: q.receivedAt, packageSha256: q.packageSha256 };
 }
 
-export function presentRecallRequest(r: RecallRequest) {
-  return { id: r.id, senderOrganId: r.senderOrganId, edxmlDocumentId: r.edxmlDocumentId, businessDocType: r.businessDocType, documentId: r.documentId, reason: r.reason, state: r.state, answer: r.answer, receivedAt: r.receivedAt };
+interface BusinessView {
+  readonly businessDocumentInfo?: { documentInfo?: boolean; documentReceiver?: boolean; receivers: { organId: string; receiverType: 0 | 1 }[] };
+  readonly replacementInfoList?: { documentId: string; organIds: string[] }[];
+}
+
+export function presentExchangeRequest(r: ExchangeRequest) {
+  const business = (r.business ?? {}) as BusinessView;
+  const info = business.businessDocumentInfo;
+  return {
+    id: r.id, senderOrganId: r.senderOrganId, edxmlDocumentId: r.edxmlDocumentId, businessDocType: r.businessDocType,
+    businessDocTypeLabel: isBusinessDocType(r.businessDocType) ? businessDocTypeLabels[r.businessDocType] : null,
+    documentId: r.documentId, replacementDocumentId: r.replacementDocumentId, reason: r.reason, state: r.state, answer: r.answer, receivedAt: r.receivedAt,
+    ...(info ? { update: { documentInfo: info.documentInfo ?? null, documentReceiver: info.documentReceiver ?? null, added: info.receivers.filter((x) => x.receiverType === 1).map((x) => x.organId), removed: info.receivers.filter((x) => x.receiverType === 0).map((x) => x.organId) } } : {}),
+    ...(business.replacementInfoList?.length ? { replaces: business.replacementInfoList } : {}),
+  };
+}
+
+export function presentMetadataHistory(e: MetadataHistoryEntry) {
+  return { id: e.id, source: e.source, requestId: e.requestId, reason: e.reason, before: e.before, after: e.after, changedBy: e.changedBy, changedAt: e.changedAt };
 }

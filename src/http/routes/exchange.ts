@@ -1,6 +1,6 @@
 // Exchange routes under /api/agencies/{organId} (docs/exchange.md): send an issued document over the
-// axis and follow its deliveries; accept or return a received document; report progress (04/06); the
-// quarantine. Thin handlers: validate → call the service (which authorises) → present. Mounted by
+// axis and follow its deliveries; recall, update or replace it; accept or return a received document;
+// report progress (04/06); answer the senders' requests (15/16); metadata history; the quarantine. Thin handlers: validate → call the service (which authorises) → present. Mounted by
 // routes/agency.ts after its authentication middleware.
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
@@ -8,8 +8,8 @@ import { DomainError } from '../../domain/errors.ts';
 import { actorOfResponse } from '../authentication.ts';
 import type { HttpDependencies } from '../dependencies.ts';
 import { presentDocument } from '../presenters/document.ts';
-import { presentDelivery, presentQuarantined, presentRecallRequest } from '../presenters/exchange.ts';
-import { parseInput, parseOrganIdParam } from '../schemas.ts';
+import { presentDelivery, presentExchangeRequest, presentMetadataHistory, presentQuarantined } from '../presenters/exchange.ts';
+import { documentReplaceBody, documentUpdateBody, parseInput, parseOrganIdParam } from '../schemas.ts';
 
 export const returnBody = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
 export const progressBody = z.strictObject({ step: z.enum(['assigned', 'completed']) });
@@ -56,18 +56,39 @@ export function exchangeRoutes(deps: HttpDependencies): Router {
     res.status(202).json(await exchange.sending.recall(actorOfResponse(res.locals), organIdOf(req), idOf(req), reason));
   });
 
+  router.post('/outgoing/:id/update', json, async (req, res) => {
+    const body = parseInput(documentUpdateBody, req.body);
+    const { signerInfo, ...metadata } = body.metadata ?? {};
+    res.status(202).json(await exchange.sending.update(actorOfResponse(res.locals), organIdOf(req), idOf(req), {
+      reason: body.reason,
+      metadata: { ...metadata, ...(signerInfo !== undefined ? { signerInfo: signerInfo && { fullName: signerInfo.fullName ?? null, position: signerInfo.position ?? null, competence: signerInfo.competence ?? null } } : {}) },
+      ...(body.addRecipients ? { addRecipients: body.addRecipients } : {}),
+      ...(body.removeRecipients ? { removeRecipients: body.removeRecipients } : {}),
+    }));
+  });
+
+  router.post('/outgoing/:id/replace', json, async (req, res) => {
+    const body = parseInput(documentReplaceBody, req.body);
+    res.status(202).json(await exchange.sending.replace(actorOfResponse(res.locals), organIdOf(req), idOf(req), body));
+  });
+
+  router.get('/documents/:id/metadata-history', async (req, res) => {
+    const items = await exchange.clerk.metadataHistory(actorOfResponse(res.locals), organIdOf(req), idOf(req));
+    res.json({ items: items.map(presentMetadataHistory) });
+  });
+
   router.get('/exchange/requests', async (req, res) => {
-    const items = await exchange.clerk.recallRequests(actorOfResponse(res.locals), organIdOf(req));
-    res.json({ items: items.map(presentRecallRequest) });
+    const items = await exchange.clerk.requests(actorOfResponse(res.locals), organIdOf(req));
+    res.json({ items: items.map(presentExchangeRequest) });
   });
 
   router.post('/exchange/requests/:id/accept', async (req, res) => {
-    res.json(presentRecallRequest(await exchange.clerk.answerRecall(actorOfResponse(res.locals), organIdOf(req), idOf(req), true)));
+    res.json(presentExchangeRequest(await exchange.clerk.answerRequest(actorOfResponse(res.locals), organIdOf(req), idOf(req), true)));
   });
 
   router.post('/exchange/requests/:id/refuse', json, async (req, res) => {
     const { reason } = parseInput(returnBody, req.body);
-    res.json(presentRecallRequest(await exchange.clerk.answerRecall(actorOfResponse(res.locals), organIdOf(req), idOf(req), false, reason)));
+    res.json(presentExchangeRequest(await exchange.clerk.answerRequest(actorOfResponse(res.locals), organIdOf(req), idOf(req), false, reason)));
   });
 
   router.get('/exchange/quarantine', async (req, res) => {

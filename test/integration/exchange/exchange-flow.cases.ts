@@ -240,14 +240,14 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       const clerk = await actorFor(net.node(VPCP).db.database, 'van_thu', VPCP);
       const recalled = await net.node(VPCP).app.exchange.sending.recall(clerk, VPCP, documentId, 'Ban hành nhầm, sẽ thay bằng văn bản khác');
       expect(recalled.recipients).to.deep.equal([TAY_NINH, SO_TTTT]);
-      const requestAt = async (organId: string) => eventually(async () => (await net.node(organId).app.exchange.clerk.recallRequests(await actorFor(net.node(organId).db.database, 'van_thu', organId), organId)).find((r) => r.edxmlDocumentId === edxmlDocumentId), `recall at ${organId}`);
+      const requestAt = async (organId: string) => eventually(async () => (await net.node(organId).app.exchange.clerk.requests(await actorFor(net.node(organId).db.database, 'van_thu', organId), organId)).find((r) => r.edxmlDocumentId === edxmlDocumentId), `recall at ${organId}`);
       const tnRequest = await requestAt(TAY_NINH);
       expect(tnRequest.reason).to.equal('Ban hành nhầm, sẽ thay bằng văn bản khác');
       expect(tnRequest.documentId).to.equal(docs[TAY_NINH]);
-      await tn.app.exchange.clerk.answerRecall(tnClerk, TAY_NINH, tnRequest.id, true);
+      await tn.app.exchange.clerk.answerRequest(tnClerk, TAY_NINH, tnRequest.id, true);
       const so = net.node(SO_TTTT);
       const soRequest = await requestAt(SO_TTTT);
-      await so.app.exchange.clerk.answerRecall(await actorFor(so.db.database, 'van_thu', SO_TTTT), SO_TTTT, soRequest.id, false, 'Văn bản đã được triển khai');
+      await so.app.exchange.clerk.answerRequest(await actorFor(so.db.database, 'van_thu', SO_TTTT), SO_TTTT, soRequest.id, false, 'Văn bản đã được triển khai');
       const final = await eventually(async () => { const d = await deliveries(documentId); return d.every((x) => x.history.some((e) => e.code === '15' || e.code === '16')) && d; }, '15/16 at the sender');
       const tnDelivery = final.find((d) => d.recipientOrganId === TAY_NINH);
       const soDelivery = final.find((d) => d.recipientOrganId === SO_TTTT);

@@ -1,0 +1,110 @@
+// The receiving side of the sender's requests about a document it sent (issue 5 item 6; DOMAIN.md §3
+// Bussiness; Nghị định 30, art. 17): recall (BussinessDocType 1), update (2), replacement (3). Each is
+// recorded in `exchange_requests` for the văn thư, who accepts (15) or refuses (16) — see
+// ExchangeClerkService.answerRequest — and is answered 01 now. Runs in the inbox consumer's transaction,
+// after the package was parsed and verified like any other.
+//
+// Dedupe: recall on (sender, DocumentId, 1) — one recall per document; update on (sender, DocumentId, 2,
+// package SHA-256) — several updates of one document are several requests, the same package twice is one;
+// replacement on the new document's (sender, DocumentId, 3) in `exchange_received`. A duplicate changes
+// nothing and gets the status already given, again.
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
+import type { ExchangeRepositories, InboxOutcome } from '../domain/exchange.ts';
+import type { DocumentHeader, Organization, ParsedDocumentPackage } from '../edxml/model.ts';
+import { describeStatus, type StatusEmitter } from './exchange-status.ts';
+
+export interface ReceivedRequest {
+  readonly recipient: string; // our organ id
+  readonly messageId: string;
+  readonly parsed: ParsedDocumentPackage;
+  readonly businessDocType: number;
+  readonly packageSha256: string;
+  /** Us, as the directory names us (From of the statuses). */
+  readonly from: Organization;
+  readonly now: Date;
+  /** Stores the package as a new incoming document (status `received`, 01 to the sender). */
+  readonly storeAsNew: () => Promise<InboxOutcome>;
+}
+
+export class ExchangeRequestReceiver {
+  constructor(private readonly emitter: StatusEmitter) {}
+
+  async receive(repos: ExchangeRepositories, request: ReceivedRequest): Promise<InboxOutcome> {
+    if (request.businessDocType === 2) return this.receiveUpdate(repos, request);
+    if (request.businessDocType === 3) return this.receiveReplacement(repos, request);
+    return this.record(repos, request, '');
+  }
+
+  /**
+   * An update: a receiver that has the document records the request (the văn thư applies it or not); a
+   * receiver that does not have the DocumentId (a recipient the update adds) treats the package as a new
+   * incoming document — it carries the whole document — and answers 01 like any new document.
+   */
+  private async receiveUpdate(repos: ExchangeRepositories, request: ReceivedRequest): Promise<InboxOutcome> {
+    const { header } = request.parsed;
+    const sender = header.from.organId;
+    const earlier = await repos.exchange.findRequest(request.recipient, sender, header.documentId, 2, request.packageSha256);
+    if (earlier) return this.resendAnswer(repos, request, earlier);
+    const asNew = await repos.exchange.findReceived(request.recipient, sender, header.documentId, 2);
+    if (asNew && asNew.packageSha256 === request.packageSha256) {
+      await this.emitter.emit(repos, { from: request.from, original: header, code: asNew.lastStatus, at: request.now, description: describeStatus(asNew.lastStatus), documentId: asNew.documentId, to: sender });
+      return { duplicateOf: asNew.documentId, status: asNew.lastStatus };
+    }
+    if (!(await repos.exchange.findReceivedDocument(request.recipient, sender, header.documentId))) return request.storeAsNew();
+    return this.record(repos, request, request.packageSha256);
+  }
+
+  /**
+   * A replacement is a new document (its own DocumentId): stored as `received` like any new one (01), and
+   * a request to replace the earlier document (ReplacementInfo/DocumentId) is recorded for the văn thư.
+   */
+  private async receiveReplacement(repos: ExchangeRepositories, request: ReceivedRequest): Promise<InboxOutcome> {
+    const { header, business } = request.parsed;
+    const sender = header.from.organId;
+    const earlier = await repos.exchange.findReceived(request.recipient, sender, header.documentId, 3);
+    if (earlier) {
+      await this.emitter.emit(repos, { from: request.from, original: header, code: earlier.lastStatus, at: request.now, description: describeStatus(earlier.lastStatus), documentId: earlier.documentId, to: sender });
+      return { duplicateOf: earlier.documentId, status: earlier.lastStatus };
+    }
+    const stored = await request.storeAsNew();
+    const newDocumentId = typeof stored.documentId === 'string' ? stored.documentId : null;
+    // The replaced document: the ReplacementInfo naming us (or naming nobody), else the first one.
+    const infos = business?.replacementInfoList ?? [];
+    const info = infos.find((i) => i.organIds.includes(request.recipient as never)) ?? infos.find((i) => i.organIds.length === 0) ?? infos[0];
+    const target = info ? await repos.exchange.findReceivedDocument(request.recipient, sender, info.documentId) : null;
+    const id = randomUUID();
+    const inserted = await repos.exchange.insertRequest({
+      id, agencyOrganId: request.recipient, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType: 3, documentId: target?.documentId ?? null,
+      replacementDocumentId: newDocumentId, reason: business?.businessDocReason ?? null, messageId: request.messageId, packageSha256: '', header, business: business ?? null,
+    });
+    if (inserted === 'duplicate') throw new DomainError('axis.duplicate'); // a concurrent consumer won: roll back, redelivered as a duplicate
+    return { ...stored, request: id };
+  }
+
+  /** Records a request about a document this node has (or not: recorded anyway, the văn thư sees it) and answers 01. */
+  private async record(repos: ExchangeRepositories, request: ReceivedRequest, packageSha256: string): Promise<InboxOutcome> {
+    const { header, business } = request.parsed;
+    const sender = header.from.organId;
+    if (!packageSha256) {
+      const earlier = await repos.exchange.findRequest(request.recipient, sender, header.documentId, request.businessDocType);
+      if (earlier) return this.resendAnswer(repos, request, earlier);
+    }
+    const target = await repos.exchange.findReceivedDocument(request.recipient, sender, header.documentId);
+    const id = randomUUID();
+    const inserted = await repos.exchange.insertRequest({
+      id, agencyOrganId: request.recipient, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType: request.businessDocType,
+      documentId: target?.documentId ?? null, replacementDocumentId: null, reason: business?.businessDocReason ?? null, messageId: request.messageId,
+      packageSha256, header, business: business ?? null,
+    });
+    if (inserted === 'duplicate') throw new DomainError('axis.duplicate');
+    await this.emitter.emit(repos, { from: request.from, original: header, code: '01', at: request.now, description: describeStatus('01'), documentId: target?.documentId ?? null, to: sender });
+    return { request: id, status: '01' };
+  }
+
+  private async resendAnswer(repos: ExchangeRepositories, request: ReceivedRequest, earlier: { id: string; state: string; answer: string | null; documentId: string | null; header: unknown }): Promise<InboxOutcome> {
+    const code = earlier.state === 'accepted' ? '15' : earlier.state === 'refused' ? '16' : '01';
+    await this.emitter.emit(repos, { from: request.from, original: earlier.header as DocumentHeader, code, at: request.now, description: describeStatus(code, null, earlier.answer), documentId: earlier.documentId, to: request.parsed.header.from.organId });
+    return { duplicateRequest: earlier.id, status: code };
+  }
+}
