@@ -44,7 +44,7 @@ import { bytesPayload } from './domain/axis-transport.ts';
 import type { AxisDelivery } from './domain/axis-transport.ts';
 import type { DirectoryHealth, SignedDirectory } from './domain/directory.ts';
 import { isDomainError } from './domain/errors.ts';
-import type { ExchangeRepositories, PackageSigner, PackageVerifier } from './domain/exchange.ts';
+import type { ExchangeRepositories, ExchangeUnitOfWork, PackageSigner, PackageVerifier } from './domain/exchange.ts';
 import { buildAxisTransport, buildOutboxRelay, type BuiltAxisTransport } from './axis/build-axis-transport.ts';
 import { InboxConsumer } from './axis/inbox-consumer.ts';
 import type { OutboxRelay } from './axis/outbox-relay.ts';
@@ -115,7 +115,6 @@ export async function createNodeApp(config: Readonly<Config>, options: AppOption
   const registry = new RegistryService(uow, clock, new BatchingRegistrationWriter(database.knex));
   const registerBooks = new RegisterBookService(uow);
   const attachments = new AttachmentService(uow, blobs, config.attachments);
-  const assignments = new AssignmentService(uow, clock);
   const users = new UserService(uow, hasher);
   const audit = new AuditService(new KnexAuditReader(database.knex));
   // Signing (docs/signing-custody.md): the trust layer and the key sealer are built on first use.
@@ -132,6 +131,8 @@ export async function createNodeApp(config: Readonly<Config>, options: AppOption
   const signing = new SigningService(uow, blobs, keyCustody, tools, clock, config.attachments.maxBytes);
 
   const exchange = createExchangeNode(config, { database, uow, blobs, clock, logger, keyCustody, ...(options.axisTransport ? { sharedTransport: options.axisTransport } : {}) });
+  // Assigning or completing a document received over the axis tells its sender (04/06) in the same transaction.
+  const assignments = new AssignmentService(uow, clock, { uow: exchange.unitOfWork, progress: exchange.clerk, afterCommit: exchange.wake });
 
   const health = async () => {
     try {
@@ -196,6 +197,8 @@ function pkiSignatureTools(layer: TrustLayer, clock: Clock): DocumentSignatureTo
 /** The exchange over the axis (docs/exchange.md): directory, sending, receiving, statuses, started on demand. */
 export interface ExchangeNode {
   readonly directory: DirectoryHolder;
+  /** One transaction over the registry, the exchange tables, the outbox and the inbox. */
+  readonly unitOfWork: ExchangeUnitOfWork;
   readonly sending: ExchangeSendingService;
   readonly clerk: ExchangeClerkService;
   readonly receiving: ExchangeReceivingService;
@@ -275,6 +278,7 @@ function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps): Excha
 
   return {
     directory, sending, clerk, receiving,
+    unitOfWork: exchangeUow,
     wake,
     directoryHealth: () => directory.health(clock.now()),
     async start() {
