@@ -54,19 +54,20 @@ export class BatchingRegistrationWriter implements IncomingRegistrationWriter {
     this.draining.add(key);
     try {
       for (;;) {
+        // Let the callers whose registrations were just written submit their next ones first: without this
+        // yield, groups alternate between one document (the caller that arrived during the write) and the rest.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const queue = this.queues.get(key);
         if (!queue || queue.length === 0) { this.queues.delete(key); return; }
         const group = queue.splice(0, this.maxGroup);
-        if (group.length > 1) {
-          try {
-            const results = await this.writeGroup(group.map((p) => p.item));
-            group.forEach((p, i) => p.resolve(results[i] as { document: RegistryDocument; duplicates: DuplicateCandidate[] }));
-            continue;
-          } catch {
-            // fall through: each one alone, so that only the faulty document fails
-          }
+        try {
+          const results = await this.writeGroup(group.map((p) => p.item));
+          group.forEach((p, i) => p.resolve(results[i] as { document: RegistryDocument; duplicates: DuplicateCandidate[] }));
+        } catch (error) {
+          if (group.length === 1) group[0]?.reject(translateDatabaseError(error));
+          // Each one alone, so that only the faulty document fails.
+          else for (const p of group) await this.writeOne(p);
         }
-        for (const p of group) await this.writeOne(p);
       }
     } finally {
       this.draining.delete(key);
@@ -75,8 +76,7 @@ export class BatchingRegistrationWriter implements IncomingRegistrationWriter {
 
   private async writeOne(p: Pending): Promise<void> {
     try {
-      const { doc, register, arrivalDate, audit } = p.item;
-      p.resolve(await new KnexDocumentRepository(this.knex).insertWithNextArrivalNumber(doc, register, arrivalDate, audit));
+      p.resolve((await this.writeGroup([p.item]))[0] as { document: RegistryDocument; duplicates: DuplicateCandidate[] });
     } catch (error) {
       p.reject(translateDatabaseError(error));
     }
@@ -84,45 +84,60 @@ export class BatchingRegistrationWriter implements IncomingRegistrationWriter {
 
   private async writeGroup(items: readonly IncomingRegistration[]): Promise<{ document: RegistryDocument; duplicates: DuplicateCandidate[] }[]> {
     const repository = new KnexDocumentRepository(this.knex);
-    // Duplicate probes first, outside the lock (warnings only); then the numbered writes in one transaction.
-    const duplicates = await Promise.all(items.map(({ doc }) => repository.findDuplicates(doc.agencyOrganId, {
+    // Duplicate probes (warnings only) run beside the numbered write, on other connections: whether or not
+    // they see this group's rows, those are dropped from their answers, and earlier members of the group
+    // are compared in memory (duplicatesWithinGroup). Earlier groups committed before this one started.
+    const groupIds = new Set(items.map(({ doc }) => doc.id));
+    const probes = repository.findDuplicatesOfGroup(items[0]?.doc.agencyOrganId as string, items.map(({ doc }) => ({
       codeNumber: doc.metadata.codeNumber, codeNotation: doc.metadata.codeNotation, senderOrganId: doc.senderOrganId,
       organName: doc.metadata.organName, edxmlDocumentId: doc.edxmlDocumentId,
     })));
+    probes.catch(() => {}); // awaited below; a failed write must not leave it unhandled
     const first = items[0] as IncomingRegistration;
     const chain = first.audit.chain;
     const n = items.length;
     const rows = await this.knex.transaction(async (trx) => {
       const register = first.register;
-      const reg = (await trx.raw<{ rows: { id: string; counter: number; year: number }[] }>(
-        `INSERT INTO registers (id, agency_organ_id, direction, series_key, year, name, counter) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (agency_organ_id, direction, series_key, year) DO UPDATE SET counter = registers.counter + ?
-         RETURNING id, counter, year`,
-        [randomUUID(), register.agencyOrganId, register.direction, register.seriesKey, register.year, register.name, n, n],
-      )).rows[0] as { id: string; counter: number; year: number };
-      const head = (await trx.raw<{ rows: { seq: number; last_hash: Buffer }[] }>(
-        `INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 0, ?)
-         ON CONFLICT (chain) DO UPDATE SET chain = EXCLUDED.chain RETURNING seq, last_hash`,
-        [chain, GENESIS_HASH],
-      )).rows[0] as { seq: number; last_hash: Buffer };
-      const firstNumber = reg.counter - n + 1;
+      // Two statements: lock the book's counter and the audit chain's head together, then insert the
+      // documents, their audit entries and the new head together.
+      const locked = (await trx.raw<{ rows: { id: string; counter: number; year: number; seq: string; last_hash: Buffer }[] }>(
+        `WITH reg AS (
+           INSERT INTO registers (id, agency_organ_id, direction, series_key, year, name, counter) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (agency_organ_id, direction, series_key, year) DO UPDATE SET counter = registers.counter + ?
+           RETURNING id, counter, year
+         ), head AS (
+           INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 0, ?)
+           ON CONFLICT (chain) DO UPDATE SET chain = EXCLUDED.chain RETURNING seq, last_hash
+         )
+         SELECT reg.id, reg.counter, reg.year, head.seq, head.last_hash FROM reg, head`,
+        [randomUUID(), register.agencyOrganId, register.direction, register.seriesKey, register.year, register.name, n, n, chain, GENESIS_HASH],
+      )).rows[0] as { id: string; counter: number; year: number; seq: string; last_hash: Buffer };
+      const firstNumber = locked.counter - n + 1;
+      const headSeq = Number(locked.seq);
       const documents = items.map(({ doc, arrivalDate }, i) => ({
-        ...toInsertRow(doc, trx), register_id: reg.id, register_year: reg.year, arrival_number: firstNumber + i, arrival_date: arrivalDate,
+        ...toInsertRow(doc, trx), register_id: locked.id, register_year: locked.year, arrival_number: firstNumber + i, arrival_date: arrivalDate,
       }));
-      const inserted = (await trx('documents').insert(documents).returning('*')) as DocumentRow[];
-      let previous: Buffer = head.last_hash;
+      let previous: Buffer = locked.last_hash;
       const entries = items.map(({ audit }, i) => {
         const { prefix, suffix } = auditEntryTextAroundNumber(audit.chain, audit.event, audit.at);
         const entry = `${prefix}${firstNumber + i}${suffix}`;
         previous = chainHash(previous, entry);
-        return { chain, seq: head.seq + i + 1, entry, hash: previous };
+        return { seq: headSeq + i + 1, entry, hash: previous };
       });
-      await trx('audit_log').insert(entries);
-      await trx('audit_heads').where({ chain }).update({ seq: head.seq + n, last_hash: previous });
-      return inserted;
+      const insert = trx('documents').insert(documents).returning('*').toSQL();
+      return (await trx.raw<{ rows: DocumentRow[] }>(
+        `WITH doc AS (${insert.sql}), log AS (
+           INSERT INTO audit_log (chain, seq, entry, hash) SELECT ?, * FROM unnest(?::bigint[], ?::text[], ?::bytea[])
+         ), head AS (
+           UPDATE audit_heads SET seq = ?, last_hash = ? WHERE chain = ?
+         )
+         SELECT * FROM doc`,
+        [...insert.bindings, chain, entries.map((e) => e.seq), entries.map((e) => e.entry), entries.map((e) => e.hash), headSeq + n, previous, chain],
+      )).rows;
     });
     const byId = new Map(rows.map((r) => [r.id, r]));
     const documents = items.map(({ doc }) => toDocument({ ...(byId.get(doc.id) as DocumentRow), file_code: null }));
+    const duplicates = (await probes).map((found) => found.filter((d) => !groupIds.has(d.documentId)));
     return documents.map((document, i) => ({ document, duplicates: [...(duplicates[i] ?? []), ...duplicatesWithinGroup(documents, i)] }));
   }
 }

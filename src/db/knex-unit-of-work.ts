@@ -79,12 +79,4 @@ export class KnexUnitOfWork implements UnitOfWork {
   run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     return runTransaction(this.knex, (trx) => work(this.repositories(trx)), this.maxAttempts);
   }
-
-  async autocommit<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    try {
-      return await work(this.repositories(this.knex));
-    } catch (error) {
-      throw translateDatabaseError(error);
-    }
-  }
 }

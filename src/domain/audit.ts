@@ -46,9 +46,9 @@ export function auditEntryText(chain: string, event: AuditEvent, at: Date, extra
 }
 
 /**
- * For an entry that records a number only the database knows at insert time (the số đến taken under the
- * book's row lock): the entry text split around that number, so that counter, document and audit entry
- * are written by one statement. The entry then carries `registeredNumber` next to the digests.
+ * For an entry that records a number taken under the book's row lock (the số đến): the entry text split
+ * around that number, so that it is prepared before the lock. The entry then carries `registeredNumber`
+ * next to the digests.
  */
 export function auditEntryTextAroundNumber(chain: string, event: AuditEvent, at: Date): { prefix: string; suffix: string } {
   const placeholder = '@@registeredNumber@@';

@@ -55,17 +55,10 @@ export interface RegisterEntryFilter {
 }
 
 export interface DocumentRepository {
-  /**
-   * Registers an incoming document with the next số đến of its book in one statement. The book's counter
-   * row stays locked until the transaction ends, so a rollback gives the number back (gapless). Also returns
-   * the documents registered earlier with the same (số, ký hiệu, issuing agency) or DocumentId (warnings).
-   */
-  insertWithNextArrivalNumber(doc: NewDocument, register: RegisterKey & { readonly name: string }, arrivalDate: Date, audit: RegistrationAudit): Promise<{ document: RegistryDocument; duplicates: DuplicateCandidate[] }>;
   insert(doc: NewDocument): Promise<RegistryDocument>;
   find(agencyOrganId: string, id: string): Promise<RegistryDocument | null>;
   findForUpdate(agencyOrganId: string, id: string): Promise<RegistryDocument | null>;
   list(agencyOrganId: string, filter: DocumentFilter): Promise<RegistryDocument[]>;
-  findDuplicates(agencyOrganId: string, probe: { codeNumber: string | null; codeNotation: string | null; senderOrganId: string | null; organName: string; edxmlDocumentId: string | null; excludeId?: string }): Promise<DuplicateCandidate[]>;
   /** Sets number and notation of an outgoing document; fails with registry.number_conflict on a duplicate. */
   markIssued(id: string, issue: { registerId: string; registerYear: number; registerNumber: number; codeNumber: string; codeNotation: string; issuedDate: string }): Promise<RegistryDocument>;
   registerEntries(filter: RegisterEntryFilter): Promise<RegistryDocument[]>;

@@ -24,9 +24,4 @@ export interface Repositories {
  */
 export interface UnitOfWork {
   run<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
-  /**
-   * Runs `work` with every statement committing on its own. For use cases whose writes are one statement:
-   * no client round trip happens while its row locks are held (registration numbering).
-   */
-  autocommit<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }

@@ -30,8 +30,8 @@ function toWarning(c: DuplicateCandidate): DuplicateWarning {
 }
 
 export class RegistryService {
-  /** With a `writer`, registrations of one book arriving together are written together (group commit). */
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly writer?: IncomingRegistrationWriter) {}
+  /** The `writer` numbers and stores incoming registrations (src/db/batching-registration-writer.ts: group commit per book). */
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly writer: IncomingRegistrationWriter) {}
 
   /**
    * Vào sổ văn bản đến: the next số đến of the agency's incoming book for the current year, one series
@@ -62,17 +62,8 @@ export class RegistryService {
       register: { agencyOrganId: organId, direction: 'incoming' as const, seriesKey: INCOMING_SERIES, year, name: registerName('incoming', INCOMING_SERIES, year) },
       audit: { chain: organId, at: now, event: { actor: actor.userId, action: 'incoming.register', subjectType: 'document' as const, subjectId: id, after: doc } },
     };
-    if (this.writer) {
-      const { document, duplicates } = await this.writer.register(item);
-      return { document, warnings: duplicates.map(toWarning) };
-    }
-    // One statement, its own transaction: it looks for earlier duplicates (a warning only), takes the book's
-    // counter row, inserts the document and appends the audit entry; the row lock is held for that
-    // statement and its commit only, and a failure gives the number back.
-    return this.uow.autocommit(async (repos) => {
-      const { document, duplicates } = await repos.documents.insertWithNextArrivalNumber(item.doc, item.register, item.arrivalDate, item.audit);
-      return { document, warnings: duplicates.map(toWarning) };
-    });
+    const { document, duplicates } = await this.writer.register(item);
+    return { document, warnings: duplicates.map(toWarning) };
   }
 
   async draftOutgoing(actor: Actor, organId: string, input: OutgoingDraft): Promise<RegistryDocument> {

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { KnexAuditReader } from '../../../src/db/knex-audit-log.ts';
 import { KnexUnitOfWork } from '../../../src/db/knex-unit-of-work.ts';
 import { AuditService } from '../../../src/services/audit-service.ts';
+import { BatchingRegistrationWriter } from '../../../src/db/batching-registration-writer.ts';
 import { RegistryService } from '../../../src/services/registry-service.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.ts';
 import { actorFor, seedNetwork } from '../../support/network.ts';
@@ -28,7 +29,7 @@ for (const kind of databaseKinds) {
     beforeEach(async () => {
       db = await createTestDatabase(kind);
       await seedNetwork(db.database);
-      const registry = new RegistryService(new KnexUnitOfWork(db.database.knex, clock), clock);
+      const registry = new RegistryService(new KnexUnitOfWork(db.database.knex, clock), clock, new BatchingRegistrationWriter(db.database.knex));
       const clerk = await actorFor(db.database, 'van_thu', VPCP);
       for (let i = 0; i < 3; i += 1) await registry.registerIncoming(clerk, VPCP, { origin: 'paper', senderName: 'Bộ Nội vụ', typeName: 'Công văn', subject: `Văn bản ${i}`, priority: 0 });
       audit = new AuditService(new KnexAuditReader(db.database.knex));

@@ -37,10 +37,10 @@ const cases: { kind: DatabaseKind; total: number; grouped: boolean }[] = [
   { kind: 'pglite', total: 400, grouped: false }, { kind: 'pglite', total: 400, grouped: true },
 ];
 const registryFor = (db: TestDatabase, grouped: boolean): RegistryService =>
-  new RegistryService(new KnexUnitOfWork(db.database.knex, clock), clock, grouped ? new BatchingRegistrationWriter(db.database.knex) : undefined);
+  new RegistryService(new KnexUnitOfWork(db.database.knex, clock), clock, new BatchingRegistrationWriter(db.database.knex, grouped ? 64 : 1));
 
 for (const { kind, total, grouped } of cases) {
-  describe(`gapless số đến under concurrency on ${kind}, ${grouped ? 'group commit' : 'one statement each'}`, () => {
+  describe(`gapless số đến under concurrency on ${kind}, ${grouped ? 'group commit' : 'one registration per transaction'}`, () => {
     let db: TestDatabase;
     beforeEach(async () => {
       db = await createTestDatabase(kind, { poolMax: 12 });
@@ -58,6 +58,27 @@ for (const { kind, total, grouped } of cases) {
       const audit = await new AuditService(new KnexAuditReader(db.database.knex)).verify();
       expect(audit.broken).to.equal(null);
       expect(audit.chains.find((c) => c.chain === VPCP)?.entries).to.be.greaterThan(total);
+    });
+
+    it('warns of a duplicate exactly on the later-numbered copy, within a group and across groups', async () => {
+      const registry = registryFor(db, grouped);
+      const actor = await actorFor(db.database, 'van_thu', VPCP);
+      // 24 registrations at once: copies k and k+12 share (số, ký hiệu, sender); copies 0 and 23 share a DocumentId.
+      const results = await Promise.all(Array.from({ length: 24 }, (_, i) => registry.registerIncoming(actor, VPCP, {
+        origin: 'paper', senderName: 'Bộ Nội vụ', senderOrganId: '000.00.00.G10', codeNumber: String((i % 12) + 1), codeNotation: 'BNV-VP',
+        issuedDate: '2026-11-20', typeName: 'Công văn', subject: `Bản ${i}`, priority: 0,
+        ...(i === 0 || i === 23 ? { edxmlDocumentId: 'doc-shared-1' } : {}),
+      })));
+      for (let k = 0; k < 12; k += 1) {
+        const [a, b] = [results[k], results[k + 12]].sort((x, y) => (x?.document.metadata.arrivalNumber ?? 0) - (y?.document.metadata.arrivalNumber ?? 0));
+        expect(a?.warnings.filter((w) => w.code === 'registry.duplicate_code'), `copy ${k}: the first has no warning`).to.deep.equal([]);
+        expect(b?.warnings.filter((w) => w.code === 'registry.duplicate_code').map((w) => w.existingArrivalNumber), `copy ${k}`).to.deep.equal([a?.document.metadata.arrivalNumber]);
+      }
+      const later = [results[0], results[23]].sort((x, y) => (x?.document.metadata.arrivalNumber ?? 0) - (y?.document.metadata.arrivalNumber ?? 0))[1];
+      expect(later?.warnings.map((w) => w.code)).to.include('registry.duplicate_document_id');
+      // And a registration after all of them sees the earlier copy.
+      const after = await registry.registerIncoming(actor, VPCP, { origin: 'paper', senderName: 'Bộ Nội vụ', senderOrganId: '000.00.00.G10', codeNumber: '5', codeNotation: 'BNV-VP', issuedDate: '2026-11-20', typeName: 'Công văn', subject: 'Bản sau', priority: 0 });
+      expect(after.warnings.map((w) => w.code)).to.deep.equal(['registry.duplicate_code', 'registry.duplicate_code']);
     });
 
     it('gives no number to registrations whose transaction fails, and leaves no gap', async () => {

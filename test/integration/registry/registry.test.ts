@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { KnexUnitOfWork } from '../../../src/db/knex-unit-of-work.ts';
+import { BatchingRegistrationWriter } from '../../../src/db/batching-registration-writer.ts';
 import { RegistryService } from '../../../src/services/registry-service.ts';
 import type { IncomingRegistration } from '../../../src/services/registry-inputs.ts';
 import { isDomainError } from '../../../src/domain/errors.ts';
@@ -24,7 +25,7 @@ for (const kind of databaseKinds) {
       db = await createTestDatabase(kind);
       clock = new TestClock(new Date('2026-11-23T03:00:00Z'));
       await seedNetwork(db.database, clock);
-      registry = new RegistryService(new KnexUnitOfWork(db.database.knex, clock), clock);
+      registry = new RegistryService(new KnexUnitOfWork(db.database.knex, clock), clock, new BatchingRegistrationWriter(db.database.knex));
     });
     afterEach(async () => { await db.drop(); });
 

@@ -37,7 +37,6 @@ class MemoryUnitOfWork implements UnitOfWork {
   readonly keys = new MemoryKeys();
   readonly audit: AuditEvent[] = [];
   readonly users = new Map<string, User>([leader, otherLeader, clerk, specialist, admin].map((a) => [a.userId, { id: a.userId, username: a.username, agencyOrganId: ORG, unitId: null, fullName: a.username, position: null, roles: a.roles, disabled: false }]));
-  autocommit<T>(work: (repos: Repositories) => Promise<T>): Promise<T> { return this.run(work); }
 
   async run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     const saved = new Map(this.keys.rows);
