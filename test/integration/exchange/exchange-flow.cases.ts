@@ -314,6 +314,224 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect((await rows(SO_TTTT, 'documents', { id: doc.id }))[0].status).to.equal('returned');
     });
 
+    describe('update, replacement, assignment (issue 5 items 5–6)', () => {
+      const NAMES: Record<string, string> = { [TAY_NINH]: 'Ủy ban nhân dân tỉnh Tây Ninh', [SO_TTTT]: 'Sở Thông tin và Truyền thông tỉnh Tây Ninh' };
+      const clerkOf = async (organId: string) => actorFor(net.node(organId).db.database, 'van_thu', organId);
+      const incomingAt = async (organId: string, edxmlDocumentId: string) => (await eventually(async () => { const r = await received(organId, edxmlDocumentId); return r.length > 0 && r; }, `receipt at ${organId}`))[0];
+      const requestAt = async (organId: string, edxmlDocumentId: string, businessDocType: number) => eventually(async () => (await net.node(organId).app.exchange.clerk.requests(await clerkOf(organId), organId)).find((r) => r.edxmlDocumentId === edxmlDocumentId && r.businessDocType === businessDocType), `request ${businessDocType} at ${organId}`);
+      const answered = (d: DeliveryView) => d.history.some((e) => e.code === '15' || e.code === '16');
+      // Mocha runs the outer cases first; the expired-directory case leaves Sở TTTT's clock a month ahead.
+      before(() => { for (const n of net.nodes) n.clock.set(new Date()); });
+
+      async function sendTo(subject: string, recipients: readonly string[]): Promise<{ documentId: string; edxmlDocumentId: string }> {
+        const sender = net.node(VPCP);
+        const specialist = await actorFor(sender.db.database, 'chuyen_vien', VPCP);
+        const clerk = await clerkOf(VPCP);
+        const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject, priority: 0, signerFullName: 'Nguyễn Văn A', signerPosition: 'Bộ trưởng', recipients: recipients.map((organId) => ({ organId, organName: NAMES[organId] as string })) });
+        await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
+        const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
+        for (const organId of recipients) await incomingAt(organId, sent.edxmlDocumentId);
+        return { documentId: draft.id, edxmlDocumentId: sent.edxmlDocumentId };
+      }
+
+      it('update of the metadata: one recipient accepts (its document changes, the old values kept, 15), the other refuses (16, nothing changes)', async () => {
+        const { documentId, edxmlDocumentId } = await sendTo('Công văn về lịch họp', [TAY_NINH, SO_TTTT]);
+        const tnDoc = await incomingAt(TAY_NINH, edxmlDocumentId);
+        await net.node(TAY_NINH).app.exchange.clerk.accept(await clerkOf(TAY_NINH), TAY_NINH, tnDoc.id);
+        const result = await net.node(VPCP).app.exchange.sending.update(await clerkOf(VPCP), VPCP, documentId, { reason: 'Đổi ngày họp', metadata: { subject: 'Công văn về lịch họp (đổi ngày)', dueDate: '2026-12-15', priority: 1 } });
+        expect(result).to.deep.include({ edxmlDocumentId, recipients: [TAY_NINH, SO_TTTT], added: [], removed: [] });
+        expect(result.changed).to.have.members(['subject', 'dueDate', 'priority']);
+        // The sender's document changed too, its previous values kept.
+        const senderHistory = await net.node(VPCP).app.exchange.clerk.metadataHistory(await clerkOf(VPCP), VPCP, documentId);
+        expect(senderHistory).to.have.length(1);
+        expect(senderHistory[0]).to.deep.include({ source: 'update_sent', reason: 'Đổi ngày họp' });
+        expect(senderHistory[0]?.before).to.deep.equal({ subject: 'Công văn về lịch họp', dueDate: null, priority: 0 });
+        expect((await rows(VPCP, 'documents', { id: documentId }))[0].subject).to.equal('Công văn về lịch họp (đổi ngày)');
+
+        const tnRequest = await requestAt(TAY_NINH, edxmlDocumentId, 2);
+        expect(tnRequest).to.deep.include({ documentId: tnDoc.id, reason: 'Đổi ngày họp', state: 'pending' });
+        await net.node(TAY_NINH).app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, tnRequest.id, true);
+        const soDoc = await incomingAt(SO_TTTT, edxmlDocumentId);
+        const soRequest = await requestAt(SO_TTTT, edxmlDocumentId, 2);
+        await net.node(SO_TTTT).app.exchange.clerk.answerRequest(await clerkOf(SO_TTTT), SO_TTTT, soRequest.id, false, 'Lịch họp đã thông báo');
+
+        const [tnAfter] = await rows(TAY_NINH, 'documents', { id: tnDoc.id });
+        expect(tnAfter.subject).to.equal('Công văn về lịch họp (đổi ngày)');
+        expect(tnAfter.priority).to.equal(1);
+        expect(tnAfter.status).to.equal('registered');
+        expect(tnAfter.arrival_number).to.equal(tnDoc.arrival_number ?? tnAfter.arrival_number); // số đến untouched
+        const tnHistory = await net.node(TAY_NINH).app.exchange.clerk.metadataHistory(await clerkOf(TAY_NINH), TAY_NINH, tnDoc.id);
+        expect(tnHistory).to.have.length(1);
+        expect(tnHistory[0]).to.deep.include({ source: 'update_received', requestId: tnRequest.id, reason: 'Đổi ngày họp' });
+        expect(tnHistory[0]?.before).to.deep.include({ subject: 'Công văn về lịch họp', priority: 0 });
+        expect(tnHistory[0]?.after).to.deep.include({ subject: 'Công văn về lịch họp (đổi ngày)', priority: 1 });
+        const [soAfter] = await rows(SO_TTTT, 'documents', { id: soDoc.id });
+        expect(soAfter.subject).to.equal('Công văn về lịch họp');
+        expect(soAfter.priority).to.equal(0);
+        expect(await net.node(SO_TTTT).app.exchange.clerk.metadataHistory(await clerkOf(SO_TTTT), SO_TTTT, soDoc.id)).to.have.length(0);
+
+        const final = await eventually(async () => { const d = await deliveries(documentId); return d.every(answered) && d; }, '15/16 at the sender');
+        const tnDelivery = final.find((d) => d.recipientOrganId === TAY_NINH);
+        const soDelivery = final.find((d) => d.recipientOrganId === SO_TTTT);
+        expect(tnDelivery?.history.find((e) => e.code === '15')?.request).to.equal('update');
+        expect(soDelivery?.history.find((e) => e.code === '16')).to.deep.include({ request: 'update', description: 'Từ chối: Lịch họp đã thông báo' });
+        expect(final.map((d) => d.pendingRequest)).to.deep.equal([null, null]);
+        expect(tnDelivery?.status).to.equal('05'); // the progress state is not changed by 15/16
+
+        // A second update of the same document is a new request (dedupe per package), applied in turn.
+        await net.node(VPCP).app.exchange.sending.update(await clerkOf(VPCP), VPCP, documentId, { reason: 'Bổ sung nội dung', metadata: { description: 'Họp trực tuyến' } });
+        const second = await eventually(async () => (await net.node(TAY_NINH).app.exchange.clerk.requests(await clerkOf(TAY_NINH), TAY_NINH)).find((r) => r.edxmlDocumentId === edxmlDocumentId && r.state === 'pending'), 'second update at Tây Ninh');
+        await net.node(TAY_NINH).app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, second.id, true);
+        expect((await rows(TAY_NINH, 'documents', { id: tnDoc.id }))[0].description).to.equal('Họp trực tuyến');
+        expect(await net.node(TAY_NINH).app.exchange.clerk.metadataHistory(await clerkOf(TAY_NINH), TAY_NINH, tnDoc.id)).to.have.length(2);
+        await eventually(async () => (await deliveries(documentId)).find((d) => d.recipientOrganId === TAY_NINH)?.history.filter((e) => e.code === '15').length === 2, 'second 15 at the sender');
+      });
+
+      it('update adding a recipient: it receives the document as new and registers it (số đến); the sender has a new delivery that reaches 03', async () => {
+        const { documentId, edxmlDocumentId } = await sendTo('Công văn bổ sung nơi nhận', [TAY_NINH]);
+        const result = await net.node(VPCP).app.exchange.sending.update(await clerkOf(VPCP), VPCP, documentId, { reason: 'Bổ sung nơi nhận', addRecipients: [{ organId: SO_TTTT, organName: NAMES[SO_TTTT] as string }] });
+        expect(result).to.deep.include({ added: [SO_TTTT], removed: [], changed: ['to'] });
+        const soDoc = await incomingAt(SO_TTTT, edxmlDocumentId);
+        expect(soDoc.status).to.equal('received');
+        expect(soDoc.subject).to.equal('Công văn bổ sung nơi nhận');
+        expect(await requestAt(TAY_NINH, edxmlDocumentId, 2)).to.deep.include({ state: 'pending' });
+        expect((await net.node(SO_TTTT).app.exchange.clerk.requests(await clerkOf(SO_TTTT), SO_TTTT)).filter((r) => r.edxmlDocumentId === edxmlDocumentId)).to.have.length(0);
+        const accepted = await net.node(SO_TTTT).app.exchange.clerk.accept(await clerkOf(SO_TTTT), SO_TTTT, soDoc.id);
+        expect(accepted.metadata.arrivalNumber).to.be.a('number');
+        const added = await eventually(async () => (await deliveries(documentId)).find((d) => d.recipientOrganId === SO_TTTT && d.arrivalNumber !== null), 'the added recipient\'s 03 at the sender');
+        expect(added.arrivalNumber).to.equal(accepted.metadata.arrivalNumber);
+        expect(added.history.map((e) => e.code)).to.include.members(['01', '03']);
+        // The existing recipient accepts: its recipient list now names the added agency.
+        const tnRequest = await requestAt(TAY_NINH, edxmlDocumentId, 2);
+        await net.node(TAY_NINH).app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, tnRequest.id, true);
+        const [tnDoc] = await received(TAY_NINH, edxmlDocumentId);
+        expect(tnDoc.recipients.map((r: { organId: string }) => r.organId)).to.deep.equal([TAY_NINH, SO_TTTT]);
+        expect((await rows(VPCP, 'documents', { id: documentId }))[0].recipients.map((r: { organId: string }) => r.organId)).to.deep.equal([TAY_NINH, SO_TTTT]);
+        await eventually(async () => (await deliveries(documentId)).find((d) => d.recipientOrganId === TAY_NINH)?.history.some((e) => e.code === '15'), '15 from Tây Ninh');
+
+        // The same update package again at the added recipient (another message id): nothing changes.
+        const entry = (await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: SO_TTTT, message_type: 'edoc' }))[0];
+        const statusesBefore = (await rows(SO_TTTT, 'axis_outbox', { message_type: 'status' })).length;
+        await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: entry.package_digest }, payload: bytesPayload(new Uint8Array(entry.package)) });
+        await eventually(async () => (await rows(SO_TTTT, 'axis_outbox', { message_type: 'status' })).length === statusesBefore + 1, 'the status re-sent');
+        expect(await received(SO_TTTT, edxmlDocumentId)).to.have.length(1);
+        expect((await rows(SO_TTTT, 'exchange_requests', { edxml_document_id: edxmlDocumentId }))).to.have.length(0);
+      });
+
+      it('update removing a recipient: it gets the update, its delivery is marked removed; accepting cancels its document (15)', async () => {
+        const { documentId, edxmlDocumentId } = await sendTo('Công văn gửi thừa nơi nhận', [TAY_NINH, SO_TTTT]);
+        const result = await net.node(VPCP).app.exchange.sending.update(await clerkOf(VPCP), VPCP, documentId, { reason: 'Sở không thuộc phạm vi', removeRecipients: [SO_TTTT] });
+        expect(result).to.deep.include({ recipients: [TAY_NINH, SO_TTTT], added: [], removed: [SO_TTTT] });
+        const now = await deliveries(documentId);
+        expect(now.find((d) => d.recipientOrganId === SO_TTTT)?.removedAt).to.be.a('string');
+        expect(now.find((d) => d.recipientOrganId === TAY_NINH)?.removedAt).to.equal(null);
+        const soDoc = await incomingAt(SO_TTTT, edxmlDocumentId);
+        const soRequest = await requestAt(SO_TTTT, edxmlDocumentId, 2);
+        await net.node(SO_TTTT).app.exchange.clerk.answerRequest(await clerkOf(SO_TTTT), SO_TTTT, soRequest.id, true);
+        expect((await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].status).to.equal('recalled');
+        const tnRequest = await requestAt(TAY_NINH, edxmlDocumentId, 2);
+        await net.node(TAY_NINH).app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, tnRequest.id, true);
+        const [tnDoc] = await received(TAY_NINH, edxmlDocumentId);
+        expect(tnDoc.status).to.equal('received');
+        expect(tnDoc.recipients.map((r: { organId: string }) => r.organId)).to.deep.equal([TAY_NINH]);
+        const final = await eventually(async () => { const d = await deliveries(documentId); return d.every(answered) && d; }, '15 from both');
+        expect(final.map((d) => d.history.find((e) => e.code === '15')?.request)).to.deep.equal(['update', 'update']);
+        // A removed recipient is no longer addressed: a recall goes to Tây Ninh only.
+        const recalled = await net.node(VPCP).app.exchange.sending.recall(await clerkOf(VPCP), VPCP, documentId, 'Thu hồi');
+        expect(recalled.recipients).to.deep.equal([TAY_NINH]);
+      });
+
+      it('replacement: accepted (earlier document replaced, the new one registered, 15) and refused (16); a duplicate changes nothing', async () => {
+        const old = await sendTo('Quyết định cũ', [TAY_NINH, SO_TTTT]);
+        const tnOld = await incomingAt(TAY_NINH, old.edxmlDocumentId);
+        const soOld = await incomingAt(SO_TTTT, old.edxmlDocumentId);
+        await net.node(TAY_NINH).app.exchange.clerk.accept(await clerkOf(TAY_NINH), TAY_NINH, tnOld.id);
+        const sender = net.node(VPCP);
+        const draft = await sender.app.registry.draftOutgoing(await actorFor(sender.db.database, 'chuyen_vien', VPCP), VPCP, { typeName: 'Công văn', subject: 'Quyết định thay thế', priority: 0, recipients: [TAY_NINH, SO_TTTT].map((organId) => ({ organId, organName: NAMES[organId] as string })) });
+        await sender.app.registry.issueOutgoing(await clerkOf(VPCP), VPCP, draft.id);
+        const sent = await sender.app.exchange.sending.replace(await clerkOf(VPCP), VPCP, draft.id, { replacesDocumentId: old.documentId, reason: 'Thay thế do sai sót' });
+        expect(sent.edxmlDocumentId).to.not.equal(old.edxmlDocumentId);
+        expect((await deliveries(draft.id)).map((d) => [d.replacesDocumentId, d.pendingRequest])).to.deep.equal([[old.documentId, 'replace'], [old.documentId, 'replace']]);
+
+        const tnNew = await incomingAt(TAY_NINH, sent.edxmlDocumentId);
+        expect(tnNew.status).to.equal('received');
+        expect(tnNew.subject).to.equal('Quyết định thay thế');
+        const tnRequest = await requestAt(TAY_NINH, sent.edxmlDocumentId, 3);
+        expect(tnRequest).to.deep.include({ documentId: tnOld.id, replacementDocumentId: tnNew.id, reason: 'Thay thế do sai sót' });
+        await net.node(TAY_NINH).app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, tnRequest.id, true);
+        const registered = await net.node(TAY_NINH).app.exchange.clerk.accept(await clerkOf(TAY_NINH), TAY_NINH, tnNew.id);
+        expect(registered.metadata.arrivalNumber).to.be.a('number');
+        const [tnOldAfter] = await rows(TAY_NINH, 'documents', { id: tnOld.id });
+        expect(tnOldAfter.status).to.equal('replaced');
+        expect(tnOldAfter.arrival_number).to.be.a('number'); // kept
+        expect((await rows(TAY_NINH, 'exchange_requests', { id: tnRequest.id }))[0]).to.deep.include({ document_id: tnOld.id, replacement_document_id: tnNew.id, state: 'accepted' });
+
+        const soNew = await incomingAt(SO_TTTT, sent.edxmlDocumentId);
+        const soRequest = await requestAt(SO_TTTT, sent.edxmlDocumentId, 3);
+        await net.node(SO_TTTT).app.exchange.clerk.answerRequest(await clerkOf(SO_TTTT), SO_TTTT, soRequest.id, false, 'Văn bản cũ đã thực hiện');
+        expect((await rows(SO_TTTT, 'documents', { id: soOld.id }))[0].status).to.equal('received');
+        expect((await rows(SO_TTTT, 'documents', { id: soNew.id }))[0].status).to.equal('received');
+
+        const final = await eventually(async () => { const d = await deliveries(draft.id); return d.every(answered) && d.find((x) => x.recipientOrganId === TAY_NINH)?.arrivalNumber !== null && d; }, '15/16 and 03 on the replacement\'s deliveries');
+        expect(final.find((d) => d.recipientOrganId === TAY_NINH)?.history.find((e) => e.code === '15')?.request).to.equal('replace');
+        expect(final.find((d) => d.recipientOrganId === TAY_NINH)?.arrivalNumber).to.equal(registered.metadata.arrivalNumber);
+        expect(final.find((d) => d.recipientOrganId === SO_TTTT)?.history.find((e) => e.code === '16')?.description).to.equal('Từ chối: Văn bản cũ đã thực hiện');
+
+        // The replacement package again (another message id): one document, one request, nothing changes.
+        const entry = (await rows(VPCP, 'axis_outbox', { document_id: draft.id, recipient_organ_id: TAY_NINH, message_type: 'edoc' }))[0];
+        const statusesBefore = (await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' })).length;
+        await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: entry.package_digest }, payload: bytesPayload(new Uint8Array(entry.package)) });
+        await eventually(async () => (await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' })).length === statusesBefore + 1, 'the status re-sent');
+        expect(await received(TAY_NINH, sent.edxmlDocumentId)).to.have.length(1);
+        expect(await rows(TAY_NINH, 'exchange_requests', { edxml_document_id: sent.edxmlDocumentId })).to.have.length(1);
+        expect((await rows(TAY_NINH, 'documents', { id: tnNew.id }))[0].status).to.equal('registered');
+      });
+
+      it('a duplicate update package changes nothing and gets the answer already given', async () => {
+        const { documentId, edxmlDocumentId } = await sendTo('Công văn cập nhật hai lần', [TAY_NINH]);
+        await net.node(VPCP).app.exchange.sending.update(await clerkOf(VPCP), VPCP, documentId, { reason: 'Sửa trích yếu', metadata: { subject: 'Công văn cập nhật (sửa)' } });
+        const request = await requestAt(TAY_NINH, edxmlDocumentId, 2);
+        await net.node(TAY_NINH).app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, request.id, true);
+        await eventually(async () => (await deliveries(documentId))[0]?.history.some((e) => e.code === '15'), '15 at the sender');
+        const entries = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: TAY_NINH, message_type: 'edoc' });
+        const update = entries.find((e) => Buffer.from(e.package).toString('utf8').includes('BussinessDocType>2<'));
+        const statusesBefore = await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' });
+        await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: update.package_digest }, payload: bytesPayload(new Uint8Array(update.package)) });
+        const resent = await eventually(async () => { const r = await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' }); return r.length === statusesBefore.length + 1 && r; }, 'the answer re-sent');
+        const extra = resent.find((r) => !statusesBefore.some((b) => b.id === r.id));
+        expect(Buffer.from(extra.package).toString('utf8')).to.include('<edXML:StatusCode>15<');
+        expect(await rows(TAY_NINH, 'exchange_requests', { edxml_document_id: edxmlDocumentId })).to.have.length(1);
+        const [doc] = await received(TAY_NINH, edxmlDocumentId);
+        expect(await net.node(TAY_NINH).app.exchange.clerk.metadataHistory(await clerkOf(TAY_NINH), TAY_NINH, doc.id)).to.have.length(1);
+        // The re-sent 15, once consumed at the sender, finds no request waiting there: recorded once.
+        await eventually(async () => (await rows(VPCP, 'axis_inbox', { message_id: extra.message_id })).length === 1, 'the re-sent 15 consumed by the sender');
+        expect((await deliveries(documentId))[0]?.history.filter((e) => e.code === '15')).to.have.length(1);
+      });
+
+      it('AssignmentService: assigning a received document emits 04 and completing it 06 to the sender, in the same transaction', async () => {
+        const { documentId, edxmlDocumentId } = await sendTo('Văn bản giao việc qua phân công', [TAY_NINH]);
+        const node = net.node(TAY_NINH);
+        const doc = await incomingAt(TAY_NINH, edxmlDocumentId);
+        await node.app.exchange.clerk.accept(await clerkOf(TAY_NINH), TAY_NINH, doc.id);
+        const leader = await actorFor(node.db.database, 'lanh_dao', TAY_NINH);
+        const specialist = await actorFor(node.db.database, 'chuyen_vien', TAY_NINH);
+        const created = await node.app.assignments.assign(leader, TAY_NINH, doc.id, [{ kind: 'chu_tri', userId: specialist.userId, deadline: '2026-12-31' }]);
+        expect(created).to.have.length(1);
+        const assigned = await eventually(async () => (await deliveries(documentId)).find((d) => d.history.some((e) => e.code === '04')), '04 at the sender');
+        expect(assigned.status).to.equal('05'); // 05 (đang xử lý) came with the registration and stays the furthest
+        const completed = await node.app.assignments.complete(specialist, TAY_NINH, doc.id);
+        expect(completed.status).to.equal('completed');
+        const d = await eventually(async () => (await deliveries(documentId)).find((x) => x.status === '06'), '06 at the sender');
+        expect(d.history.map((e) => e.code).sort()).to.deep.equal(['01', '03', '04', '05', '06']);
+        // A paper document is assigned without any status message.
+        const outboxBefore = (await rows(TAY_NINH, 'axis_outbox')).length;
+        const paper = await node.app.registry.registerIncoming(await clerkOf(TAY_NINH), TAY_NINH, { origin: 'paper', senderName: 'UBND huyện Châu Thành', typeName: 'Công văn', subject: 'Văn bản giấy', priority: 0 });
+        await node.app.assignments.assign(leader, TAY_NINH, paper.document.id, [{ kind: 'chu_tri', userId: specialist.userId }]);
+        expect((await rows(TAY_NINH, 'documents', { id: paper.document.id }))[0].status).to.equal('assigned');
+        expect((await rows(TAY_NINH, 'axis_outbox')).length).to.equal(outboxBefore);
+      });
+    });
+
     describe('hostile packages', () => {
       const header = (documentId: string, from: string, subject = 'Gói tin thử') => ({
         from: { organId: from as OrganId, organName: 'Cơ quan gửi' }, to: [{ organId: TAY_NINH as OrganId, organName: 'UBND tỉnh Tây Ninh' }], documentId,
