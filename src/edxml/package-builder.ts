@@ -128,7 +128,9 @@ function writeTrace(parent: XMLBuilder, traceHeaders: readonly TraceHeader[], bu
   if (business) writeBusiness(list, business);
 }
 
-const UNSAFE_NAME = /[\\/\0]|^\.\.?$/;
+// What a receiver refuses as a ZIP entry name (attachment-decoder.ts) is refused here too: a path, `.`/`..`,
+// or a Windows drive prefix (`C:`).
+const UNSAFE_NAME = /[\\/\0]|^\.\.?$|^[A-Za-z]:/;
 
 function encodeAttachments(pkg: OutgoingDocumentPackage): AttachmentFragment[] {
   // The ZIP entries carry the time of sending (the first TraceHeader) so that a build is reproducible.

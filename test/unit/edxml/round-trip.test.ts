@@ -41,7 +41,7 @@ const responseFor = fc.record({ organId, code: opt(text), promulgationDate: opt(
 
 const attachment = fc.record({
   contentId: fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/),
-  name: text.map((s) => s.replace(/[/\\\n]/g, '_')).filter((s) => s !== '.' && s !== '..'),
+  name: text.map((s) => s.replace(/[/\\\n]/g, '_')).filter((s) => s !== '.' && s !== '..' && !/^[A-Za-z]:/.test(s)), // the builder refuses the rest
   description: opt(text),
   contentType: opt(fc.constantFrom('application/pdf', 'application/zip', 'application/msword')),
   // Raw content that happens to start with the ZIP magic would be read as a ZIP: the sniffing rule.
@@ -157,6 +157,18 @@ describe('edXML text that looks like markup', () => {
       if (parsed.kind !== 'document') return;
       expect(parsed.header.subject).to.equal(value);
       expect(parsed.header.from.fax).to.equal(value);
+    });
+  }
+});
+
+// Regression (found by the round-trip property): an attachment named "a:" was built into a ZIP that every
+// receiver refuses (a Windows drive prefix is an unsafe entry name). The builder now refuses it first.
+describe('attachment names the receiver would refuse', () => {
+  for (const name of ['a:', 'C:thư.pdf', '../x.pdf', 'dir/x.pdf', '..']) {
+    it(`refuses to build ${JSON.stringify(name)}`, () => {
+      const pkg = samplePackage();
+      const attachments = [{ ...(pkg.attachments[0] as OutgoingDocumentPackage['attachments'][number]), name }];
+      expect(() => buildDocumentPackage({ ...pkg, attachments })).to.throw().with.property('code', 'edxml.invalid_field');
     });
   }
 });
