@@ -508,6 +508,75 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect((await deliveries(documentId))[0]?.history.filter((e) => e.code === '15')).to.have.length(1);
       });
 
+      it('over HTTP: update and its metadata history, a refused request, a replacement, invalid bodies', async () => {
+        const servers: Server[] = [];
+        const base = async (organId: string) => {
+          const server = net.node(organId).app.http.listen(0, '127.0.0.1');
+          servers.push(server);
+          await new Promise((resolve) => server.once('listening', resolve));
+          const address = server.address();
+          return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+        };
+        try {
+          const call = async (url: string, method: string, path: string, token: string, json?: unknown) => {
+            const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) }, body: json ? JSON.stringify(json) : null });
+            return { status: res.status, body: await res.json() as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+          };
+          const login = async (url: string, organId: string) => (await (await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: demoUsername('van_thu', organId), password: TEST_PASSWORD }) })).json() as { token: string }).token;
+          const [senderUrl, recipientUrl] = [await base(VPCP), await base(TAY_NINH)];
+          const [senderToken, recipientToken] = [await login(senderUrl, VPCP), await login(recipientUrl, TAY_NINH)];
+          const { documentId, edxmlDocumentId } = await sendTo('Công văn cập nhật qua API', [TAY_NINH]);
+
+          const bad = await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${documentId}/update`, senderToken, { reason: 'x', metadata: { codeNumber: '99' } });
+          expect(bad.status).to.equal(400);
+          expect(bad.body.error.code).to.equal('request.invalid');
+          const nothing = await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${documentId}/update`, senderToken, { reason: 'Không đổi gì', metadata: { subject: 'Công văn cập nhật qua API' } });
+          expect(nothing.status).to.equal(400);
+          const updated = await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${documentId}/update`, senderToken, { reason: 'Sửa trích yếu', metadata: { subject: 'Công văn cập nhật qua API (sửa)', signerInfo: { fullName: 'Trần Văn B', position: 'Thứ trưởng', competence: 'KT.' } } });
+          expect(updated.status).to.equal(202);
+          expect(updated.body.changed).to.have.members(['subject', 'signerInfo']);
+          const pending = await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${documentId}/update`, senderToken, { reason: 'Lần nữa', metadata: { subject: 'Lần nữa' } });
+          expect(pending.status).to.equal(409);
+          expect(pending.body.error.code).to.equal('exchange.request_pending');
+
+          const request = await eventually(async () => (await call(recipientUrl, 'GET', `/api/agencies/${TAY_NINH}/exchange/requests`, recipientToken)).body.items.find((r: { edxmlDocumentId: string; businessDocType: number }) => r.edxmlDocumentId === edxmlDocumentId && r.businessDocType === 2), 'the update request over HTTP');
+          expect(request).to.deep.include({ state: 'pending', reason: 'Sửa trích yếu', businessDocTypeLabel: 'Cập nhật văn bản' });
+          expect(request.update).to.deep.equal({ documentInfo: true, documentReceiver: false, added: [], removed: [] });
+          const accepted = await call(recipientUrl, 'POST', `/api/agencies/${TAY_NINH}/exchange/requests/${request.id}/accept`, recipientToken);
+          expect(accepted.status).to.equal(200);
+          expect(accepted.body.state).to.equal('accepted');
+          const again = await call(recipientUrl, 'POST', `/api/agencies/${TAY_NINH}/exchange/requests/${request.id}/refuse`, recipientToken, { reason: 'muộn' });
+          expect(again.status).to.equal(409);
+          expect(again.body.error.code).to.equal('exchange.request_answered');
+          const history = await call(recipientUrl, 'GET', `/api/agencies/${TAY_NINH}/documents/${request.documentId}/metadata-history`, recipientToken);
+          expect(history.status).to.equal(200);
+          expect(history.body.items).to.have.length(1);
+          expect(history.body.items[0]).to.deep.include({ source: 'update_received', reason: 'Sửa trích yếu' });
+          expect(history.body.items[0].before.subject).to.equal('Công văn cập nhật qua API');
+          expect(history.body.items[0].after.signerInfo).to.deep.include({ fullName: 'Trần Văn B' });
+          const senderHistory = await call(senderUrl, 'GET', `/api/agencies/${VPCP}/documents/${documentId}/metadata-history`, senderToken);
+          expect(senderHistory.body.items.map((i: { source: string }) => i.source)).to.deep.equal(['update_sent']);
+          const listed = await eventually(async () => { const r = await call(senderUrl, 'GET', `/api/agencies/${VPCP}/outgoing/${documentId}/deliveries`, senderToken); return r.body.items[0]?.pendingRequest === null && r.body; }, '15 over HTTP');
+          expect(listed.items[0].history.find((e: { code: string }) => e.code === '15')).to.deep.include({ label: 'Đồng ý', request: 'update' });
+
+          // Replacement over HTTP: a new issued document replaces the updated one.
+          const specialist = await actorFor(net.node(VPCP).db.database, 'chuyen_vien', VPCP);
+          const draft = await net.node(VPCP).app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject: 'Công văn thay thế qua API', priority: 0, recipients: [{ organId: TAY_NINH, organName: NAMES[TAY_NINH] as string }] });
+          expect((await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${draft.id}/issue`, senderToken)).status).to.equal(200);
+          const notSent = await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${draft.id}/replace`, senderToken, { replacesDocumentId: randomUUID(), reason: 'Thay thế' });
+          expect(notSent.status).to.equal(404);
+          const replaced = await call(senderUrl, 'POST', `/api/agencies/${VPCP}/outgoing/${draft.id}/replace`, senderToken, { replacesDocumentId: documentId, reason: 'Thay thế' });
+          expect(replaced.status).to.equal(202);
+          expect(replaced.body.recipients).to.deep.equal([TAY_NINH]);
+          const replaceRequest = await eventually(async () => (await call(recipientUrl, 'GET', `/api/agencies/${TAY_NINH}/exchange/requests`, recipientToken)).body.items.find((r: { edxmlDocumentId: string }) => r.edxmlDocumentId === replaced.body.edxmlDocumentId), 'the replacement request over HTTP');
+          expect(replaceRequest.replaces).to.deep.equal([{ documentId: edxmlDocumentId, organIds: [TAY_NINH] }]);
+          expect(replaceRequest.documentId).to.equal(request.documentId);
+          expect(replaceRequest.replacementDocumentId).to.be.a('string');
+        } finally {
+          for (const s of servers) await new Promise((resolve) => s.close(resolve));
+        }
+      });
+
       it('AssignmentService: assigning a received document emits 04 and completing it 06 to the sender, in the same transaction', async () => {
         const { documentId, edxmlDocumentId } = await sendTo('Văn bản giao việc qua phân công', [TAY_NINH]);
         const node = net.node(TAY_NINH);
