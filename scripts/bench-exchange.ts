@@ -1,23 +1,27 @@
-// npm run bench:exchange — skeleton of the exchange benchmark (issue 5): for now the raw floors of this
-// machine and of our transport on the real broker; the end-to-end figures (issue → registered → 03 back)
-// come with the exchange services and are printed as null until then.
-//   1. raw amqplib: 5 KB persistent messages, publisher confirms (window of 256), manual acks batched by 64,
-//      publish+consume through a classic and a quorum queue;
-//   2. AmqpAxisTransport: the same 5 KB packages, 64 publishes in flight, prefetch 32 (the default), ack per delivery;
-//   3. InProcessAxisTransport, for comparison;
-//   4. one 50 MB package through AmqpAxisTransport in 1 MB chunks: time and peak RSS of the process
-//      (sender and receiver in this one process; the receiver holds at most prefetch × chunk size).
-//   5. the exchange machinery without signatures: a sender node (its own PostgreSQL database) issues
-//      documents (one outbox row per single-row commit), the relay publishes them, a receiver node (its
-//      own database) records each in its inbox with a registration row; documents per second at
-//      saturation, then latency (issue commit → receipt commit) p50/p95/p99 at half that rate;
-//   6. raw floors: single-row commits in PostgreSQL (5 KB row), RSA-2048 signatures (node:crypto).
-// Environment: AXIS_URL (default amqp://guest:guest@127.0.0.1:5672), BENCH_MESSAGES (default 5000),
-// BENCH_DOCUMENTS (default 2000), TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
-// Everything is declared under a fresh name prefix and deleted at the end.
+// npm run bench:exchange — the exchange benchmark of issue 5 ("Benchmark (a script, not a timed test)").
+// End to end, with the real exchange services: N agencies (BENCH_AGENCIES, default 3) each run as a real
+// node (`createNodeApp`) in its own child process (scripts/bench-exchange-node.ts) with its own PostgreSQL
+// database, on one RabbitMQ broker under a fresh name prefix. They send in a ring (agency i → agency i+1),
+// so every node issues, receives, verifies and registers. M documents in all (BENCH_DOCUMENTS, default
+// 1000), each carrying the same 100 KB PDF signed (PAdES) once per sending node by its leader's dev key.
+// One document's path: the sender's văn thư issues it and sends it (number, signed envelope, outbox) →
+// RabbitMQ → the recipient parses, verifies the envelope and the PDF signature, stores it and answers 01 →
+// the recipient's văn thư accepts it (registers it: số đến) as soon as its receipt commits → status 03
+// (signed) → applied at the sender: that is "end to end". First at saturation (BENCH_CONCURRENCY issues
+// in flight per node, default 8) → documents per second; then paced at half that rate → p50/p95/p99 of
+// issue → 03 applied. Peak RSS per process (each node, and this one). In the same run, the raw floors of
+// the machine: quorum-queue publish+consume with confirms of the package's size, single-row commits in
+// PostgreSQL (knex, 5 KB row), RSA-2048 signatures (node:crypto). Ends with one JSON line.
+// BENCH_MACHINERY=1 also runs the axis machinery measurements (5 KB messages: raw amqplib classic/quorum,
+// AmqpAxisTransport, InProcessAxisTransport, a 50 MB package in chunks, outbox → inbox without signatures).
+// BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile of its saturation run there (<organ id>.cpuprofile).
+// Environment: AXIS_URL (default amqp://guest:guest@127.0.0.1:5672), TEST_POSTGRES_URL (default
+// postgres://postgres@127.0.0.1:5432/postgres), BENCH_MESSAGES (machinery, default 5000).
+// Everything is created under a fresh prefix / fresh databases and deleted at the end.
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import knexFactory, { type Knex } from 'knex';
@@ -35,7 +39,7 @@ import { bytesPayload, type AxisOutgoingMessage, type AxisTransport } from '../s
 
 const url = process.env.AXIS_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const messages = Number(process.env.BENCH_MESSAGES ?? 5000);
-const documents = Number(process.env.BENCH_DOCUMENTS ?? 2000);
+const machineryDocuments = Number(process.env.BENCH_MACHINERY_DOCUMENTS ?? 2000);
 const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const prefix = `bench${randomBytes(3).toString('hex')}.`;
 const SENDER = '000.00.01.H53';
@@ -43,7 +47,7 @@ const RECIPIENT = '000.00.02.H53';
 const body5k = randomBytes(5 * 1024);
 const digest5k = createHash('sha256').update(body5k).digest('hex');
 
-async function rawFloor(queueType: 'classic' | 'quorum'): Promise<number> {
+async function rawFloor(queueType: 'classic' | 'quorum', body: Buffer = body5k, count = messages): Promise<number> {
   const connection = await amqp.connect(url, { noDelay: true });
   const queue = `${prefix}raw.${queueType}`;
   try {
@@ -58,14 +62,14 @@ async function rawFloor(queueType: 'classic' | 'quorum'): Promise<number> {
     await consumer.consume(queue, (m) => {
       if (!m) return;
       consumed += 1;
-      if (consumed % 64 === 0 || consumed === messages) consumer.ack(m, true);
-      if (consumed === messages) finish();
+      if (consumed % 64 === 0 || consumed === count) consumer.ack(m, true);
+      if (consumed === count) finish();
     });
     const window = 256;
     let inFlight: Promise<void>[] = [];
-    for (let i = 0; i < messages; i++) {
+    for (let i = 0; i < count; i++) {
       inFlight.push(new Promise((resolve, reject) => {
-        publisher.sendToQueue(queue, body5k, { persistent: true }, (err) => (err ? reject(err) : resolve()));
+        publisher.sendToQueue(queue, body, { persistent: true }, (err) => (err ? reject(err) : resolve()));
       }));
       if (inFlight.length >= window) {
         await Promise.all(inFlight);
@@ -74,7 +78,7 @@ async function rawFloor(queueType: 'classic' | 'quorum'): Promise<number> {
     }
     await Promise.all(inFlight);
     await allConsumed;
-    const rate = messages / ((performance.now() - started) / 1000);
+    const rate = count / ((performance.now() - started) / 1000);
     await publisher.deleteQueue(queue);
     return rate;
   } finally {
@@ -268,15 +272,101 @@ async function cleanUp(transport: AmqpAxisTransport): Promise<void> {
   await connection.close();
 }
 
-async function main(): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'edoc-bench-exchange-'));
-  const stores: Stores = (name) => ({ chunkStore: new FileChunkStore(join(root, name, 'chunks')), payloadSink: new TempFilePayloadSink(join(root, name, 'in')) });
-  console.log(`bench:exchange — ${messages} messages of 5 KB, broker ${new URL(url).host}, prefix ${prefix}`);
-  const rawClassic = await rawFloor('classic');
-  console.log(`raw amqplib publish+consume, confirms, classic queue : ${rawClassic.toFixed(0)} msg/s`);
-  const rawQuorum = await rawFloor('quorum');
-  console.log(`raw amqplib publish+consume, confirms, quorum queue  : ${rawQuorum.toFixed(0)} msg/s`);
 
+// ---- end to end: real nodes in child processes --------------------------------------------------------
+
+const agencyCount = Number(process.env.BENCH_AGENCIES ?? 3);
+const documents = Number(process.env.BENCH_DOCUMENTS ?? 1000);
+const issueConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+/** Demo agencies that have dev keys (certs-dev/agencies/), in ring order. */
+const RING = ['000.00.00.G22', '000.00.00.G10', '000.00.00.H53', '000.00.13.H53', '000.00.32.H53', '000.21.32.H53'];
+
+interface RunResult { readonly latenciesMs: number[]; readonly firstIssueAt: number; readonly lastRegisteredAt: number; readonly failed: number }
+interface NodeStats { readonly organId: string; readonly peakRssMb: number; readonly packageBytes: number }
+
+class BenchNode {
+  private readonly waiting = new Map<string, (message: Record<string, unknown>) => void>();
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly organId: string, readonly child: ChildProcess) {
+    child.on('message', (message: Record<string, unknown>) => {
+      const key = `${String(message.type)}:${String(message.key ?? '')}`;
+      const resolve = this.waiting.get(key);
+      this.waiting.delete(key);
+      resolve?.(message);
+    });
+    this.exited = new Promise((resolve) => child.on('exit', (code) => {
+      for (const [key, fail] of this.waiting) fail({ type: 'exit', error: `node ${organId} exited (${code}) while waiting for ${key}` });
+      this.waiting.clear();
+      resolve(code);
+    }));
+  }
+
+  /** Resolves with the child's next message of this type (and key). */
+  expect<T>(type: string, key = ''): Promise<T> {
+    return new Promise((resolve, reject) => this.waiting.set(`${type}:${key}`, (message) => {
+      if (message.type === 'exit') reject(new Error(String(message.error)));
+      else resolve(message as T);
+    }));
+  }
+
+  async request<T>(command: Record<string, unknown>, reply: string, key = ''): Promise<T> {
+    const answer = this.expect<T>(reply, key);
+    this.child.send(command);
+    return answer;
+  }
+}
+
+async function startNodes(admin: Knex, root: string, runPrefix: string): Promise<{ nodes: BenchNode[]; databases: string[] }> {
+  const nodes: BenchNode[] = [];
+  const databases: string[] = [];
+  for (const organId of RING.slice(0, agencyCount)) {
+    const name = `edoc_bench_${organId.replace(/\./g, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
+    await admin.raw(`CREATE DATABASE ${name}`);
+    databases.push(name);
+    const u = new URL(postgresAdminUrl);
+    u.pathname = `/${name}`;
+    const child = fork(new URL('./bench-exchange-node.ts', import.meta.url).pathname, [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BENCH_ORGAN_ID: organId, BENCH_DATABASE_URL: u.toString(), BENCH_AXIS_URL: url, BENCH_PREFIX: runPrefix, BENCH_DATA_DIR: join(root, organId) },
+    });
+    const node = new BenchNode(organId, child);
+    nodes.push(node);
+  }
+  await Promise.all(nodes.map((n) => n.expect('ready')));
+  return { nodes, databases };
+}
+
+/** Each node sends its share of `count` documents to the next node of the ring; returns the merged result. */
+async function endToEnd(nodes: BenchNode[], key: string, count: number, ratePerSecond: number | null): Promise<RunResult & { perSecond: number }> {
+  const share = (i: number): number => Math.floor(count / nodes.length) + (i < count % nodes.length ? 1 : 0);
+  await Promise.all(nodes.map((n, i) => n.request({ type: 'prepare', key, count: share(i), recipient: nodes[(i + 1) % nodes.length]!.organId }, 'prepared', key)));
+  const perNode = ratePerSecond === null ? null : ratePerSecond / nodes.length;
+  const results = await Promise.all(nodes.map((n) => n.request<RunResult>({ type: 'run', key, concurrency: perNode === null ? issueConcurrency : 64, ratePerSecond: perNode }, 'done', key)));
+  const merged = {
+    latenciesMs: results.flatMap((r) => r.latenciesMs),
+    firstIssueAt: Math.min(...results.map((r) => r.firstIssueAt)),
+    lastRegisteredAt: Math.max(...results.map((r) => r.lastRegisteredAt)),
+    failed: results.reduce((sum, r) => sum + r.failed, 0),
+  };
+  return { ...merged, perSecond: merged.latenciesMs.length / ((merged.lastRegisteredAt - merged.firstIssueAt) / 1000) };
+}
+
+async function deleteTopology(runPrefix: string, organIds: readonly string[]): Promise<void> {
+  const connection = await amqp.connect(url);
+  const channel = await connection.createChannel();
+  for (const q of [...organIds.map((o) => `${runPrefix}axis.inbox.${o}`), `${runPrefix}axis.dead-letter`]) await channel.deleteQueue(q);
+  for (const x of [`${runPrefix}axis.packages`, `${runPrefix}axis.dead-letter`]) await channel.deleteExchange(x);
+  await connection.close();
+}
+
+const loadAverage = async (): Promise<string> => (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
+
+async function machinery(admin: Knex, stores: Stores): Promise<Record<string, number>> {
+  const rawClassic = await rawFloor('classic');
+  console.log(`raw amqplib 5 KB publish+consume, confirms, classic  : ${rawClassic.toFixed(0)} msg/s`);
+  const rawQuorum = await rawFloor('quorum');
+  console.log(`raw amqplib 5 KB publish+consume, confirms, quorum   : ${rawQuorum.toFixed(0)} msg/s`);
   const amqpTransport = new AmqpAxisTransport({
     url, topology: { prefix, deliveryLimit: 5 }, hostedOrganIds: [SENDER, RECIPIENT], prefetch: 32, chunkSizeBytes: 1024 * 1024,
     connectionName: `edoc-node bench ${prefix}`, ...stores('amqp'),
@@ -286,7 +376,7 @@ async function main(): Promise<void> {
   let large = { seconds: 0, peakRssMb: 0, baselineRssMb: 0 };
   try {
     transport = await transportRate(amqpTransport);
-    console.log(`AmqpAxisTransport publish+consume (quorum inbox)    : ${transport.toFixed(0)} msg/s (${(transport / rawQuorum * 100).toFixed(0)} % of the raw quorum floor)`);
+    console.log(`AmqpAxisTransport 5 KB publish+consume (quorum inbox): ${transport.toFixed(0)} msg/s (${(transport / rawQuorum * 100).toFixed(0)} % of the raw quorum floor)`);
     large = await largePackage(amqpTransport, 50);
     console.log(`50 MB package in 1 MB chunks over RabbitMQ          : ${large.seconds.toFixed(2)} s, RSS ${large.baselineRssMb.toFixed(0)} → peak ${large.peakRssMb.toFixed(0)} MB`);
   } finally {
@@ -297,38 +387,75 @@ async function main(): Promise<void> {
   await inProcess.start();
   const inProcessRate = await transportRate(inProcess);
   await inProcess.close();
-  console.log(`InProcessAxisTransport publish+consume              : ${inProcessRate.toFixed(0)} msg/s`);
+  console.log(`InProcessAxisTransport 5 KB publish+consume         : ${inProcessRate.toFixed(0)} msg/s`);
+  const saturated = await outboxToInbox(admin, machineryDocuments, 8, undefined, stores);
+  console.log(`outbox → RabbitMQ → inbox, no signatures, 5 KB       : ${saturated.perSecond.toFixed(0)} documents/s at saturation (${machineryDocuments} documents)`);
+  const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
+  const halfLoad = await outboxToInbox(admin, Math.min(machineryDocuments, rate * 5), 8, rate, stores);
+  console.log(`  latency at half load (${rate}/s), issue → receipt      : p50 ${halfLoad.p50.toFixed(1)} ms, p95 ${halfLoad.p95.toFixed(1)} ms, p99 ${halfLoad.p99.toFixed(1)} ms`);
+  const ms = (n: number): number => Number(n.toFixed(1));
+  return {
+    rawPublishConsumeClassic5kPerSecond: Math.round(rawClassic), rawPublishConsumeQuorum5kPerSecond: Math.round(rawQuorum),
+    transportPublishConsumePerSecond: Math.round(transport), inProcessPublishConsumePerSecond: Math.round(inProcessRate),
+    largePackageSeconds: Number(large.seconds.toFixed(2)), largePackagePeakRssMb: Math.round(large.peakRssMb),
+    axisMachineryDocsPerSecond: Math.round(saturated.perSecond), axisMachineryHalfLoadP50Ms: ms(halfLoad.p50), axisMachineryHalfLoadP95Ms: ms(halfLoad.p95), axisMachineryHalfLoadP99Ms: ms(halfLoad.p99),
+  };
+}
 
+async function main(): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'edoc-bench-exchange-'));
+  const stores: Stores = (name) => ({ chunkStore: new FileChunkStore(join(root, name, 'chunks')), payloadSink: new TempFilePayloadSink(join(root, name, 'in')) });
   const admin = knexFactory({ client: 'pg', connection: postgresAdminUrl, pool: { min: 0, max: 1 } });
-  let saturated = { perSecond: 0, p50: NaN, p95: NaN, p99: NaN };
-  let halfLoad = { perSecond: 0, p50: NaN, p95: NaN, p99: NaN };
-  let rawCommit = 0;
-  try {
-    saturated = await outboxToInbox(admin, documents, 8, undefined, stores);
-    console.log(`outbox → RabbitMQ → inbox, PostgreSQL both sides    : ${saturated.perSecond.toFixed(0)} documents/s at saturation (${documents} documents, 5 KB, no signatures)`);
-    const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
-    halfLoad = await outboxToInbox(admin, Math.min(documents, rate * 5), 8, rate, stores);
-    console.log(`  latency at half load (${rate}/s), issue → receipt      : p50 ${halfLoad.p50.toFixed(1)} ms, p95 ${halfLoad.p95.toFixed(1)} ms, p99 ${halfLoad.p99.toFixed(1)} ms`);
-    rawCommit = await rawCommitFloor(admin);
-    console.log(`raw PostgreSQL single-row commits (knex, 5 KB row)  : ${rawCommit.toFixed(0)} commits/s`);
-  } finally {
-    await admin.destroy();
-  }
-  const rawRsa = rawRsaSignFloor();
-  console.log(`raw RSA-2048 signatures (node:crypto, one core)     : ${rawRsa.toFixed(0)} signs/s`);
-  await rm(root, { recursive: true, force: true });
-
+  const runPrefix = `${prefix}e2e.`;
+  console.log(`bench:exchange — ${agencyCount} agencies (one node process each, PostgreSQL each, RabbitMQ ${new URL(url).host}, prefix ${runPrefix}), ${documents} documents with a signed 100 KB PDF; load average ${await loadAverage()}`);
+  const extra: Record<string, number> = {};
+  let nodes: BenchNode[] = [];
+  let databases: string[] = [];
   const round = (n: number): number => Math.round(n);
   const ms = (n: number): number => Number(n.toFixed(1));
-  console.log(JSON.stringify({
-    bench: 'exchange', documents: null, docsPerSecond: null, p50Ms: null, p95Ms: null, p99Ms: null,
-    peakRssMb: round(large.peakRssMb), rawPublishConsumePerSecond: round(rawQuorum), rawPublishConsumeClassicPerSecond: round(rawClassic),
-    transportPublishConsumePerSecond: round(transport), inProcessPublishConsumePerSecond: round(inProcessRate),
-    largePackageMb: 50, largePackageSeconds: Number(large.seconds.toFixed(2)),
-    axisMachineryDocuments: documents, axisMachineryDocsPerSecond: round(saturated.perSecond),
-    axisMachineryHalfLoadP50Ms: ms(halfLoad.p50), axisMachineryHalfLoadP95Ms: ms(halfLoad.p95), axisMachineryHalfLoadP99Ms: ms(halfLoad.p99),
-    rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa),
-  }));
+  try {
+    ({ nodes, databases } = await startNodes(admin, root, runPrefix));
+    // Warm-up (JIT, validation caches, connections): a few documents, not counted.
+    await endToEnd(nodes, 'warm-up', nodes.length * 5, null);
+    const saturated = await endToEnd(nodes, 'saturation', documents, null);
+    console.log(`end to end at saturation (${issueConcurrency} in flight per node)   : ${saturated.perSecond.toFixed(1)} documents/s (${saturated.latenciesMs.length} documents registered, ${saturated.failed} failed; load average ${await loadAverage()})`);
+    const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
+    const halfCount = Math.max(50, Math.min(documents, rate * 15));
+    const half = await endToEnd(nodes, 'half-load', halfCount, rate);
+    const sorted = half.latenciesMs.slice().sort((a, b) => a - b);
+    const [p50, p95, p99] = [percentile(sorted, 0.5), percentile(sorted, 0.95), percentile(sorted, 0.99)];
+    console.log(`  at half that rate (${rate}/s, ${halfCount} documents), issue → 03  : p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (achieved ${half.perSecond.toFixed(1)}/s; load average ${await loadAverage()})`);
+    const stats = await Promise.all(nodes.map((n) => n.request<NodeStats>({ type: 'stats' }, 'stats')));
+    for (const s of stats) console.log(`  peak RSS of node ${s.organId}                  : ${s.peakRssMb.toFixed(0)} MB`);
+    const packageBytes = Math.max(...stats.map((s) => s.packageBytes));
+    await Promise.all(nodes.map((n) => n.request({ type: 'stop' }, 'stopped')));
+    await Promise.all(nodes.map((n) => n.exited));
+    nodes = [];
+
+    const rawPackage = await rawFloor('quorum', randomBytes(packageBytes), 2000);
+    console.log(`raw amqplib publish+consume, confirms, quorum, ${(packageBytes / 1024).toFixed(0)} KB (the package size): ${rawPackage.toFixed(0)} msg/s`);
+    const rawCommit = await rawCommitFloor(admin);
+    console.log(`raw PostgreSQL single-row commits (knex, 5 KB row)  : ${rawCommit.toFixed(0)} commits/s`);
+    const rawRsa = rawRsaSignFloor();
+    console.log(`raw RSA-2048 signatures (node:crypto, one core)     : ${rawRsa.toFixed(0)} signs/s`);
+    if (process.env.BENCH_MACHINERY === '1') Object.assign(extra, await machinery(admin, stores));
+    console.log(`load average at the end: ${await loadAverage()}`);
+    console.log(JSON.stringify({
+      bench: 'exchange', documents: saturated.latenciesMs.length, docsPerSecond: Number(saturated.perSecond.toFixed(1)),
+      p50Ms: ms(p50), p95Ms: ms(p95), p99Ms: ms(p99), halfLoadPerSecond: rate,
+      peakRssMb: round(Math.max(...stats.map((s) => s.peakRssMb))), peakRssMbPerNode: Object.fromEntries(stats.map((s) => [s.organId, round(s.peakRssMb)])),
+      peakRssMbBenchProcess: round(process.resourceUsage().maxRSS / 1024),
+      rawPublishConsumePerSecond: round(rawPackage), packageBytes,
+      rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa), agencies: agencyCount, failed: saturated.failed + half.failed, ...extra,
+    }));
+  } finally {
+    for (const n of nodes) n.child.kill('SIGTERM');
+    await Promise.all(nodes.map((n) => n.exited));
+    await deleteTopology(runPrefix, RING.slice(0, agencyCount)).catch((e: unknown) => console.error('broker clean-up failed', e));
+    for (const name of databases) await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((e: unknown) => console.error('database clean-up failed', e));
+    await admin.destroy();
+    await rm(root, { recursive: true, force: true });
+  }
 }
 
 main().catch((error: unknown) => {

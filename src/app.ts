@@ -210,6 +210,15 @@ export interface ExchangeNode {
   directoryHealth(): DirectoryHealth;
   /** Wakes the outbox relay (after a commit that enqueued entries). */
   wake(): void;
+  /** Observes every inbox message after its commit (benchmarks, notifications); returns the unsubscribe. */
+  onCommitted(listener: (event: ExchangeCommitted) => void): () => void;
+}
+
+/** An inbox message whose effect committed: its headers and the outcome recorded (the first time, for a duplicate). */
+export interface ExchangeCommitted {
+  readonly headers: AxisDelivery['headers'];
+  readonly outcome: Readonly<Record<string, unknown>>;
+  readonly duplicate: boolean;
 }
 
 interface ExchangeDeps {
@@ -249,6 +258,7 @@ function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps): Excha
   let relay: OutboxRelay | undefined;
   let consumer: InboxConsumer<ExchangeRepositories> | undefined;
   const wake = () => relay?.wake();
+  const committedListeners = new Set<(event: ExchangeCommitted) => void>();
   const emitter = new StatusEmitter(signer);
   const sending = new ExchangeSendingService(exchangeUow, directory, signer, deps.blobs, clock, wake);
   const clerk = new ExchangeClerkService(exchangeUow, directory, emitter, clock, wake);
@@ -280,6 +290,10 @@ function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps): Excha
     directory, sending, clerk, receiving,
     unitOfWork: exchangeUow,
     wake,
+    onCommitted(listener) {
+      committedListeners.add(listener);
+      return () => { committedListeners.delete(listener); };
+    },
     directoryHealth: () => directory.health(clock.now()),
     async start() {
       const organIds = await hostedOrganIds();
@@ -306,9 +320,11 @@ function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps): Excha
         afterCommit: async (delivery, result) => {
           if (result.duplicate) await exchangeUow.run((repos) => receiving.resendAfterDuplicate(repos, delivery.headers, result.outcome));
           wake();
+          for (const listener of committedListeners) listener({ headers: delivery.headers, outcome: result.outcome, duplicate: result.duplicate });
         },
         onError: (error, delivery) => logger.error(`exchange: message ${delivery.headers.messageId} from ${delivery.headers.from}`, error),
         clock: () => clock.now(),
+        batchSize: config.axis.inbox.batchSize,
       });
       await consumer.start(organIds);
     },

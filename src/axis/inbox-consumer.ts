@@ -3,10 +3,16 @@
 // transaction, and acknowledges the broker only after the commit. A duplicate message id (a redelivery,
 // or a re-send by the sender's outbox) changes nothing and yields the outcome recorded the first time,
 // which the caller uses to answer again (e.g. re-send the status already given).
-// Failure handling: any failure rolls the transaction back. A dependency that is unavailable (database
-// down) is waited out with the delivery held, so an outage does not count as a failed delivery; any other
-// failure requeues the delivery (the broker redelivers it; after the queue's delivery limit it goes to the
-// dead-letter queue: a poison message).
+// Batching (`batchSize` > 1, with a unit of work that has savepoints): the deliveries waiting when a
+// transaction starts (up to `batchSize`) share it, each under its own SAVEPOINT, so a commit is paid per
+// batch instead of per delivery, and one bad delivery never rolls back the others. The first delivery
+// after an idle spell goes alone at once (no waiting to fill a batch); batches grow only under load.
+// Failure handling: a delivery whose handler fails has its savepoint rolled back and is requeued; the
+// others of its batch commit. When the batch's transaction itself fails (commit refused, database
+// unavailable), nothing of it committed and each of its deliveries is processed again on its own.
+// On its own, a dependency that is unavailable (database down) is waited out with the delivery held, so
+// an outage does not count as a failed delivery; any other failure requeues the delivery (the broker
+// redelivers it; after the queue's delivery limit it goes to the dead-letter queue: a poison message).
 import type { InboxOutcome, InboxRecord, InboxStore, UnitOfWork } from '../domain/axis-inbox.ts';
 import type { AxisDelivery, AxisDeliveryVerdict, AxisSubscription, AxisTransport } from '../domain/axis-transport.ts';
 import { isDomainError } from '../domain/errors.ts';
@@ -36,6 +42,8 @@ export interface InboxConsumerOptions<Tx> {
    * the schedule is exhausted it is requeued. Default: about 45 s in all.
    */
   readonly unavailableRetryDelaysMs?: readonly number[];
+  /** Deliveries per transaction (each under a savepoint); 1 (default) = one transaction per delivery. */
+  readonly batchSize?: number;
 }
 
 const DEFAULT_UNAVAILABLE_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 8000, 10000, 10000];
@@ -43,9 +51,22 @@ const DEFAULT_UNAVAILABLE_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 80
 /** Thrown inside the transaction to roll the handler's work back when a concurrent consumer won. */
 class LostRace extends Error {}
 
+/** One delivery's fate inside a batch. */
+export type InboxBatchItem =
+  | { readonly kind: 'done'; readonly result: InboxResult }
+  | { readonly kind: 'lost-race' }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+interface Waiting {
+  readonly delivery: AxisDelivery;
+  readonly settle: (verdict: AxisDeliveryVerdict) => void;
+}
+
 export class InboxConsumer<Tx> {
   private readonly subscriptions: AxisSubscription[] = [];
   private stopping = false;
+  private readonly waiting: Waiting[] = [];
+  private batchRunning = false;
 
   constructor(private readonly options: InboxConsumerOptions<Tx>) {}
 
@@ -53,7 +74,7 @@ export class InboxConsumer<Tx> {
   async start(organIds: readonly string[]): Promise<void> {
     this.stopping = false;
     for (const organId of organIds) {
-      this.subscriptions.push(await this.options.transport.consume(organId, (delivery) => this.settle(delivery)));
+      this.subscriptions.push(await this.options.transport.consume(organId, (delivery) => (this.batching ? this.enqueue(delivery) : this.settle(delivery))));
     }
   }
 
@@ -65,28 +86,116 @@ export class InboxConsumer<Tx> {
 
   /** Processes one delivery exactly once in effect; resolves after the commit. */
   async process(delivery: AxisDelivery): Promise<InboxResult> {
-    const { unitOfWork, inbox, handler } = this.options;
-    const { headers } = delivery;
     try {
-      return await unitOfWork.run(async (tx) => {
-        const earlier = await inbox.find(tx, headers.to, headers.messageId);
-        if (earlier) return { duplicate: true, outcome: earlier.outcome };
-        const outcome = await handler(tx, delivery);
-        const record: InboxRecord = {
-          messageId: headers.messageId, recipient: headers.to, sender: headers.from, messageType: headers.messageType,
-          packageDigest: headers.packageDigest, outcome, receivedAt: this.options.clock?.() ?? new Date(),
-        };
-        if ((await inbox.record(tx, record)) === 'duplicate') throw new LostRace();
+      return await this.options.unitOfWork.run(async (tx) => {
+        const result = await this.processIn(tx, delivery);
         faultPoint('inbox.before-commit'); // test instrumentation: handler's work and inbox row written, not committed
-        return { duplicate: false, outcome };
+        return result;
       });
     } catch (error) {
       if (!(error instanceof LostRace)) throw error;
-      // Another consumer committed the same message first: ours was rolled back; return theirs.
-      const winner = await unitOfWork.run((tx) => inbox.find(tx, headers.to, headers.messageId));
-      if (!winner) throw error;
-      return { duplicate: true, outcome: winner.outcome };
+      return this.winnerOf(delivery, error);
     }
+  }
+
+  /**
+   * Processes several deliveries in one transaction, each under its own savepoint; resolves after the
+   * commit with one item per delivery (in order). A delivery whose work fails is rolled back to its
+   * savepoint (`failed`); the others commit. Throws, with nothing committed, when the transaction itself
+   * fails or a dependency is unavailable (then every delivery must be processed again).
+   */
+  async processBatch(deliveries: readonly AxisDelivery[]): Promise<InboxBatchItem[]> {
+    const { unitOfWork } = this.options;
+    const savepoint = unitOfWork.savepoint?.bind(unitOfWork);
+    if (!savepoint) throw new Error('processBatch needs a unit of work with savepoints');
+    const items = await unitOfWork.run(async (tx) => {
+      const done: InboxBatchItem[] = []; // rebuilt if the unit of work retries the whole transaction
+      for (const delivery of deliveries) {
+        try {
+          done.push({ kind: 'done', result: await savepoint(tx, (inner) => this.processIn(inner, delivery)) });
+        } catch (error) {
+          if (error instanceof LostRace) done.push({ kind: 'lost-race' });
+          else if (isDomainError(error) && error.kind === 'unavailable') throw error; // the whole batch is in doubt
+          else done.push({ kind: 'failed', error });
+        }
+      }
+      faultPoint('inbox.before-commit'); // test instrumentation: the batch's work and inbox rows written, not committed
+      return done;
+    });
+    return Promise.all(items.map(async (item, i): Promise<InboxBatchItem> => {
+      if (item.kind !== 'lost-race') return item;
+      try {
+        return { kind: 'done', result: await this.winnerOf(deliveries[i]!, new LostRace()) };
+      } catch (error) {
+        return { kind: 'failed', error };
+      }
+    }));
+  }
+
+  private get batching(): boolean {
+    return (this.options.batchSize ?? 1) > 1 && this.options.unitOfWork.savepoint !== undefined;
+  }
+
+  /** The work of one delivery inside `tx`: dedupe by message id, handler, inbox record. */
+  private async processIn(tx: Tx, delivery: AxisDelivery): Promise<InboxResult> {
+    const { inbox, handler } = this.options;
+    const { headers } = delivery;
+    const earlier = await inbox.find(tx, headers.to, headers.messageId);
+    if (earlier) return { duplicate: true, outcome: earlier.outcome };
+    const outcome = await handler(tx, delivery);
+    const record: InboxRecord = {
+      messageId: headers.messageId, recipient: headers.to, sender: headers.from, messageType: headers.messageType,
+      packageDigest: headers.packageDigest, outcome, receivedAt: this.options.clock?.() ?? new Date(),
+    };
+    if ((await inbox.record(tx, record)) === 'duplicate') throw new LostRace();
+    return { duplicate: false, outcome };
+  }
+
+  /** Another consumer committed the same message first: ours was rolled back; theirs is the outcome. */
+  private async winnerOf(delivery: AxisDelivery, race: LostRace): Promise<InboxResult> {
+    const { unitOfWork, inbox } = this.options;
+    const winner = await unitOfWork.run((tx) => inbox.find(tx, delivery.headers.to, delivery.headers.messageId));
+    if (!winner) throw race;
+    return { duplicate: true, outcome: winner.outcome };
+  }
+
+  /** Batching: queues the delivery; resolves with its verdict once its batch committed (or failed). */
+  private enqueue(delivery: AxisDelivery): Promise<AxisDeliveryVerdict> {
+    return new Promise((settle) => {
+      this.waiting.push({ delivery, settle });
+      this.drain();
+    });
+  }
+
+  /** One batch at a time: whatever waits when the previous one ends (up to batchSize) goes next. */
+  private drain(): void {
+    if (this.batchRunning || this.waiting.length === 0) return;
+    this.batchRunning = true;
+    const batch = this.waiting.splice(0, this.options.batchSize ?? 1);
+    void this.settleBatch(batch).finally(() => {
+      this.batchRunning = false;
+      this.drain();
+    });
+  }
+
+  private async settleBatch(batch: readonly Waiting[]): Promise<void> {
+    let items: InboxBatchItem[];
+    try {
+      items = await this.processBatch(batch.map((w) => w.delivery));
+    } catch {
+      // Nothing of the batch committed: each delivery again on its own (with the outage wait-out).
+      await Promise.all(batch.map(async (w) => w.settle(await this.settle(w.delivery).catch((): AxisDeliveryVerdict => 'requeue'))));
+      return;
+    }
+    await Promise.all(batch.map(async (w, i) => {
+      const item = items[i]!;
+      if (item.kind !== 'done') {
+        this.options.onError?.(item.kind === 'failed' ? item.error : new Error('lost race'), w.delivery);
+        w.settle('requeue');
+        return;
+      }
+      w.settle(await this.acknowledge(w.delivery, item.result));
+    }));
   }
 
   /** The transport handler: ack after commit; wait out an unavailable dependency; requeue other failures. */
@@ -103,6 +212,11 @@ export class InboxConsumer<Tx> {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+    return this.acknowledge(delivery, result);
+  }
+
+  /** After the commit: the caller's afterCommit, then the ack. */
+  private async acknowledge(delivery: AxisDelivery, result: InboxResult): Promise<AxisDeliveryVerdict> {
     faultPoint('inbox.before-ack'); // test instrumentation: committed, not acknowledged
     if (this.options.afterCommit) {
       await this.options.afterCommit(delivery, result).catch((error: unknown) => this.options.onError?.(error, delivery));

@@ -31,6 +31,7 @@ export const configSchema = z.strictObject({
       leaseMs: z.number().int().positive(),
       pollIntervalMs: z.number().int().positive(),
     }),
+    inbox: z.strictObject({ batchSize: z.number().int().min(1).max(1000) }),
   }),
   auth: z.strictObject({
     sessionTtlMinutes: z.number().int().positive(),

@@ -6,26 +6,41 @@ import type { ExchangeRepositories, ExchangeUnitOfWork } from '../domain/exchang
 import { KnexExchangeRepository } from './knex-exchange-repository.ts';
 import { KnexInboxStore } from './knex-inbox-store.ts';
 import { KnexOutboxStore } from './knex-outbox-store.ts';
-import { runTransaction, type KnexUnitOfWork } from './knex-unit-of-work.ts';
+import { runTransaction, translateDatabaseError, type KnexUnitOfWork } from './knex-unit-of-work.ts';
 
 export class KnexExchangeUnitOfWork implements ExchangeUnitOfWork {
   private readonly outbox: KnexOutboxStore;
   private readonly inbox = new KnexInboxStore();
+  /** The transaction behind each repositories object handed out, for savepoints. */
+  private readonly transactions = new WeakMap<ExchangeRepositories, Knex.Transaction>();
 
   constructor(private readonly knex: Knex, private readonly registry: KnexUnitOfWork, private readonly maxAttempts = 5) {
     this.outbox = new KnexOutboxStore(knex);
   }
 
   repositories(trx: Knex.Transaction): ExchangeRepositories {
-    return {
+    const repos: ExchangeRepositories = {
       ...this.registry.repositories(trx),
       exchange: new KnexExchangeRepository(trx),
       outbox: { enqueue: (entry) => this.outbox.enqueue(trx, entry) },
       inbox: { find: (recipient, messageId) => this.inbox.find(trx, recipient, messageId), record: (record) => this.inbox.record(trx, record) },
     };
+    this.transactions.set(repos, trx);
+    return repos;
   }
 
   run<T>(work: (repos: ExchangeRepositories) => Promise<T>): Promise<T> {
     return runTransaction(this.knex, (trx) => work(this.repositories(trx)), this.maxAttempts);
+  }
+
+  /** Runs `work` under a SAVEPOINT of the transaction behind `repos`: rolled back alone when it throws. */
+  async savepoint<T>(repos: ExchangeRepositories, work: (repos: ExchangeRepositories) => Promise<T>): Promise<T> {
+    const trx = this.transactions.get(repos);
+    if (!trx) throw new Error('savepoint: these repositories are not from a transaction of this unit of work');
+    try {
+      return await trx.transaction((nested) => work(this.repositories(nested)));
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
   }
 }

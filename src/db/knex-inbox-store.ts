@@ -49,4 +49,13 @@ export class KnexTransactionUnitOfWork implements UnitOfWork<Knex.Transaction> {
       throw translateDatabaseError(error);
     }
   }
+
+  /** A nested knex transaction is a SAVEPOINT: rolled back alone when `work` throws. */
+  async savepoint<T>(trx: Knex.Transaction, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await trx.transaction(work);
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
 }

@@ -30,4 +30,9 @@ export interface InboxStore<Tx> {
 /** Runs work in one transaction: commits when it resolves, rolls back when it throws. */
 export interface UnitOfWork<Tx> {
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs work inside `tx` under a SAVEPOINT: when it throws, only its own effects are rolled back and the
+   * transaction stays usable. Lets the inbox consumer put several deliveries in one transaction.
+   */
+  savepoint?<T>(tx: Tx, work: (tx: Tx) => Promise<T>): Promise<T>;
 }

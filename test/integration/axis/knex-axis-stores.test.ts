@@ -29,12 +29,16 @@ for (const kind of databaseKinds) {
       await knex.schema.createTable('axis_test_effects', (t) => {
         t.text('message_id').notNullable();
       });
+      await knex.schema.createTable('axis_test_unique', (t) => {
+        t.text('code').primary();
+      });
     });
     after(async () => db?.drop());
     beforeEach(async () => {
       await knex('axis_outbox').delete();
       await knex('axis_inbox').delete();
       await knex('axis_test_effects').delete();
+      await knex('axis_test_unique').delete();
     });
 
     it('only entries of a committed issuing transaction become claimable', async () => {
@@ -146,6 +150,40 @@ for (const kind of databaseKinds) {
       expect(results.filter((r) => !r.duplicate)).to.have.length(1);
       expect(results.every((r) => r.outcome.status === '01')).to.equal(true);
       expect(await knex('axis_test_effects').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
+    });
+    it('batches deliveries in one transaction: a failed SQL statement rolls back only its own savepoint; a redelivered batch changes nothing', async () => {
+      const consumer = new InboxConsumer<Knex.Transaction>({
+        transport: { start: async () => undefined, publish: async () => undefined, consume: async () => ({ cancel: async () => undefined }), close: async () => undefined },
+        unitOfWork: new KnexTransactionUnitOfWork(knex),
+        inbox: new KnexInboxStore(),
+        batchSize: 8,
+        handler: async (trx, d) => {
+          const body = Buffer.from(await d.payload.bytes()).toString();
+          await trx('axis_test_effects').insert({ message_id: d.headers.messageId });
+          // 'clash' violates the primary key of a row committed earlier: PostgreSQL aborts the statement,
+          // which without a savepoint would abort the whole transaction (and every delivery in it).
+          await trx('axis_test_unique').insert({ code: body === 'clash' ? 'taken' : d.headers.messageId });
+          return { status: '01', body };
+        },
+      });
+      await knex('axis_test_unique').insert({ code: 'taken' });
+      const deliveries = ['first', 'clash', 'third'].map((text): AxisDelivery => {
+        const body = Buffer.from(text);
+        return { headers: headers(body), payload: bytesPayload(body), redelivered: false, deliveryCount: 0 };
+      });
+      const items = await consumer.processBatch(deliveries);
+      expect(items.map((i) => i.kind)).to.deep.equal(['done', 'failed', 'done']);
+      const effects = await knex('axis_test_effects').orderBy('message_id').pluck('message_id');
+      expect(effects).to.deep.equal([deliveries[0]!.headers.messageId, deliveries[2]!.headers.messageId].sort());
+      expect(await knex('axis_inbox').pluck('message_id')).to.have.members([deliveries[0]!.headers.messageId, deliveries[2]!.headers.messageId]);
+
+      // The same batch again (a crash after the commit, before the acks): the two committed ones are
+      // duplicates with their first outcome; the failed one fails again; no effect is written twice.
+      const again = await consumer.processBatch(deliveries.map((d) => ({ ...d, redelivered: true, deliveryCount: 1 })));
+      expect(again.map((i) => (i.kind === 'done' ? { duplicate: i.result.duplicate, outcome: i.result.outcome } : i.kind))).to.deep.equal([
+        { duplicate: true, outcome: { status: '01', body: 'first' } }, 'failed', { duplicate: true, outcome: { status: '01', body: 'third' } },
+      ]);
+      expect(await knex('axis_test_effects').count({ n: '*' })).to.deep.equal([{ n: 2 }]);
     });
   });
 }

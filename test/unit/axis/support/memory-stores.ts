@@ -7,6 +7,8 @@ import type { OutboxEntry, OutboxState, OutboxStore } from '../../../../src/doma
 export interface MemoryTx {
   readonly staged: Array<() => void>;
   readonly onEnd: Array<(committed: boolean) => void>;
+  /** The transaction a savepoint belongs to (what it sees of its own uncommitted writes). */
+  readonly root?: MemoryTx;
 }
 
 export class MemoryUnitOfWork implements UnitOfWork<MemoryTx> {
@@ -43,6 +45,21 @@ export class MemoryUnitOfWork implements UnitOfWork<MemoryTx> {
     for (const end of tx.onEnd) end(true);
     return result;
   }
+
+  /** A savepoint: its work joins the transaction when it resolves, and is dropped alone when it throws. */
+  async savepoint<T>(tx: MemoryTx, work: (tx: MemoryTx) => Promise<T>): Promise<T> {
+    const inner: MemoryTx = { staged: [], onEnd: [], root: tx.root ?? tx };
+    try {
+      const result = await work(inner);
+      tx.staged.push(...inner.staged);
+      tx.onEnd.push(...inner.onEnd);
+      return result;
+    } catch (error) {
+      this.log.push('rollback to savepoint');
+      for (const end of inner.onEnd) end(false);
+      throw error;
+    }
+  }
 }
 
 /**
@@ -52,23 +69,37 @@ export class MemoryUnitOfWork implements UnitOfWork<MemoryTx> {
 export class MemoryInboxStore implements InboxStore<MemoryTx> {
   readonly committed = new Map<string, InboxRecord>();
   private readonly reserved = new Map<string, Promise<boolean>>();
+  /** Uncommitted records, visible to their own transaction (as PostgreSQL shows a transaction its own rows). */
+  private readonly own = new WeakMap<MemoryTx, Map<string, InboxRecord>>();
 
-  async find(_tx: MemoryTx, recipient: string, messageId: string): Promise<InboxRecord | undefined> {
-    return this.committed.get(`${recipient}|${messageId}`);
+  async find(tx: MemoryTx, recipient: string, messageId: string): Promise<InboxRecord | undefined> {
+    const key = `${recipient}|${messageId}`;
+    return this.committed.get(key) ?? this.ownOf(tx).get(key);
   }
 
   async record(tx: MemoryTx, record: InboxRecord): Promise<'recorded' | 'duplicate'> {
     const key = `${record.recipient}|${record.messageId}`;
+    const own = this.ownOf(tx);
+    if (own.has(key)) return 'duplicate';
     for (let holder = this.reserved.get(key); holder; holder = this.reserved.get(key)) await holder;
     if (this.committed.has(key)) return 'duplicate';
     let end: (committed: boolean) => void = () => undefined;
     this.reserved.set(key, new Promise<boolean>((resolve) => { end = resolve; }));
+    own.set(key, record);
     tx.staged.push(() => this.committed.set(key, record));
     tx.onEnd.push((committed) => {
+      own.delete(key);
       this.reserved.delete(key);
       end(committed);
     });
     return 'recorded';
+  }
+
+  private ownOf(tx: MemoryTx): Map<string, InboxRecord> {
+    const root = tx.root ?? tx;
+    let own = this.own.get(root);
+    if (!own) this.own.set(root, (own = new Map()));
+    return own;
   }
 }
 

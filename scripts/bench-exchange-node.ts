@@ -1,0 +1,220 @@
+// One agency node of `npm run bench:exchange`, run as a child process of scripts/bench-exchange.ts so that
+// its memory and CPU are its own. It is a real node: `createNodeApp` on its own PostgreSQL database,
+// the shared RabbitMQ broker under the bench's name prefix, the demo agencies and keys, the dev directory.
+// It signs ONE 100 KB PDF with its leader's dev key (PAdES) at start and attaches that same signed PDF to
+// every document it sends, so the run measures the exchange, not the PDF signer.
+// Parent → child (IPC): prepare {key, count, recipient}: drafts with the signed PDF, not timed;
+// run {key, concurrency, ratePerSecond}: issue + send each draft, time issue → status 03 applied here;
+// stats: peak RSS and the size of a package on the wire. Child → parent: ready, prepared, done, stats.
+// As a recipient, the node's văn thư accepts (registers) every document as soon as its receipt commits.
+import { randomFillSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
+import { createNodeApp, type NodeApp } from '../src/app.ts';
+import { loadConfig } from '../src/config/load.ts';
+import type { Config } from '../src/config/schema.ts';
+import type { Actor } from '../src/domain/actor.ts';
+import { demoNetwork } from '../src/domain/demo-network.ts';
+import { DEMO_PIN } from '../src/services/demo-keys.ts';
+import { actorFor, cheapHasher } from '../test/support/network.ts';
+import { samplePdf } from '../test/unit/pki/signatures/support/sample-pdf.ts';
+
+type Command =
+  | { readonly type: 'prepare'; readonly key: string; readonly count: number; readonly recipient: string }
+  | { readonly type: 'run'; readonly key: string; readonly concurrency: number; readonly ratePerSecond: number | null }
+  | { readonly type: 'stats' }
+  | { readonly type: 'stop' };
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const organId = required('BENCH_ORGAN_ID');
+const now = (): number => performance.timeOrigin + performance.now();
+const send = (message: unknown): void => { process.send?.(message); };
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
+function nodeConfig(): Config {
+  const base = loadConfig({ configDir: join(ROOT, 'config'), env: { LOG_LEVEL: process.env.BENCH_LOG ?? 'error' } });
+  return {
+    ...base,
+    dataDir: required('BENCH_DATA_DIR'),
+    database: { ...base.database, url: required('BENCH_DATABASE_URL') },
+    demo: { ...base.demo, password: 'bench-password-1' },
+    axis: { ...base.axis, url: required('BENCH_AXIS_URL'), prefix: required('BENCH_PREFIX') },
+    exchange: { ...base.exchange, hostedOrganIds: [organId] },
+  };
+}
+
+let peakRssMb = 0;
+const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20); }, 100);
+
+async function signedPdfOnce(app: NodeApp, specialist: Actor): Promise<Buffer> {
+  const leader = await actorFor(app.database, 'lanh_dao', organId);
+  const draft = await app.registry.draftOutgoing(specialist, organId, { typeName: 'Công văn', subject: 'Tệp PDF mẫu có chữ ký số (bench)', priority: 0, recipients: [] });
+  await app.attachments.upload(specialist, organId, draft.id, { fileName: 'van-ban.pdf', mediaType: 'application/pdf', role: 'main', content: once(incompressiblePdf(`Van ban ${organId}`, 100_000)) });
+  await app.signing.signPersonal(leader, organId, draft.id, { pin: DEMO_PIN });
+  const main = await app.database.knex('attachments').where({ document_id: draft.id, role: 'main' }).orderBy('created_at', 'desc').first() as { id: string };
+  const opened = await app.attachments.open(specialist, organId, draft.id, main.id);
+  const parts: Uint8Array[] = [];
+  for await (const part of opened.content) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+/**
+ * A valid 100 KB PDF whose padding stream is random bytes: a real PDF (fonts, scanned pages) hardly
+ * compresses, whereas the test fixture's padding of '%' would shrink to nothing in the edXML zip.
+ */
+function incompressiblePdf(text: string, size: number): Buffer {
+  const pdf = samplePdf({ text, padTo: size });
+  const padding = pdf.indexOf('%'.repeat(1000));
+  let end = padding;
+  while (pdf[end] === 0x25) end += 1;
+  randomFillSync(pdf, padding, end - padding); // same length: the cross-reference offsets stay right
+  return pdf;
+}
+
+/** Starts the V8 profiler; the returned function stops it and writes the profile. */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async (file) => {
+    const { profile } = await post('Profiler.stop') as { profile: unknown };
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> { yield bytes; }
+
+async function main(): Promise<void> {
+  const app = await createNodeApp(nodeConfig(), { hasher: cheapHasher() });
+  await app.migrate();
+  await app.seedDemo();
+  await app.exchange.start();
+  const sqlBytes = new Map<string, { count: number; bytes: number }>();
+  if (process.env.BENCH_TRACE_SQL) {
+    app.database.knex.on('query', (q: { sql: string; bindings?: unknown[] }) => {
+      const key = q.sql.slice(0, 60);
+      const size = q.sql.length + (q.bindings ?? []).reduce<number>((n, b) => n + (Buffer.isBuffer(b) ? b.byteLength : typeof b === 'string' ? b.length : 8), 0);
+      const e = sqlBytes.get(key) ?? { count: 0, bytes: 0 };
+      e.count += 1; e.bytes += size; sqlBytes.set(key, e);
+    });
+  }
+  const specialist = await actorFor(app.database, 'chuyen_vien', organId);
+  const clerk = await actorFor(app.database, 'van_thu', organId);
+  const pdf = await signedPdfOnce(app, specialist);
+
+  // Recipient side: the văn thư accepts each received document as soon as its receipt commits (2 at a time).
+  const toAccept: string[] = [];
+  let accepting = 0;
+  const acceptNext = (): void => {
+    while (accepting < 2 && toAccept.length > 0) {
+      const documentId = toAccept.shift() as string;
+      accepting += 1;
+      app.exchange.clerk.accept(clerk, organId, documentId)
+        .catch((error: unknown) => console.error(`bench node ${organId}: accept ${documentId} failed`, error))
+        .finally(() => { accepting -= 1; acceptNext(); });
+    }
+  };
+  // Sender side: issue → 03 applied here, per document.
+  const issuedAt = new Map<string, number>();
+  let onRegistered: ((documentId: string, at: number) => void) | undefined;
+  app.exchange.onCommitted(({ headers, outcome, duplicate }) => {
+    if (duplicate) return;
+    if (headers.messageType === 'edoc' && outcome.status === '01' && typeof outcome.documentId === 'string') {
+      toAccept.push(outcome.documentId);
+      acceptNext();
+    } else if (headers.messageType === 'status' && outcome.applied === true && outcome.statusCode === '03' && typeof outcome.documentId === 'string') {
+      onRegistered?.(outcome.documentId, now());
+    }
+  });
+
+  const prepared = new Map<string, string[]>();
+  process.on('message', (command: Command) => {
+    void (async () => {
+      if (command.type === 'prepare') {
+        const name = demoNetwork.find((a) => a.organId === command.recipient)?.name ?? command.recipient;
+        const ids: string[] = [];
+        for (let i = 0; i < command.count; i++) {
+          const draft = await app.registry.draftOutgoing(specialist, organId, { typeName: 'Công văn', subject: `Đo thông lượng ${command.key} ${i}`, priority: 0, recipients: [{ organId: command.recipient, organName: name }] });
+          await app.attachments.upload(specialist, organId, draft.id, { fileName: 'van-ban.pdf', mediaType: 'application/pdf', role: 'main', content: once(pdf) });
+          ids.push(draft.id);
+        }
+        prepared.set(command.key, ids);
+        send({ type: 'prepared', key: command.key, count: ids.length });
+      } else if (command.type === 'run') {
+        const profiling = command.key === 'saturation' && process.env.BENCH_CPU_PROF ? await startProfile() : undefined;
+        const result = await run(app, clerk, prepared.get(command.key) ?? [], command, issuedAt, (listener) => { onRegistered = listener; });
+        if (profiling) await profiling(join(process.env.BENCH_CPU_PROF as string, `${organId}.cpuprofile`));
+        send({ type: 'done', key: command.key, ...result });
+      } else if (command.type === 'stats') {
+        const row = await app.database.knex('axis_outbox').where({ message_type: 'edoc' }).select(app.database.knex.raw('octet_length(package) as bytes')).first() as { bytes: number | string } | undefined;
+        if (process.env.BENCH_TRACE_SQL) for (const [sql, e] of [...sqlBytes].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 15)) console.log(organId, e.count, (e.bytes / 1e6).toFixed(1), 'MB', sql);
+        send({ type: 'stats', organId, peakRssMb, packageBytes: Number(row?.bytes ?? 0) });
+      } else {
+        clearInterval(sampler);
+        await app.close();
+        send({ type: 'stopped' });
+        process.disconnect?.();
+      }
+    })().catch((error: unknown) => {
+      console.error(`bench node ${organId}: ${command.type} failed`, error);
+      process.exit(1);
+    });
+  });
+  send({ type: 'ready', organId });
+}
+
+async function run(app: NodeApp, clerk: Actor, ids: readonly string[], command: Extract<Command, { type: 'run' }>, issuedAt: Map<string, number>,
+  listen: (listener: (documentId: string, at: number) => void) => void): Promise<{ latenciesMs: number[]; firstIssueAt: number; lastRegisteredAt: number; failed: number }> {
+  const latenciesMs: number[] = [];
+  let lastRegisteredAt = 0;
+  let finish: () => void = () => undefined;
+  const allRegistered = new Promise<void>((resolve) => { finish = resolve; });
+  let failed = 0;
+  const check = (): void => { if (latenciesMs.length + failed === ids.length) finish(); };
+  listen((documentId, at) => {
+    const started = issuedAt.get(documentId);
+    if (started === undefined) return;
+    issuedAt.delete(documentId);
+    latenciesMs.push(at - started);
+    lastRegisteredAt = Math.max(lastRegisteredAt, at);
+    check();
+  });
+  const firstIssueAt = now();
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(command.concurrency, ids.length) }, async () => {
+    for (let i = next++; i < ids.length; i = next++) {
+      if (command.ratePerSecond) {
+        const wait = firstIssueAt + (i * 1000) / command.ratePerSecond - now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      const documentId = ids[i] as string;
+      issuedAt.set(documentId, now());
+      try {
+        await app.registry.issueOutgoing(clerk, organId, documentId);
+        await app.exchange.sending.send(clerk, organId, documentId);
+      } catch (error) {
+        console.error(`bench node ${organId}: issue/send ${documentId} failed`, error);
+        issuedAt.delete(documentId);
+        failed += 1;
+        check();
+      }
+    }
+  }));
+  if (ids.length === 0) finish();
+  await allRegistered;
+  return { latenciesMs, firstIssueAt, lastRegisteredAt, failed };
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench node ${organId} failed to start`, error);
+  process.exit(1);
+});

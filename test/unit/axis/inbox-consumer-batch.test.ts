@@ -1,0 +1,158 @@
+// The batched inbox consumer: several deliveries per transaction, each under its own savepoint.
+import { expect } from 'chai';
+import { InboxConsumer, type InboxResult } from '../../../src/axis/inbox-consumer.ts';
+import type { InProcessAxisTransport } from '../../../src/axis/in-process-axis-transport.ts';
+import type { AxisDelivery, AxisDeliveryHandler, AxisDeliveryVerdict, AxisSubscription, AxisTransport } from '../../../src/domain/axis-transport.ts';
+import { bytesPayload } from '../../../src/domain/axis-transport.ts';
+import { DomainError } from '../../../src/domain/errors.ts';
+import { AGENCY_B, axisMessage, DEFAULT_SETTINGS, type TransportUnderTest } from './support/transport-behaviour.ts';
+import { MemoryInboxStore, MemoryUnitOfWork, type MemoryTx } from './support/memory-stores.ts';
+import { inProcessTransport } from './support/in-process.ts';
+import { eventually, pause } from './support/wait.ts';
+
+/** Hands deliveries to the consumer's handler directly, as many at once as the test starts. */
+class DirectTransport implements AxisTransport {
+  handler: AxisDeliveryHandler | undefined;
+  async start(): Promise<void> {}
+  async publish(): Promise<void> {}
+  async consume(_organId: string, handler: AxisDeliveryHandler): Promise<AxisSubscription> {
+    this.handler = handler;
+    return { cancel: async () => undefined };
+  }
+  deliver(delivery: AxisDelivery): Promise<AxisDeliveryVerdict> {
+    return this.handler!(delivery);
+  }
+  async close(): Promise<void> {}
+}
+
+const delivery = (body: string, deliveryCount = 0): AxisDelivery => {
+  const m = axisMessage(AGENCY_B, body);
+  return { headers: m.headers, payload: bytesPayload(Buffer.from(body)), redelivered: deliveryCount > 0, deliveryCount };
+};
+
+/** The "registry" effect of a message, staged in the transaction (or savepoint) like a document row. */
+class Registry {
+  readonly documents: string[] = [];
+  register(tx: MemoryTx, body: string): void {
+    tx.staged.push(() => this.documents.push(body));
+  }
+}
+
+const bodyOf = async (d: AxisDelivery): Promise<string> => Buffer.from(await d.payload.bytes()).toString();
+
+function batchedConsumer(options: { uow: MemoryUnitOfWork; registry: Registry; transport?: AxisTransport; poison?: string; batchSize?: number; calls?: string[]; after?: InboxResult[] }): InboxConsumer<MemoryTx> {
+  return new InboxConsumer<MemoryTx>({
+    transport: options.transport ?? new DirectTransport(), unitOfWork: options.uow, inbox: new MemoryInboxStore(), batchSize: options.batchSize ?? 8,
+    handler: async (tx, d) => {
+      const body = await bodyOf(d);
+      options.calls?.push(body);
+      options.registry.register(tx, body); // staged before the failure: the savepoint must drop it
+      if (body === options.poison) throw new Error(`cannot process ${body}`);
+      return { status: '01', body };
+    },
+    afterCommit: async (_d, result) => { options.after?.push(result); },
+  });
+}
+
+describe('InboxConsumer, batched (several deliveries per transaction, a savepoint each)', () => {
+  it('commits the good deliveries of a batch together and rolls back only the bad one, which is requeued', async () => {
+    const uow = new MemoryUnitOfWork();
+    const registry = new Registry();
+    const consumer = batchedConsumer({ uow, registry, poison: 'bad' });
+    const items = await consumer.processBatch([delivery('one'), delivery('bad'), delivery('three')]);
+    expect(items.map((i) => i.kind)).to.deep.equal(['done', 'failed', 'done']);
+    expect(uow.commits).to.equal(1); // one transaction for the whole batch
+    expect(uow.log).to.deep.equal(['rollback to savepoint', 'commit']);
+    expect(registry.documents).to.deep.equal(['one', 'three']); // nothing of 'bad', not even its staged row
+
+    const transport = new DirectTransport();
+    const viaTransport = batchedConsumer({ uow: new MemoryUnitOfWork(), registry: new Registry(), transport, poison: 'bad' });
+    await viaTransport.start([AGENCY_B]);
+    const verdicts = await Promise.all(['a', 'bad', 'c'].map((b) => transport.deliver(delivery(b))));
+    expect(verdicts).to.deep.equal(['ack', 'requeue', 'ack']);
+  });
+
+  it('dead-letters a poison delivery after the delivery limit while the rest of its batches are registered once', async () => {
+    let under: TransportUnderTest | undefined;
+    try {
+      under = await inProcessTransport({ ...DEFAULT_SETTINGS, deliveryLimit: 2, prefetch: 16 });
+      const uow = new MemoryUnitOfWork();
+      const registry = new Registry();
+      const consumer = batchedConsumer({ uow, registry, transport: under.transport, poison: 'doc 3' });
+      const bodies = Array.from({ length: 12 }, (_, i) => `doc ${i}`);
+      for (const b of bodies) await under.transport.publish(axisMessage(AGENCY_B, b));
+      await consumer.start([AGENCY_B]);
+      const letters: Awaited<ReturnType<InProcessAxisTransport['takeDeadLetters']>> = [];
+      await eventually(async () => {
+        letters.push(...(await (under!.transport as InProcessAxisTransport).takeDeadLetters(10)));
+        return letters.length === 1 && registry.documents.length === 11;
+      }, 'the poison dead-lettered and the others registered');
+      await consumer.stop();
+      expect(registry.documents.slice().sort()).to.deep.equal(bodies.filter((b) => b !== 'doc 3').sort());
+      expect(letters[0]!.reason).to.equal('delivery_limit');
+      expect(uow.commits).to.be.lessThan(12); // deliveries shared transactions
+    } finally {
+      await under?.close();
+    }
+  });
+
+  it('is exactly-once when a whole committed batch is delivered again (crash after commit, before ack)', async () => {
+    const uow = new MemoryUnitOfWork();
+    const registry = new Registry();
+    const calls: string[] = [];
+    const consumer = batchedConsumer({ uow, registry, calls });
+    const batch = [delivery('one'), delivery('two'), delivery('three')];
+    const first = await consumer.processBatch(batch);
+    const again = await consumer.processBatch(batch.map((d) => ({ ...d, redelivered: true, deliveryCount: 1 })));
+    expect(calls).to.deep.equal(['one', 'two', 'three']);
+    expect(registry.documents).to.deep.equal(['one', 'two', 'three']);
+    expect(first.map((i) => i.kind === 'done' && i.result.duplicate)).to.deep.equal([false, false, false]);
+    // The redelivered batch changes nothing and gets the outcomes recorded the first time.
+    expect(again).to.deep.equal(first.map((i) => (i.kind === 'done' ? { kind: 'done', result: { duplicate: true, outcome: i.result.outcome } } : i)));
+  });
+
+  it('treats the same message twice in one batch as a duplicate of itself', async () => {
+    const uow = new MemoryUnitOfWork();
+    const registry = new Registry();
+    const consumer = batchedConsumer({ uow, registry });
+    const d = delivery('twice');
+    const items = await consumer.processBatch([d, { ...d, redelivered: true, deliveryCount: 1 }]);
+    expect(items).to.deep.equal([
+      { kind: 'done', result: { duplicate: false, outcome: { status: '01', body: 'twice' } } },
+      { kind: 'done', result: { duplicate: true, outcome: { status: '01', body: 'twice' } } },
+    ]);
+    expect(registry.documents).to.deep.equal(['twice']);
+  });
+
+  it('groups deliveries that wait while a transaction runs, without delaying a lone delivery', async () => {
+    const uow = new MemoryUnitOfWork();
+    const registry = new Registry();
+    const transport = new DirectTransport();
+    const after: InboxResult[] = [];
+    const consumer = batchedConsumer({ uow, registry, transport, after, batchSize: 4 });
+    await consumer.start([AGENCY_B]);
+    expect(await transport.deliver(delivery('alone'))).to.equal('ack');
+    expect(uow.commits).to.equal(1);
+    const verdicts = await Promise.all(Array.from({ length: 9 }, (_, i) => transport.deliver(delivery(`d${i}`))));
+    expect(verdicts.every((v) => v === 'ack')).to.equal(true);
+    // d0 starts a transaction at once; the 8 that arrived meanwhile go 4 by 4 (the batch size).
+    expect(uow.commits).to.equal(1 + 3);
+    expect(registry.documents).to.have.length(10);
+    expect(after.filter((r) => !r.duplicate)).to.have.length(10); // afterCommit once per delivery
+  });
+
+  it('processes each delivery again on its own when the batch transaction fails to commit', async () => {
+    const uow = new MemoryUnitOfWork();
+    const registry = new Registry();
+    const transport = new DirectTransport();
+    const consumer = batchedConsumer({ uow, registry, transport, batchSize: 4 });
+    await consumer.start([AGENCY_B]);
+    const first = transport.deliver(delivery('first'));
+    uow.failingCommits = { n: 2, error: new DomainError('db.unavailable') }; // the batch, then one single attempt
+    const rest = ['x', 'y', 'z'].map((b) => transport.deliver(delivery(b)));
+    await pause(0);
+    const verdicts = await Promise.all([first, ...rest]);
+    expect(verdicts).to.deep.equal(['ack', 'ack', 'ack', 'ack']);
+    expect(registry.documents.slice().sort()).to.deep.equal(['first', 'x', 'y', 'z']);
+  });
+});
