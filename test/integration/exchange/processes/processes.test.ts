@@ -1,0 +1,31 @@
+// Issue 5 "Tests that must exist" with real OS processes: three `edoc-node start` processes (each its own
+// PostgreSQL database and data directory) on one RabbitMQ vhost, driven over HTTP; then fault injection
+// (SIGKILL at fault points, broker connection cut, database outage, two processes for one agency).
+// Fails, never skips, when PostgreSQL or RabbitMQ cannot be reached.
+import { createTestVhost, testPrefix, type TestVhost } from '../../axis/support/broker.ts';
+import { endToEndCases } from './end-to-end.cases.ts';
+import { SO_TTTT, TAY_NINH, VPCP } from './support/exchange-actions.ts';
+import { ProcessNetwork } from './support/process-network.ts';
+
+describe('exchange across edoc-node OS processes (RabbitMQ + PostgreSQL)', function () {
+  this.timeout(180_000);
+  let vhost: TestVhost | undefined;
+  let net: ProcessNetwork | undefined;
+  const network = (): ProcessNetwork => {
+    if (!net) throw new Error('the process network did not start');
+    return net;
+  };
+
+  before(async () => {
+    vhost = await createTestVhost();
+    net = ProcessNetwork.create({ axisUrl: vhost.url, prefix: testPrefix() });
+    // Started one after the other: the first start compiles the sources (tsx cache) for the others.
+    for (const organId of [VPCP, TAY_NINH, SO_TTTT]) await net.add(organId);
+  });
+  after(async () => {
+    await net?.close();
+    await vhost?.remove();
+  });
+
+  endToEndCases(network);
+});
