@@ -112,7 +112,7 @@ export class ExchangeReceivingService {
       const storeAsNew = () => this.store(repos, h, parsed, bytes.byteLength, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
       return this.requests.receive(repos, { recipient: h.to, messageId: h.messageId, parsed, businessDocType, packageSha256, from: this.organisation(directory, h.to), now, storeAsNew });
     }
-    const earlier = await repos.exchange.findReceived(h.to, sender, header.documentId, businessDocType);
+    const earlier = await repos.exchange.findReceivedDocument(h.to, sender, header.documentId); // also one an update created (BussinessDocType 2)
     if (earlier) {
       // DESIGN.md "Incoming": a duplicate changes nothing and gets the status already given, again.
       await this.emitter.emit(repos, { from: this.organisation(directory, h.to), original: earlier.header as DocumentHeader, code: earlier.lastStatus, at: now, description: describeStatus(earlier.lastStatus), documentId: earlier.documentId, to: sender });

@@ -577,6 +577,29 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         }
       });
 
+      it('a recipient that was down gets the document and its update together: one incoming document, whichever commits first', async () => {
+        const so = net.node(SO_TTTT);
+        await so.app.exchange.stop();
+        let started = false;
+        try {
+          const sender = net.node(VPCP);
+          const draft = await sender.app.registry.draftOutgoing(await actorFor(sender.db.database, 'chuyen_vien', VPCP), VPCP, { typeName: 'Công văn', subject: 'Gửi khi Sở dừng', priority: 0, recipients: [{ organId: SO_TTTT, organName: NAMES[SO_TTTT] as string }] });
+          await sender.app.registry.issueOutgoing(await clerkOf(VPCP), VPCP, draft.id);
+          const sent = await sender.app.exchange.sending.send(await clerkOf(VPCP), VPCP, draft.id);
+          await sender.app.exchange.sending.update(await clerkOf(VPCP), VPCP, draft.id, { reason: 'Sửa trích yếu', metadata: { subject: 'Gửi khi Sở dừng (sửa)' } });
+          await eventually(async () => (await rows(VPCP, 'axis_outbox', { document_id: draft.id, message_type: 'edoc' })).every((r) => r.state === 'sent'), 'both packages confirmed by the broker');
+          so.clock.set(new Date());
+          await so.app.exchange.start();
+          started = true;
+          const messageIds = (await rows(VPCP, 'axis_outbox', { document_id: draft.id, message_type: 'edoc' })).map((r) => r.message_id as string);
+          await eventually(async () => (await so.db.database.knex('axis_inbox').where({ sender_organ_id: VPCP }).whereIn('message_id', messageIds)).length === 2, 'both packages consumed');
+          expect(await received(SO_TTTT, sent.edxmlDocumentId)).to.have.length(1);
+          expect(await so.db.database.knex('exchange_quarantine').whereIn('message_id', messageIds)).to.have.length(0);
+        } finally {
+          if (!started) await so.app.exchange.start();
+        }
+      });
+
       it('AssignmentService: assigning a received document emits 04 and completing it 06 to the sender, in the same transaction', async () => {
         const { documentId, edxmlDocumentId } = await sendTo('Văn bản giao việc qua phân công', [TAY_NINH]);
         const node = net.node(TAY_NINH);
