@@ -107,6 +107,7 @@ export class ExchangeSendingService {
       const targets = (await activeDeliveries(repos, organId, documentId)).filter((d) => !d.history.some((e) => e.code === '13'));
       const first = targets[0];
       if (!first) throw new DomainError('exchange.not_sendable', { details: [{ field: 'recipients', message: 'no delivery to recall' }] });
+      assertNoPendingRequest(targets);
       const sender = findAgency(directory, organId);
       const pkg = packageFromOutgoing({
         metadata: doc.metadata, sender: { organId: organId as OrganId, organName: sender?.name ?? doc.metadata.organName },
@@ -146,7 +147,7 @@ export class ExchangeSendingService {
       const active = all.filter((d) => d.removedAt === null && d.status !== '02');
       const first = all[0];
       if (!first) throw new DomainError('exchange.not_sent');
-      if (active.some((d) => d.pendingRequest !== null)) throw new DomainError('exchange.request_pending', { details: active.filter((d) => d.pendingRequest).map((d) => ({ field: 'recipients', message: `${d.recipientOrganId}: ${d.pendingRequest}` })) });
+      assertNoPendingRequest(active);
       const add = (change.addRecipients ?? []).map((r) => {
         const agency = r.organId ? findAgency(directory, r.organId) : undefined;
         if (!agency) throw new DomainError('axis.unknown_recipient', { details: [{ field: 'addRecipients', message: r.organId ?? r.organName }] });
@@ -289,6 +290,12 @@ function requireReason(reason: string, why: string): string {
   const trimmed = reason.trim();
   if (!trimmed) throw new DomainError('request.invalid', { details: [{ field: 'reason', message: why }] });
   return trimmed;
+}
+
+/** One request at a time per delivery: its 15/16 must answer that request and no other. */
+function assertNoPendingRequest(deliveries: readonly DeliveryView[]): void {
+  const pending = deliveries.filter((d) => d.pendingRequest !== null);
+  if (pending.length > 0) throw new DomainError('exchange.request_pending', { details: pending.map((d) => ({ field: 'recipients', message: `${d.recipientOrganId}: ${d.pendingRequest}` })) });
 }
 
 /** The deliveries still in force: not removed by an update, not returned (02). */
