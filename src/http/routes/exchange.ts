@@ -51,6 +51,11 @@ export function exchangeRoutes(deps: HttpDependencies): Router {
     res.json(presentDocument(await exchange.clerk.reportProgress(actorOfResponse(res.locals), organIdOf(req), idOf(req), step)));
   });
 
+  // Hoàn thành (AssignmentService): for a document received over the axis, 06 goes to its sender.
+  router.post('/incoming/:id/complete', async (req, res) => {
+    res.json(presentDocument(await deps.assignments.complete(actorOfResponse(res.locals), organIdOf(req), idOf(req))));
+  });
+
   router.post('/outgoing/:id/recall', json, async (req, res) => {
     const { reason } = parseInput(returnBody, req.body);
     res.status(202).json(await exchange.sending.recall(actorOfResponse(res.locals), organIdOf(req), idOf(req), reason));

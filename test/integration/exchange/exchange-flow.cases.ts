@@ -572,6 +572,15 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
           expect(replaceRequest.replaces).to.deep.equal([{ documentId: edxmlDocumentId, organIds: [TAY_NINH] }]);
           expect(replaceRequest.documentId).to.equal(request.documentId);
           expect(replaceRequest.replacementDocumentId).to.be.a('string');
+
+          // Hoàn thành over HTTP (AssignmentService): 409 before registration, then 06 at the sender.
+          const early = await call(recipientUrl, 'POST', `/api/agencies/${TAY_NINH}/incoming/${replaceRequest.replacementDocumentId}/complete`, recipientToken);
+          expect(early.status).to.equal(409);
+          expect((await call(recipientUrl, 'POST', `/api/agencies/${TAY_NINH}/incoming/${replaceRequest.replacementDocumentId}/accept`, recipientToken)).status).to.equal(200);
+          const done = await call(recipientUrl, 'POST', `/api/agencies/${TAY_NINH}/incoming/${replaceRequest.replacementDocumentId}/complete`, recipientToken);
+          expect(done.status).to.equal(200);
+          expect(done.body.status).to.equal('completed');
+          await eventually(async () => (await deliveries(draft.id))[0]?.status === '06', '06 at the sender');
         } finally {
           for (const s of servers) await new Promise((resolve) => s.close(resolve));
         }
