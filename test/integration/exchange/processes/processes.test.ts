@@ -2,8 +2,9 @@
 // PostgreSQL database and data directory) on one RabbitMQ vhost, driven over HTTP; then fault injection
 // (SIGKILL at fault points, broker connection cut, database outage, two processes for one agency).
 // Fails, never skips, when PostgreSQL or RabbitMQ cannot be reached.
-import { createTestVhost, testPrefix, type TestVhost } from '../../axis/support/broker.ts';
+import { createTestVhost, rabbitmqctl, testPrefix, type TestVhost } from '../../axis/support/broker.ts';
 import { endToEndCases } from './end-to-end.cases.ts';
+import { faultCases } from './faults.cases.ts';
 import { SO_TTTT, TAY_NINH, VPCP } from './support/exchange-actions.ts';
 import { ProcessNetwork } from './support/process-network.ts';
 
@@ -11,6 +12,7 @@ describe('exchange across edoc-node OS processes (RabbitMQ + PostgreSQL)', funct
   this.timeout(180_000);
   let vhost: TestVhost | undefined;
   let net: ProcessNetwork | undefined;
+  const prefix = testPrefix();
   const network = (): ProcessNetwork => {
     if (!net) throw new Error('the process network did not start');
     return net;
@@ -18,7 +20,7 @@ describe('exchange across edoc-node OS processes (RabbitMQ + PostgreSQL)', funct
 
   before(async () => {
     vhost = await createTestVhost();
-    net = ProcessNetwork.create({ axisUrl: vhost.url, prefix: testPrefix() });
+    net = ProcessNetwork.create({ axisUrl: vhost.url, prefix });
     // Started one after the other: the first start compiles the sources (tsx cache) for the others.
     for (const organId of [VPCP, TAY_NINH, SO_TTTT]) await net.add(organId);
   });
@@ -28,4 +30,13 @@ describe('exchange across edoc-node OS processes (RabbitMQ + PostgreSQL)', funct
   });
 
   endToEndCases(network);
+  faultCases({
+    network,
+    deadLetters: async () => {
+      const listed = await rabbitmqctl('list_queues', '-p', vhost?.name ?? '', 'name', 'messages');
+      const line = listed.split('\n').map((l) => l.trim().split(/\s+/)).find(([name]) => name === `${prefix}axis.dead-letter`);
+      if (!line) throw new Error(`no dead-letter queue ${prefix}axis.dead-letter in:\n${listed}`);
+      return Number(line[1]);
+    },
+  });
 });

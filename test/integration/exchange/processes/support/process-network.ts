@@ -5,16 +5,37 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CuttableProxy } from '../../../axis/support/cuttable-proxy.ts';
 import { createTestDatabase, type TestDatabase } from '../../../../support/databases.ts';
 import { NodeClient, NodeProcess, type Exit, type NodeProcessSpec } from '../../../../support/node-process.ts';
 import { devDirectory, ROOT } from '../../support/exchange-network.ts';
 
 const HOUR = 3600_000;
 
-/** Where a node reaches its dependencies; a test may route either through a cuttable proxy. */
+/** Where a node reaches its dependencies: through its own cuttable TCP proxies, so a test can cut either. */
 export interface NodeRoutes {
-  databaseUrl: string;
-  axisUrl: string;
+  readonly databaseUrl: string;
+  readonly axisUrl: string;
+  /** Between the node and PostgreSQL (the test's own connection goes direct). */
+  readonly database: CuttableProxy;
+  /** Between the node and RabbitMQ. */
+  readonly broker: CuttableProxy;
+}
+
+/** The same URL with host and port replaced by the proxy's. */
+function through(url: string, proxy: CuttableProxy): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(proxy.port);
+  return u.toString();
+}
+
+async function routesFor(databaseUrl: string, axisUrl: string): Promise<NodeRoutes> {
+  const db = new URL(databaseUrl);
+  const amqp = new URL(axisUrl);
+  const database = await CuttableProxy.start(db.hostname, Number(db.port || 5432));
+  const broker = await CuttableProxy.start(amqp.hostname, Number(amqp.port || 5672));
+  return { databaseUrl: through(databaseUrl, database), axisUrl: through(axisUrl, broker), database, broker };
 }
 
 export class AgencyNode {
@@ -86,6 +107,7 @@ export function nodeConfig(organIds: readonly string[], prefix: string, director
 
 export class ProcessNetwork {
   readonly nodes = new Map<string, AgencyNode>();
+  private readonly twins: AgencyNode[] = [];
 
   private constructor(readonly scratch: string, readonly directoryFile: string, private readonly options: ProcessNetworkOptions) {}
 
@@ -102,15 +124,17 @@ export class ProcessNetwork {
   async add(organId: string): Promise<AgencyNode> {
     const db = await createTestDatabase('postgres', { poolMax: 4 });
     if (!db.url) throw new Error('a PostgreSQL test database has a URL');
-    const node = new AgencyNode(organId, db, join(this.scratch, organId), { databaseUrl: db.url, axisUrl: this.options.axisUrl }, nodeConfig([organId], this.options.prefix, this.directoryFile));
+    const node = new AgencyNode(organId, db, join(this.scratch, organId), await routesFor(db.url, this.options.axisUrl), nodeConfig([organId], this.options.prefix, this.directoryFile));
     this.nodes.set(organId, node);
     await node.start();
     return node;
   }
 
-  /** A second process serving the same agency on the same database and data directory. */
+  /** A second process serving the same agency on the same database and data directory (through the same proxies). */
   twin(of: AgencyNode): AgencyNode {
-    return new AgencyNode(of.organId, of.db, of.dataDir, { ...of.routes }, nodeConfig([of.organId], this.options.prefix, this.directoryFile));
+    const twin = new AgencyNode(of.organId, of.db, of.dataDir, of.routes, nodeConfig([of.organId], this.options.prefix, this.directoryFile));
+    this.twins.push(twin);
+    return twin;
   }
 
   node(organId: string): AgencyNode {
@@ -120,8 +144,12 @@ export class ProcessNetwork {
   }
 
   async close(): Promise<void> {
-    for (const node of this.nodes.values()) await node.process?.stop();
-    for (const node of this.nodes.values()) await node.db.drop();
+    for (const node of [...this.twins, ...this.nodes.values()]) await node.process?.stop();
+    for (const node of this.nodes.values()) {
+      await node.routes.database.close();
+      await node.routes.broker.close();
+      await node.db.drop();
+    }
     rmSync(this.scratch, { recursive: true, force: true });
   }
 }
