@@ -22,7 +22,10 @@ export interface MetadataDiff {
   readonly after: MetadataChanges;
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** JSON with object keys sorted: values read back from jsonb come with their keys reordered. */
+const canonical = (value: unknown): string => JSON.stringify(value ?? null, (_key, v: unknown) => (
+  v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+const same = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
 
 /** The difference between the current metadata and the changes asked for (fields equal to the current value drop out). */
 export function diffMetadata(current: UpdatableMetadata, changes: MetadataChanges): MetadataDiff {

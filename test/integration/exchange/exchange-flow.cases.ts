@@ -364,7 +364,7 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect(tnHistory).to.have.length(1);
         expect(tnHistory[0]).to.deep.include({ source: 'update_received', requestId: tnRequest.id, reason: 'Đổi ngày họp' });
         expect(tnHistory[0]?.before).to.deep.include({ subject: 'Công văn về lịch họp', priority: 0 });
-        expect(tnHistory[0]?.after).to.deep.include({ subject: 'Công văn về lịch họp (đổi ngày)', priority: 1 });
+        expect(tnHistory[0]?.after).to.deep.equal({ subject: 'Công văn về lịch họp (đổi ngày)', priority: 1, dueDate: '2026-12-15' }); // exactly what changed
         const [soAfter] = await rows(SO_TTTT, 'documents', { id: soDoc.id });
         expect(soAfter.subject).to.equal('Công văn về lịch họp');
         expect(soAfter.priority).to.equal(0);
