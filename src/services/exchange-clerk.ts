@@ -2,20 +2,21 @@
 // message to the sender in the same transaction (issue 5 item 5, DOMAIN.md §4): accept = register with
 // the next số đến of the shared paper+electronic series (Nghị định 30, art. 22) → 03 (carrying the số
 // đến) then 05; return with a reason → 02 (art. 17: a document failing checks or sent to the wrong
-// recipient is returned through the system); assignment → 04; completion → 06.
+// recipient is returned through the system); assignment → 04; completion → 06 (also for AssignmentService,
+// as its ProgressReporter). And the answers to the sender's requests (issue 5 item 6): recall, update,
+// replacement → 15 (accepted, applied with the history kept) or 16 (refused, nothing changes).
+import { randomUUID } from 'node:crypto';
 import { authorize, type Actor } from '../domain/actor.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import { findAgency } from '../domain/directory.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ExchangeRepositories, ExchangeRequest, ExchangeUnitOfWork, MetadataHistoryEntry, ProgressReporter, ProgressStep, QuarantinedPackage, ReceivedPackage } from '../domain/exchange.ts';
 import { diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
-import type { Business, DocumentHeader } from '../edxml/model.ts';
+import type { Business, DocumentHeader, Organization } from '../edxml/model.ts';
 import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
-import { randomUUID } from 'node:crypto';
 import type { OrganId } from '../domain/organ-id.ts';
 import { INCOMING_SERIES, registerName } from '../domain/registers.ts';
 import { vietnamYear, type Clock } from '../domain/vietnam-time.ts';
-import type { Organization } from '../edxml/model.ts';
 import type { DirectoryHolder } from './directory-service.ts';
 import { describeStatus, type StatusEmitter } from './exchange-status.ts';
 
