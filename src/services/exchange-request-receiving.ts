@@ -39,7 +39,8 @@ export class ExchangeRequestReceiver {
   /**
    * An update: a receiver that has the document records the request (the văn thư applies it or not); a
    * receiver that does not have the DocumentId (a recipient the update adds) treats the package as a new
-   * incoming document — it carries the whole document — and answers 01 like any new document.
+   * incoming document — it carries the whole document — and answers 01 like any new document, unless the
+   * update removes it from the recipients.
    */
   private async receiveUpdate(repos: ExchangeRepositories, request: ReceivedRequest): Promise<InboxOutcome> {
     const { header } = request.parsed;
@@ -51,7 +52,9 @@ export class ExchangeRequestReceiver {
       await this.emitter.emit(repos, { from: request.from, original: header, code: asNew.lastStatus, at: request.now, description: describeStatus(asNew.lastStatus), documentId: asNew.documentId, to: sender });
       return { duplicateOf: asNew.documentId, status: asNew.lastStatus };
     }
-    if (!(await repos.exchange.findReceivedDocument(request.recipient, sender, header.documentId))) return request.storeAsNew();
+    const removedHere = request.parsed.business?.businessDocumentInfo?.receivers.some((r) => r.organId === request.recipient && r.receiverType === 0) ?? false;
+    // A removed recipient that never got the document is told, not given it: the request is recorded unlinked.
+    if (!removedHere && !(await repos.exchange.findReceivedDocument(request.recipient, sender, header.documentId))) return request.storeAsNew();
     return this.record(repos, request, request.packageSha256);
   }
 
