@@ -3,13 +3,13 @@
 // issues, applies the agency signature and sends to two recipients; each recipient's node receives and
 // verifies it, its văn thư accepts it (số đến), its lãnh đạo assigns it, a chuyên viên completes it; the
 // sender sees 01, 03 (with that số đến), 04, 05, 06 per recipient. Then a recall accepted by one
-// recipient and refused by the other.
+// recipient and refused by the other, an update adding a recipient, and a replacement.
 import { expect } from 'chai';
 import { DEMO_PIN } from '../../../../src/services/demo-keys.ts';
 import { samplePdf } from '../../../unit/pki/signatures/support/sample-pdf.ts';
 import { waitUntil } from '../../../support/node-process.ts';
 import { chuyenVien, deliveries, draftAndIssue, expectReceivedExactlyOnce, expectTracking, incomingRows, issueAndSend, lanhDao, send, SO_TTTT, TAY_NINH, vanThu, VPCP, waitForReceipt, type DeliveryItem } from './support/exchange-actions.ts';
-import type { ProcessNetwork } from './support/process-network.ts';
+import type { AgencyNode, ProcessNetwork } from './support/process-network.ts';
 
 const RECIPIENTS = [TAY_NINH, SO_TTTT];
 
@@ -102,5 +102,71 @@ export function endToEndCases(network: () => ProcessNetwork): void {
       expect((await incomingRows(net.node(SO_TTTT), [sent.edxmlDocumentId]))[0]?.status).to.equal('received');
       for (const organId of RECIPIENTS) await expectReceivedExactlyOnce(net.node(organId), [sent.edxmlDocumentId]);
     });
+
+    it('update adding a recipient: the added agency receives the document as new and registers it (số đến); the first recipient accepts the update (15)', async () => {
+      const net = context(network);
+      const sent = await issueAndSend(net.sender, 'Công văn sẽ bổ sung nơi nhận', [TAY_NINH]);
+      await waitForReceipt(net.tayNinh, [sent.edxmlDocumentId]);
+      const updated = await net.sender.client.expect(202, 'POST', `/api/agencies/${VPCP}/outgoing/${sent.documentId}/update`, {
+        user: vanThu(VPCP), json: { reason: 'Bổ sung nơi nhận', addRecipients: [{ organId: SO_TTTT, organName: 'Sở Thông tin và Truyền thông tỉnh Tây Ninh' }] },
+      });
+      expect(updated).to.deep.include({ added: [SO_TTTT], removed: [] });
+      await waitForReceipt(net.so, [sent.edxmlDocumentId]);
+      const [soDoc] = await incomingRows(net.so, [sent.edxmlDocumentId]);
+      expect(soDoc?.status).to.equal('received');
+      const accepted = await net.so.client.expect(200, 'POST', `/api/agencies/${SO_TTTT}/incoming/${soDoc?.id}/accept`, { user: vanThu(SO_TTTT) });
+      const request = await requestAt(net.tayNinh, sent.edxmlDocumentId, 2);
+      await net.tayNinh.client.expect(200, 'POST', `/api/agencies/${TAY_NINH}/exchange/requests/${request.id}/accept`, { user: vanThu(TAY_NINH) });
+
+      const final = await waitUntil(async () => {
+        const items = await deliveries(net.sender, sent.documentId);
+        const so = items.find((d) => d.recipientOrganId === SO_TTTT);
+        const tn = items.find((d) => d.recipientOrganId === TAY_NINH);
+        return so?.arrivalNumber != null && tn?.history.some((e) => e.code === '15') && items;
+      }, 'the added recipient\'s 03 and the first recipient\'s 15 at the sender');
+      expect(final.find((d) => d.recipientOrganId === SO_TTTT)?.arrivalNumber).to.equal(accepted.arrivalNumber);
+      expect(final.find((d) => d.recipientOrganId === SO_TTTT)?.history.map((e) => e.code)).to.include.members(['01', '03']);
+      for (const node of [net.tayNinh, net.so]) await expectReceivedExactlyOnce(node, [sent.edxmlDocumentId]);
+    });
+
+    it('replacement: the recipient accepts it; the earlier document becomes replaced (số đến kept), the new one is registered, the sender sees 15 and the new số đến', async () => {
+      const net = context(network);
+      const old = await issueAndSend(net.sender, 'Quyết định sẽ bị thay thế', [TAY_NINH]);
+      await waitForReceipt(net.tayNinh, [old.edxmlDocumentId]);
+      const [tnOld] = await incomingRows(net.tayNinh, [old.edxmlDocumentId]);
+      const oldAccepted = await net.tayNinh.client.expect(200, 'POST', `/api/agencies/${TAY_NINH}/incoming/${tnOld?.id}/accept`, { user: vanThu(TAY_NINH) });
+      const newId = await draftAndIssue(net.sender, 'Quyết định thay thế', [TAY_NINH]);
+      const replacing = await net.sender.client.expect(202, 'POST', `/api/agencies/${VPCP}/outgoing/${newId}/replace`, { user: vanThu(VPCP), json: { replacesDocumentId: old.documentId, reason: 'Thay thế do sai sót' } });
+      expect(replacing.edxmlDocumentId).to.not.equal(old.edxmlDocumentId);
+
+      await waitForReceipt(net.tayNinh, [replacing.edxmlDocumentId]);
+      const [tnNew] = await incomingRows(net.tayNinh, [replacing.edxmlDocumentId]);
+      const request = await requestAt(net.tayNinh, replacing.edxmlDocumentId, 3);
+      expect(request).to.include({ documentId: tnOld?.id, replacementDocumentId: tnNew?.id, reason: 'Thay thế do sai sót' });
+      await net.tayNinh.client.expect(200, 'POST', `/api/agencies/${TAY_NINH}/exchange/requests/${request.id}/accept`, { user: vanThu(TAY_NINH) });
+      const registered = await net.tayNinh.client.expect(200, 'POST', `/api/agencies/${TAY_NINH}/incoming/${tnNew?.id}/accept`, { user: vanThu(TAY_NINH) });
+      const [oldAfter] = await incomingRows(net.tayNinh, [old.edxmlDocumentId]);
+      expect(oldAfter).to.include({ status: 'replaced', arrival_number: oldAccepted.arrivalNumber });
+
+      const [delivery] = await waitUntil(async () => {
+        const items = await deliveries(net.sender, newId);
+        return items[0]?.arrivalNumber != null && items[0].history.some((e) => e.code === '15') && items;
+      }, '15 and 03 on the replacement\'s delivery');
+      expect(delivery?.arrivalNumber).to.equal(registered.arrivalNumber);
+      await expectReceivedExactlyOnce(net.tayNinh, [old.edxmlDocumentId, replacing.edxmlDocumentId]);
+    });
   });
+}
+
+function context(network: () => ProcessNetwork) {
+  const net = network();
+  return { sender: net.node(VPCP), tayNinh: net.node(TAY_NINH), so: net.node(SO_TTTT) };
+}
+
+/** The request (recall 1, update 2, replacement 3) about this DocumentId, once the recipient has it. */
+async function requestAt(recipient: AgencyNode, edxmlDocumentId: string, businessDocType: number) {
+  return waitUntil(async () => {
+    const listed = await recipient.client.expect(200, 'GET', `/api/agencies/${recipient.organId}/exchange/requests`, { user: vanThu(recipient.organId) });
+    return listed.items.find((r: { edxmlDocumentId: string; businessDocType: number }) => r.edxmlDocumentId === edxmlDocumentId && r.businessDocType === businessDocType);
+  }, `request ${businessDocType} at ${recipient.organId}`);
 }

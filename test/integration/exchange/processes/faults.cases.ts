@@ -124,6 +124,9 @@ export function faultCases(context: FaultContext): void {
       await sending;
       expect(atCut, 'documents received when the connections were cut').to.be.lessThan(500);
       expect(sent).to.have.length(500);
+      // The cut was felt: publishes failed meanwhile (axis.unavailable) and went back to the outbox's retry schedule.
+      const retried = await sender.knex('axis_outbox').whereIn('document_id', sent.map((d) => d.documentId)).where('attempts', '>', 0).count<{ n: string }[]>({ n: '*' });
+      expect(Number(retried[0]?.n), 'outbox entries retried after the cut').to.be.greaterThan(0);
 
       await waitForReceipt(recipient, ids(sent), 180_000);
       await waitForTracking(sender, sent, [TAY_NINH], '01', 120_000);
