@@ -49,8 +49,14 @@ export function endToEndCases(network: () => ProcessNetwork): void {
         expect(accepted.status).to.equal('registered');
         expect(accepted.arrivalNumber).to.be.a('number');
         numbers[organId] = accepted.arrivalNumber as number;
-        await recipient.client.expect(200, 'POST', `/api/agencies/${organId}/incoming/${doc.id}/progress`, { user: lanhDao(organId), json: { step: 'assigned' } });
-        await recipient.client.expect(200, 'POST', `/api/agencies/${organId}/incoming/${doc.id}/progress`, { user: chuyenVien(organId), json: { step: 'completed' } });
+        // The lãnh đạo assigns it to a chuyên viên (chủ trì, with a deadline): 04; the chuyên viên completes it: 06.
+        const users = await recipient.client.expect(200, 'GET', `/api/agencies/${organId}/users`, { user: `quantri@${organId}` });
+        const specialist = users.items.find((u: { username: string }) => u.username === chuyenVien(organId));
+        await recipient.client.expect(201, 'POST', `/api/agencies/${organId}/documents/${doc.id}/assignments`, {
+          user: lanhDao(organId), json: { assignments: [{ kind: 'chu_tri', userId: specialist.id, deadline: '2026-12-31', note: 'Chủ trì xử lý' }] },
+        });
+        const completed = await recipient.client.expect(200, 'POST', `/api/agencies/${organId}/incoming/${doc.id}/complete`, { user: chuyenVien(organId) });
+        expect(completed.status).to.equal('completed');
       }
 
       const final = await waitUntil(async () => {
