@@ -609,6 +609,19 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         }
       });
 
+      it('an update removing a recipient that never got the document: the request is recorded, no document is created', async () => {
+        const documentId = `${VPCP},2026/11/23,removed-${randomUUID()}`;
+        const bytes = await signEnvelope(buildDocumentPackage({
+          header: { from: { organId: VPCP as OrganId, organName: 'Văn phòng Chính phủ' }, to: [{ organId: TAY_NINH as OrganId }, { organId: SO_TTTT as OrganId }], documentId, code: { codeNumber: '5', codeNotation: 'VPCP-TH' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1, typeName: 'Công văn' }, subject: 'Bỏ nơi nhận', toPlaces: [], responseFor: [] },
+          traceHeaders: [], attachments: [],
+          business: { businessDocType: 2, businessDocReason: 'Bỏ Tây Ninh khỏi nơi nhận', documentId, paper: false, businessDocumentInfo: { documentInfo: false, documentReceiver: true, receivers: [{ organId: TAY_NINH as OrganId, receiverType: 0 }] }, replacementInfoList: [] },
+        }), keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]));
+        await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+        const request = await requestAt(TAY_NINH, documentId, 2);
+        expect(request).to.deep.include({ documentId: null, state: 'pending', reason: 'Bỏ Tây Ninh khỏi nơi nhận' });
+        expect(await received(TAY_NINH, documentId)).to.have.length(0);
+      });
+
       it('AssignmentService: assigning a received document emits 04 and completing it 06 to the sender, in the same transaction', async () => {
         const { documentId, edxmlDocumentId } = await sendTo('Văn bản giao việc qua phân công', [TAY_NINH]);
         const node = net.node(TAY_NINH);
