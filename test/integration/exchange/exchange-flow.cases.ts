@@ -609,6 +609,24 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         }
       });
 
+      it('an update that arrives before the original document: it creates the document, the original is then a duplicate', async () => {
+        const documentId = `${VPCP},2026/11/23,early-${randomUUID()}`;
+        const credentials = keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]);
+        const header = (subject: string) => ({ from: { organId: VPCP as OrganId, organName: 'Văn phòng Chính phủ' }, to: [{ organId: TAY_NINH as OrganId }], documentId, code: { codeNumber: '6', codeNotation: 'VPCP-TH' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1, typeName: 'Công văn' }, subject, toPlaces: [], responseFor: [] });
+        const publish = async (bytes: Buffer) => {
+          const messageId = randomUUID();
+          await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+          await eventually(async () => (await rows(TAY_NINH, 'axis_inbox', { message_id: messageId })).length === 1, `message ${messageId} consumed`);
+        };
+        await publish(await signEnvelope(buildDocumentPackage({ header: header('Bản cập nhật'), traceHeaders: [], attachments: [], business: { businessDocType: 2, businessDocReason: 'Cập nhật', documentId, paper: false, businessDocumentInfo: { documentInfo: true, receivers: [] }, replacementInfoList: [] } }), credentials));
+        const [doc] = await received(TAY_NINH, documentId);
+        expect(doc.subject).to.equal('Bản cập nhật');
+        await publish(await signEnvelope(buildDocumentPackage({ header: header('Bản gốc'), traceHeaders: [], attachments: [] }), credentials));
+        expect(await received(TAY_NINH, documentId)).to.have.length(1);
+        expect((await received(TAY_NINH, documentId))[0].subject).to.equal('Bản cập nhật');
+        expect(await rows(TAY_NINH, 'exchange_requests', { edxml_document_id: documentId })).to.have.length(0);
+      });
+
       it('an update removing a recipient that never got the document: the request is recorded, no document is created', async () => {
         const documentId = `${VPCP},2026/11/23,removed-${randomUUID()}`;
         const bytes = await signEnvelope(buildDocumentPackage({
