@@ -44,7 +44,11 @@ function nodeConfig(): Config {
     dataDir: required('BENCH_DATA_DIR'),
     database: { ...base.database, url: required('BENCH_DATABASE_URL') },
     demo: { ...base.demo, password: 'bench-password-1' },
-    axis: { ...base.axis, url: required('BENCH_AXIS_URL'), prefix: required('BENCH_PREFIX') },
+    axis: {
+      ...base.axis, url: required('BENCH_AXIS_URL'), prefix: required('BENCH_PREFIX'),
+      ...(process.env.BENCH_INBOX_BATCH ? { inbox: { batchSize: Number(process.env.BENCH_INBOX_BATCH) } } : {}),
+      ...(process.env.BENCH_RELAY_LINGER ? { relay: { ...base.axis.relay, lingerMs: Number(process.env.BENCH_RELAY_LINGER) } } : {}),
+    },
     exchange: { ...base.exchange, hostedOrganIds: [organId] },
   };
 }
@@ -156,7 +160,10 @@ async function main(): Promise<void> {
         send({ type: 'done', key: command.key, ...result });
       } else if (command.type === 'stats') {
         const row = await app.database.knex('axis_outbox').where({ message_type: 'edoc' }).select(app.database.knex.raw('octet_length(package) as bytes')).first() as { bytes: number | string } | undefined;
-        if (process.env.BENCH_TRACE_SQL) for (const [sql, e] of [...sqlBytes].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 15)) console.log(organId, e.count, (e.bytes / 1e6).toFixed(1), 'MB', sql);
+        if (process.env.BENCH_TRACE_SQL) {
+          console.log(organId, 'statements in all:', [...sqlBytes.values()].reduce((n, e) => n + e.count, 0));
+          for (const [sql, e] of [...sqlBytes].sort((a, b) => b[1].count - a[1].count).slice(0, 40)) console.log(organId, e.count, (e.bytes / 1e6).toFixed(1), 'MB', sql);
+        }
         send({ type: 'stats', organId, peakRssMb, packageBytes: Number(row?.bytes ?? 0) });
       } else {
         clearInterval(sampler);

@@ -14,6 +14,8 @@
 // PostgreSQL (knex, 5 KB row), RSA-2048 signatures (node:crypto). Ends with one JSON line.
 // BENCH_MACHINERY=1 also runs the axis machinery measurements (5 KB messages: raw amqplib classic/quorum,
 // AmqpAxisTransport, InProcessAxisTransport, a 50 MB package in chunks, outbox → inbox without signatures).
+// BENCH_INBOX_BATCH=<n> and BENCH_RELAY_LINGER=<ms> override the nodes' axis.inbox.batchSize and
+// axis.relay.lingerMs (to compare).
 // BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile of its saturation run there (<organ id>.cpuprofile).
 // Environment: AXIS_URL (default amqp://guest:guest@127.0.0.1:5672), TEST_POSTGRES_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres), BENCH_MESSAGES (machinery, default 5000).
@@ -360,6 +362,26 @@ async function deleteTopology(runPrefix: string, organIds: readonly string[]): P
   await connection.close();
 }
 
+/** CPU seconds used so far by the processes of each kind (Linux /proc; live processes only). */
+async function cpuByKind(nodePids: readonly number[]): Promise<Record<'nodes' | 'postgres' | 'rabbitmq', number>> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const ticks = 100; // USER_HZ
+  const totals = { nodes: 0, postgres: 0, rabbitmq: 0 };
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const match = /^\d+ \((.*)\) (.*)$/.exec(stat.trim());
+    if (!match) continue;
+    const fields = match[2]!.split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / ticks; // utime + stime
+    const comm = match[1]!;
+    if (nodePids.includes(Number(entry))) totals.nodes += seconds;
+    else if (comm.startsWith('postgres')) totals.postgres += seconds;
+    else if (comm.startsWith('beam') || comm.startsWith('erl')) totals.rabbitmq += seconds;
+  }
+  return totals;
+}
+
 const loadAverage = async (): Promise<string> => (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function machinery(admin: Knex, stores: Stores): Promise<Record<string, number>> {
@@ -417,8 +439,13 @@ async function main(): Promise<void> {
     ({ nodes, databases } = await startNodes(admin, root, runPrefix));
     // Warm-up (JIT, validation caches, connections): a few documents, not counted.
     await endToEnd(nodes, 'warm-up', nodes.length * 5, null);
+    const pids = nodes.map((n) => n.child.pid ?? -1);
+    const cpuBefore = await cpuByKind(pids);
     const saturated = await endToEnd(nodes, 'saturation', documents, null);
+    const cpuAfter = await cpuByKind(pids);
+    const cpuMs = (kind: keyof typeof cpuBefore): number => ((cpuAfter[kind] - cpuBefore[kind]) * 1000) / Math.max(1, saturated.latenciesMs.length);
     console.log(`end to end at saturation (${issueConcurrency} in flight per node)   : ${saturated.perSecond.toFixed(1)} documents/s (${saturated.latenciesMs.length} documents registered, ${saturated.failed} failed; load average ${await loadAverage()})`);
+    console.log(`  CPU per document at saturation: nodes ${cpuMs('nodes').toFixed(1)} ms, PostgreSQL ${cpuMs('postgres').toFixed(1)} ms, RabbitMQ ${cpuMs('rabbitmq').toFixed(1)} ms (2 cores = 2,000 ms per second)`);
     const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
     const halfCount = Math.max(50, Math.min(documents, rate * 15));
     const half = await endToEnd(nodes, 'half-load', halfCount, rate);
@@ -446,7 +473,8 @@ async function main(): Promise<void> {
       peakRssMb: round(Math.max(...stats.map((s) => s.peakRssMb))), peakRssMbPerNode: Object.fromEntries(stats.map((s) => [s.organId, round(s.peakRssMb)])),
       peakRssMbBenchProcess: round(process.resourceUsage().maxRSS / 1024),
       rawPublishConsumePerSecond: round(rawPackage), packageBytes,
-      rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa), agencies: agencyCount, failed: saturated.failed + half.failed, ...extra,
+      rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa),
+      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, agencies: agencyCount, failed: saturated.failed + half.failed, ...extra,
     }));
   } finally {
     for (const n of nodes) n.child.kill('SIGTERM');

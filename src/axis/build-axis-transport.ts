@@ -60,6 +60,7 @@ export function buildOutboxRelay(config: AxisConfig, store: OutboxStore, transpo
     // The lease must outlast a publish that waits for its confirm time-out.
     leaseMs: Math.max(config.relay.leaseMs, config.publishTimeoutMs * 2),
     pollIntervalMs: config.relay.pollIntervalMs,
+    lingerMs: config.relay.lingerMs,
     ...(onEvent ? { onEvent } : {}),
   });
 }

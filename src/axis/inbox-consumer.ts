@@ -6,7 +6,8 @@
 // Batching (`batchSize` > 1, with a unit of work that has savepoints): the deliveries waiting when a
 // transaction starts (up to `batchSize`) share it, each under its own SAVEPOINT, so a commit is paid per
 // batch instead of per delivery, and one bad delivery never rolls back the others. The first delivery
-// after an idle spell goes alone at once (no waiting to fill a batch); batches grow only under load.
+// after an idle spell goes alone at once (no waiting to fill a batch, no savepoint); batches grow only
+// under load.
 // Failure handling: a delivery whose handler fails has its savepoint rolled back and is requeued; the
 // others of its batch commit. When the batch's transaction itself fails (commit refused, database
 // unavailable), nothing of it committed and each of its deliveries is processed again on its own.
@@ -179,6 +180,12 @@ export class InboxConsumer<Tx> {
   }
 
   private async settleBatch(batch: readonly Waiting[]): Promise<void> {
+    if (batch.length === 1) {
+      // Alone: its own transaction, without the two savepoint statements that would buy nothing.
+      const only = batch[0]!;
+      only.settle(await this.settle(only.delivery).catch((): AxisDeliveryVerdict => 'requeue'));
+      return;
+    }
     let items: InboxBatchItem[];
     try {
       items = await this.processBatch(batch.map((w) => w.delivery));

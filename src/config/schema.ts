@@ -30,6 +30,7 @@ export const configSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(256),
       leaseMs: z.number().int().positive(),
       pollIntervalMs: z.number().int().positive(),
+      lingerMs: z.number().int().min(0).max(1000),
     }),
     inbox: z.strictObject({ batchSize: z.number().int().min(1).max(1000) }),
   }),

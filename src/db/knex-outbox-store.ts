@@ -1,13 +1,16 @@
 // The outbox in PostgreSQL (table axis_outbox, migration 20261123130000). `enqueue` runs inside the issuing
 // transaction; the relay's calls run on their own. Two relays (two processes) never publish the same
 // row at once: `claimDue` locks candidate rows with FOR UPDATE SKIP LOCKED and leases them.
-// The package is streamed out in 1 MB slices (substring on an EXTERNAL bytea), never loaded whole.
+// A package up to 256 KB (every status, most documents) comes back with its claim, in the same statement;
+// a larger one is streamed out in 1 MB slices (substring on an EXTERNAL bytea), never loaded whole.
 import type { Knex } from 'knex';
-import type { AxisHeaders, AxisMessageType, AxisPayload } from '../domain/axis-transport.ts';
+import { bytesPayload, type AxisHeaders, type AxisMessageType, type AxisPayload } from '../domain/axis-transport.ts';
 import type { NewOutboxEntry, OutboxEntry, OutboxStore, OutboxWriter } from '../domain/outbox.ts';
 import { translateDatabaseError } from './knex-unit-of-work.ts';
 
 const SLICE_BYTES = 1024 * 1024;
+/** Packages up to this size are read with their claim (a pass of 100 entries holds at most 25 MB). */
+const INLINE_BYTES = 256 * 1024;
 
 interface ClaimedRow {
   id: string;
@@ -19,6 +22,7 @@ interface ClaimedRow {
   package_digest: string;
   attempts: number;
   size: number;
+  inline: Buffer | null;
 }
 
 export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transaction> {
@@ -43,8 +47,8 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
                       WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
                       ORDER BY next_attempt_at, created_at LIMIT ? FOR UPDATE SKIP LOCKED)
         RETURNING id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest, attempts,
-                  octet_length(package) AS size`,
-      [leaseUntil, now, now, limit],
+                  octet_length(package) AS size, CASE WHEN octet_length(package) <= ? THEN package END AS inline`,
+      [leaseUntil, now, now, limit, INLINE_BYTES],
     ));
     return result.rows.map((row) => ({
       id: row.id,
@@ -52,7 +56,7 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
         from: row.sender_organ_id, to: row.recipient_organ_id, messageType: row.message_type, serviceType: row.service_type,
         messageId: row.message_id, packageDigest: row.package_digest,
       } satisfies AxisHeaders,
-      payload: this.payload(row.id, Number(row.size)),
+      payload: row.inline ? bytesPayload(row.inline) : this.payload(row.id, Number(row.size)),
       attempts: row.attempts,
     }));
   }

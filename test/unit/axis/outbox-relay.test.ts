@@ -137,4 +137,22 @@ describe('OutboxRelay', () => {
     expect(store.inState('sent').map((r) => r.id).sort()).to.deep.equal(['e0', 'e1', 'e2', 'e3', 'e4']);
     expect(transport.confirmed).to.have.length(5);
   });
+  it('with lingerMs, sends the entries of a burst of commits in one pass (one markSent)', async () => {
+    const store = new MemoryOutboxStore();
+    const transport = new ScriptedTransport([]);
+    const relay = new OutboxRelay({ store, transport, retryScheduleMs: [10], batchSize: 50, concurrency: 4, leaseMs: 60_000, pollIntervalMs: 10_000, lingerMs: 300 });
+    relay.start();
+    for (let i = 0; i < 20 && store.markSentCalls === 0; i++) await new Promise((r) => setTimeout(r, 5)); // the first (empty) pass ran
+    const before = store.markSentCalls;
+    for (let i = 0; i < 4; i++) { // four commits, each waking the relay, within the linger window
+      const m = axisMessage(AGENCY_B, `burst ${i}`);
+      store.add(`b${i}`, m.headers, m.payload);
+      relay.wake();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    for (let i = 0; i < 200 && store.inState('sent').length < 4; i++) await new Promise((r) => setTimeout(r, 5));
+    await relay.stop();
+    expect(store.inState('sent')).to.have.length(4);
+    expect(store.markSentCalls - before).to.equal(1);
+  });
 });
