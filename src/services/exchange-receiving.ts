@@ -20,6 +20,7 @@ import type { OrganId } from '../domain/organ-id.ts';
 import { parseEdxml } from '../edxml/parse-package.ts';
 import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
 import type { DirectoryHolder } from './directory-service.ts';
+import { BlobAttachmentSink } from './blob-attachment-sink.ts';
 import { ExchangeRequestReceiver } from './exchange-request-receiving.ts';
 import { arrivalNumberOf, describeStatus, type StatusEmitter } from './exchange-status.ts';
 
@@ -88,7 +89,8 @@ export class ExchangeReceivingService {
 
     let parsed;
     try {
-      parsed = await parseEdxml(bytes, { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits } });
+      // Decoded attachments stream into the blob store (content-addressed: harmless if this transaction rolls back).
+      parsed = await parseEdxml(bytes, { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink: new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes) });
     } catch (error) {
       if (!isDomainError(error)) throw error;
       return this.quarantine(repos, h, packageSha256, directory, { code: error.code, reason: `${error.messageVi} ${error.details.map((d) => d.field ?? '').filter(Boolean).join(', ')}`.trim(), report: { message: error.message, details: error.details }, claimedSender: h.from, answer: true });
@@ -141,8 +143,7 @@ export class ExchangeReceivingService {
       recipientsNote: null, notes: null, createdBy,
     });
     for (const [i, a] of parsed.attachments.entries()) {
-      if (!a.content) continue;
-      const blob = await this.blobs.put(once(a.content), this.options.attachmentMaxBytes);
+      const blob = a.content ? await this.blobs.put(once(a.content), this.options.attachmentMaxBytes) : { sha256: a.sha256, size: a.size }; // else already stored by the parser's sink
       await repos.attachments.insert({ id: randomUUID(), documentId: document.id, role: i === 0 ? 'main' : 'attachment', fileName: a.name, mediaType: a.contentType ?? 'application/octet-stream', size: blob.size, sha256: blob.sha256, uploadedBy: createdBy });
     }
     const received = {
@@ -202,11 +203,20 @@ export class ExchangeReceivingService {
     return { directory: result.installed ? 'installed' : 'not_newer', version: result.directory.body.version };
   }
 
+  private async readBlob(sha256: string): Promise<Buffer> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.blobs.open(sha256)) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
   private async verifyPdfAttachments(parsed: ParsedDocumentPackage): Promise<SignatureValidationReport[]> {
     const reports: SignatureValidationReport[] = [];
     for (const a of parsed.attachments) {
       const isPdf = a.contentType === 'application/pdf' || a.name.toLowerCase().endsWith('.pdf');
-      if (isPdf && a.content && Buffer.from(a.content.subarray(0, 5)).toString('latin1') === '%PDF-') reports.push(...(await this.verifier.verifyPdf(a.content)));
+      if (!isPdf) continue;
+      // One PDF in memory at a time: PAdES verification reads the signed byte ranges of the whole file.
+      const content = a.content ?? await this.readBlob(a.sha256);
+      if (Buffer.from(content.subarray(0, 5)).toString('latin1') === '%PDF-') reports.push(...(await this.verifier.verifyPdf(content)));
     }
     return reports;
   }

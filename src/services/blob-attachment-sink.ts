@@ -1,0 +1,75 @@
+// Received attachments go straight from the edXML parser into the blob store, chunk by chunk: a decoded
+// 50 MB file is never held whole in memory on its way to storage (issue 5 item 7). The parser waits on
+// each write (back-pressure), so at most a few chunks are queued per file.
+import type { AttachmentOpening, AttachmentSink, AttachmentWriter } from '../edxml/attachment-decoder.ts';
+import type { BlobStore } from '../domain/registry-ports.ts';
+
+const QUEUED_CHUNKS = 4;
+
+/** One producer (the parser), one consumer (BlobStore.put): a bounded queue of chunks. */
+class ChunkChannel implements AsyncIterable<Uint8Array> {
+  private readonly queue: Uint8Array[] = [];
+  private ended = false;
+  private failure: { reason: unknown } | undefined;
+  private wakeConsumer: (() => void) | undefined;
+  private readonly waitingProducers: (() => void)[] = [];
+
+  async push(chunk: Uint8Array): Promise<void> {
+    this.queue.push(chunk);
+    this.wake();
+    // The parser may write several chunks of one input slice before awaiting any: each waits its turn.
+    while (this.queue.length >= QUEUED_CHUNKS && !this.failure) await new Promise<void>((resolve) => { this.waitingProducers.push(resolve); });
+  }
+
+  end(): void { this.ended = true; this.wake(); }
+
+  fail(reason: unknown): void {
+    this.failure = { reason };
+    this.wake();
+    this.wakeProducers();
+  }
+
+  private wakeProducers(): void {
+    for (const resolve of this.waitingProducers.splice(0)) resolve();
+  }
+
+  private wake(): void {
+    const consumer = this.wakeConsumer;
+    this.wakeConsumer = undefined;
+    consumer?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      if (this.failure) throw this.failure.reason;
+      const chunk = this.queue.shift();
+      if (chunk) {
+        this.wakeProducers();
+        yield chunk;
+      } else if (this.ended) {
+        return;
+      } else {
+        await new Promise<void>((resolve) => { this.wakeConsumer = resolve; });
+      }
+    }
+  }
+}
+
+export class BlobAttachmentSink implements AttachmentSink {
+  constructor(private readonly blobs: BlobStore, private readonly maxBytes: number) {}
+
+  open(_attachment: AttachmentOpening): AttachmentWriter {
+    const channel = new ChunkChannel();
+    const stored = this.blobs.put(channel, this.maxBytes);
+    // A store that fails stops reading: release the parser (close() then rejects with the store's error).
+    stored.catch((error: unknown) => channel.fail(error));
+    return {
+      write: (chunk) => channel.push(chunk),
+      close: async () => {
+        channel.end();
+        await stored;
+      },
+      abort: (reason) => channel.fail(reason),
+    };
+  }
+}
