@@ -1,6 +1,6 @@
 // Import boundaries of STYLE.md, enforced: a forbidden import fails `npm test`.
 // domain imports nothing of ours; services import domain (and pure edxml); adapters implement ports;
-// only src/app.ts sees everything. Each third-party library is imported from its own folder only.
+// only the composition root (src/app.ts, src/composition/) sees everything. Each third-party library is imported from its own folder only.
 import tseslint from 'typescript-eslint';
 
 const ours = (...folders) => folders.map((f) => ({ group: [`**/${f}/*`, `**/${f}`, `../${f}/*`, `./${f}/*`], message: `this folder may not import from src/${f}/ (STYLE.md import boundaries)` }));
