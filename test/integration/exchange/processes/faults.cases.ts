@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { waitUntil } from '../../../support/node-process.ts';
 import {
   deliveries, draftAndIssue, expectReceivedExactlyOnce, expectTracking, incomingRows, inParallel, issueAndSend, SO_TTTT, statusEntriesPerDocument,
-  TAY_NINH, vanThu, VPCP, waitForReceipt, waitForTracking, type SentDocument,
+  TAY_NINH, vanThu, VPCP, waitForOutboxIdle, waitForReceipt, waitForTracking, type SentDocument,
 } from './support/exchange-actions.ts';
 import type { AgencyNode, ProcessNetwork } from './support/process-network.ts';
 
@@ -46,11 +46,16 @@ async function expectAllWell(net: ProcessNetwork, documents: readonly SentDocume
 
 export function faultCases(context: FaultContext): void {
   describe('fault injection', () => {
+    beforeEach(async () => {
+      for (const node of context.network().nodes.values()) await node.ensureRunning();
+    });
+
     it('sender SIGKILLed after the broker confirmed and before the entry was marked sent: re-sent after the restart, received once', async () => {
       const net = context.network();
       const sender = net.node(VPCP);
       const documentIds = [];
       for (let i = 1; i <= 3; i++) documentIds.push(await draftAndIssue(sender, `Văn bản gửi khi nút gửi bị dừng sau xác nhận ${i}`, RECIPIENTS));
+      await waitForOutboxIdle(sender); // armed, the relay must meet these documents first
       await sender.restart({ faultKillAt: 'relay.before-mark-sent:1' });
       await sendAllowingDeath(sender, documentIds);
       expect((await sender.died()).signal).to.equal('SIGKILL');
@@ -73,6 +78,7 @@ export function faultCases(context: FaultContext): void {
       const sender = net.node(VPCP);
       const documentIds = [];
       for (let i = 1; i <= 3; i++) documentIds.push(await draftAndIssue(sender, `Văn bản gửi khi nút gửi bị dừng trước khi gửi ${i}`, RECIPIENTS));
+      await waitForOutboxIdle(sender);
       await sender.restart({ faultKillAt: 'relay.before-publish:1' });
       await sendAllowingDeath(sender, documentIds);
       expect((await sender.died()).signal).to.equal('SIGKILL');

@@ -114,6 +114,20 @@ export async function expectTracking(sender: AgencyNode, documents: readonly Sen
   }
 }
 
+/** Waits until the node's outbox has nothing pending (e.g. before arming a relay fault point). */
+export async function waitForOutboxIdle(node: AgencyNode, documentIds?: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const pending = () => {
+    const query = node.knex('axis_outbox').where({ state: 'pending' });
+    return documentIds ? query.whereIn('document_id', [...documentIds]) : query;
+  };
+  try {
+    await waitUntil(async () => Number((await pending().count<{ n: string }[]>({ n: '*' }))[0]?.n) === 0, `an idle outbox at ${node.organId}`, timeoutMs, 200);
+  } catch (error) {
+    const rows = await pending().select('message_type', 'recipient_organ_id', 'document_id', 'attempts', 'last_error', 'next_attempt_at', 'lease_until', 'created_at');
+    throw new Error(`${(error as Error).message}; still pending: ${JSON.stringify(rows)}`, { cause: error });
+  }
+}
+
 /** Waits until every delivery of these documents has reached `atLeast` at the sender. */
 export async function waitForTracking(sender: AgencyNode, documents: readonly SentDocument[], recipients: readonly string[], atLeast: string, timeoutMs = 90_000): Promise<void> {
   const ids = documents.map((d) => d.documentId);
@@ -121,6 +135,8 @@ export async function waitForTracking(sender: AgencyNode, documents: readonly Se
     const rows = await sender.knex('exchange_deliveries').whereIn('document_id', ids).select('status');
     return rows.length === ids.length * recipients.length && rows.every((r) => r.status !== null && r.status >= atLeast);
   }, `deliveries at ${atLeast} at ${sender.organId}`, timeoutMs, 250);
+  // Statuses can come back before the sender marks its entries sent (after a crash: only after their lease).
+  await waitForOutboxIdle(sender, ids, timeoutMs);
 }
 
 /**

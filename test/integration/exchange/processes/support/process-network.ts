@@ -66,6 +66,11 @@ export class AgencyNode {
     this.client.base = base;
   }
 
+  /** Starts the process again if it is not running (a failed case must not leave the next one without its node). */
+  async ensureRunning(): Promise<void> {
+    if (!this.process || (await isDead(this.process))) await this.start();
+  }
+
   /** Graceful stop then start (e.g. to arm a fault point or change routes). */
   async restart(options: { faultKillAt?: string } = {}): Promise<void> {
     await this.process?.stop();
