@@ -102,10 +102,11 @@ export function nodeConfig(organIds: readonly string[], prefix: string, director
     database: { acquireTimeoutMs: 3000 },
     axis: {
       prefix,
-      publishTimeoutMs: 3000,
+      publishTimeoutMs: 5000,
       reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
-      // A lease of 6 s (2 × publishTimeoutMs): a relay killed holding entries frees them 6 s later.
-      relay: { pollIntervalMs: 100, leaseMs: 6000, retryScheduleMs: [200, 500, 1000, 2000, 4000, 8000, 15000, 30000] },
+      // A lease of 10 s (2 × publishTimeoutMs): a relay killed holding entries frees them 10 s later. A publish
+      // timing out is re-sent (deduped by the receiver, but seen by the "no double sending" check): not too short.
+      relay: { pollIntervalMs: 100, leaseMs: 10000, retryScheduleMs: [200, 500, 1000, 2000, 4000, 8000, 15000, 30000] },
     },
   };
 }
