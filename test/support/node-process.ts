@@ -33,6 +33,10 @@ export interface Exit {
 
 const START_LINE = /edoc-node đang chạy tại (http:\/\/\S+?)\/? \(/;
 
+/** Children still running when the test process exits (a crash, mocha --exit) are killed, never left behind. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => { for (const child of live) child.kill('SIGKILL'); });
+
 export class NodeProcess {
   private outputText = '';
 
@@ -51,7 +55,8 @@ export class NodeProcess {
     delete env.NODE_ENV;
     if (options.faultKillAt) env.EDOC_FAULT_KILL_AT = options.faultKillAt;
     const child = spawn(process.execPath, [join(ROOT, 'bin/edoc-node.js'), 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    live.add(child);
+    const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => { live.delete(child); resolve({ code, signal }); }));
     const node = new NodeProcess(spec, child, exited);
     const listening = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${spec.name} did not start within ${options.startTimeoutMs ?? 90_000} ms:\n${node.output()}`)), options.startTimeoutMs ?? 90_000);

@@ -19,6 +19,8 @@ export interface FaultContext {
   readonly network: () => ProcessNetwork;
   /** Messages waiting in the run's dead-letter queue (nothing may be dead-lettered by an outage). */
   readonly deadLetters: () => Promise<number>;
+  /** Consumers the broker has on an agency's inbox queue. */
+  readonly inboxConsumers: (organId: string) => Promise<number>;
 }
 
 /** Sends each document; the sender may die meanwhile (a send cut short is simply not answered). */
@@ -171,6 +173,7 @@ export function faultCases(context: FaultContext): void {
       const second = net.twin(first);
       await second.start();
       try {
+        expect(await context.inboxConsumers(TAY_NINH), 'consumers on Tây Ninh\'s inbox (one per process)').to.equal(2);
         // Both directions at once: VPCP → Tây Ninh (consumed by either process), Tây Ninh → VPCP (sent by either process).
         const inbound: SentDocument[] = [];
         const outbound: SentDocument[] = [];

@@ -38,5 +38,9 @@ describe('exchange across edoc-node OS processes (RabbitMQ + PostgreSQL)', funct
       if (!line) throw new Error(`no dead-letter queue ${prefix}axis.dead-letter in:\n${listed}`);
       return Number(line[1]);
     },
+    inboxConsumers: async (organId) => {
+      const listed = await rabbitmqctl('list_consumers', '-p', vhost?.name ?? '', 'queue_name');
+      return listed.split('\n').filter((l) => l.trim() === `${prefix}axis.inbox.${organId}`).length;
+    },
   });
 });
