@@ -81,6 +81,7 @@ export class InboxConsumer<Tx> {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.drain();
     const subscriptions = this.subscriptions.splice(0);
     await Promise.all(subscriptions.map((s) => s.cancel()));
   }
@@ -170,6 +171,11 @@ export class InboxConsumer<Tx> {
 
   /** One batch at a time: whatever waits when the previous one ends (up to batchSize) goes next. */
   private drain(): void {
+    if (this.stopping) {
+      // Stopped: the consumers' channels are closed, so the broker redelivers whatever still waits here.
+      for (const w of this.waiting.splice(0)) w.settle('requeue');
+      return;
+    }
     if (this.batchRunning || this.waiting.length === 0) return;
     this.batchRunning = true;
     const batch = this.waiting.splice(0, this.options.batchSize ?? 1);

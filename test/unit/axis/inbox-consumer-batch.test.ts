@@ -155,4 +155,32 @@ describe('InboxConsumer, batched (several deliveries per transaction, a savepoin
     expect(verdicts).to.deep.equal(['ack', 'ack', 'ack', 'ack']);
     expect(registry.documents.slice().sort()).to.deep.equal(['first', 'x', 'y', 'z']);
   });
+  it('on stop, requeues the deliveries still waiting for a batch without processing them', async () => {
+    const uow = new MemoryUnitOfWork();
+    const registry = new Registry();
+    const transport = new DirectTransport();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const handled: string[] = [];
+    const consumer = new InboxConsumer<MemoryTx>({
+      transport, unitOfWork: uow, inbox: new MemoryInboxStore(), batchSize: 8,
+      handler: async (tx, d) => {
+        const body = await bodyOf(d);
+        handled.push(body);
+        if (body === 'running') await gate; // the transaction in flight when the node stops
+        registry.register(tx, body);
+        return { status: '01' };
+      },
+    });
+    await consumer.start([AGENCY_B]);
+    const running = transport.deliver(delivery('running'));
+    await pause(5);
+    const waiting = ['w1', 'w2', 'w3'].map((b) => transport.deliver(delivery(b)));
+    await consumer.stop();
+    expect(await Promise.all(waiting)).to.deep.equal(['requeue', 'requeue', 'requeue']);
+    release();
+    expect(await running).to.equal('ack'); // the transaction in flight finishes
+    expect(handled).to.deep.equal(['running']);
+    expect(registry.documents).to.deep.equal(['running']);
+  });
 });
