@@ -21,6 +21,8 @@ export interface FaultContext {
   readonly deadLetters: () => Promise<number>;
   /** Consumers the broker has on an agency's inbox queue. */
   readonly inboxConsumers: (organId: string) => Promise<number>;
+  /** Messages in an agency's inbox queue (ready + unacknowledged). */
+  readonly inboxDepth: (organId: string) => Promise<number>;
 }
 
 /** Sends each document; the sender may die meanwhile (a send cut short is simply not answered). */
@@ -98,6 +100,8 @@ export function faultCases(context: FaultContext): void {
     it('receivers SIGKILLed, one after its commit and before the ack, the other before its commit: each document received once after the restart', async () => {
       const net = context.network();
       const [afterCommit, beforeCommit] = [net.node(TAY_NINH), net.node(SO_TTTT)];
+      // Armed, the consumers must meet these documents first (not something left from an earlier case).
+      await waitUntil(async () => (await context.inboxDepth(TAY_NINH)) + (await context.inboxDepth(SO_TTTT)) === 0, 'empty inboxes', 60_000, 250);
       await Promise.all([afterCommit.restart({ faultKillAt: 'inbox.before-ack:1' }), beforeCommit.restart({ faultKillAt: 'inbox.before-commit:1' })]);
       const documents: SentDocument[] = [];
       for (let i = 1; i <= 3; i++) documents.push(await issueAndSend(net.node(VPCP), `Văn bản đến khi nút nhận bị dừng ${i}`, RECIPIENTS));

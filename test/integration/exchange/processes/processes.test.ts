@@ -29,15 +29,18 @@ describe('exchange across edoc-node OS processes (RabbitMQ + PostgreSQL)', funct
     await vhost?.remove();
   });
 
+  const queueDepth = async (queue: string): Promise<number> => {
+    const listed = await rabbitmqctl('list_queues', '-p', vhost?.name ?? '', 'name', 'messages');
+    const line = listed.split('\n').map((l) => l.trim().split(/\s+/)).find(([name]) => name === queue);
+    if (!line) throw new Error(`no queue ${queue} in:\n${listed}`);
+    return Number(line[1]);
+  };
+
   endToEndCases(network);
   faultCases({
     network,
-    deadLetters: async () => {
-      const listed = await rabbitmqctl('list_queues', '-p', vhost?.name ?? '', 'name', 'messages');
-      const line = listed.split('\n').map((l) => l.trim().split(/\s+/)).find(([name]) => name === `${prefix}axis.dead-letter`);
-      if (!line) throw new Error(`no dead-letter queue ${prefix}axis.dead-letter in:\n${listed}`);
-      return Number(line[1]);
-    },
+    deadLetters: () => queueDepth(`${prefix}axis.dead-letter`),
+    inboxDepth: (organId) => queueDepth(`${prefix}axis.inbox.${organId}`),
     inboxConsumers: async (organId) => {
       const listed = await rabbitmqctl('list_consumers', '-p', vhost?.name ?? '', 'queue_name');
       return listed.split('\n').filter((l) => l.trim() === `${prefix}axis.inbox.${organId}`).length;
