@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const sqlBytes = new Map<string, { count: number; bytes: number }>();
   if (process.env.BENCH_TRACE_SQL) {
     app.database.knex.on('query', (q: { sql: string; bindings?: unknown[] }) => {
-      const key = q.sql.slice(0, 60);
+      const key = q.sql.slice(0, 60).replace(/trx\d+/g, 'trxN');
       const size = q.sql.length + (q.bindings ?? []).reduce<number>((n, b) => n + (Buffer.isBuffer(b) ? b.byteLength : typeof b === 'string' ? b.length : 8), 0);
       const e = sqlBytes.get(key) ?? { count: 0, bytes: 0 };
       e.count += 1; e.bytes += size; sqlBytes.set(key, e);
