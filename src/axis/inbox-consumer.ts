@@ -11,8 +11,8 @@
 // Failure handling: a delivery whose handler fails has its savepoint rolled back and is requeued; the
 // others of its batch commit. When the batch's transaction itself fails (commit refused, database
 // unavailable), nothing of it committed and each of its deliveries is processed again on its own.
-// On its own, a dependency that is unavailable (database down) is waited out with the delivery held, so
-// an outage does not count as a failed delivery; any other failure requeues the delivery (the broker
+// On its own, a dependency that is unavailable (database down) is waited out with the delivery held, for
+// as long as it lasts, so an outage does not count as a failed delivery; any other failure requeues the delivery (the broker
 // redelivers it; after the queue's delivery limit it goes to the dead-letter queue: a poison message).
 import type { InboxOutcome, InboxRecord, InboxStore, UnitOfWork } from '../domain/axis-inbox.ts';
 import type { AxisDelivery, AxisDeliveryVerdict, AxisSubscription, AxisTransport } from '../domain/axis-transport.ts';
@@ -39,8 +39,10 @@ export interface InboxConsumerOptions<Tx> {
   /**
    * Waits before processing a delivery again when it failed because a dependency is unavailable (error
    * kind `unavailable`, e.g. `db.unavailable`). The delivery is held meanwhile (unacked), so an outage of
-   * the database does not burn its delivery count and send good packages to the dead-letter queue; once
-   * the schedule is exhausted it is requeued. Default: about 45 s in all.
+   * the database does not burn its delivery count and send good packages to the dead-letter queue. After
+   * the last delay of the schedule, it keeps retrying at that delay for as long as the outage lasts (a
+   * good package is never dead-lettered for an outage); stopping the consumer requeues it. Default:
+   * 100 ms rising to 10 s.
    */
   readonly unavailableRetryDelaysMs?: readonly number[];
   /** Deliveries per transaction (each under a savepoint); 1 (default) = one transaction per delivery. */
@@ -220,7 +222,7 @@ export class InboxConsumer<Tx> {
         result = await this.process(delivery);
       } catch (error) {
         this.options.onError?.(error, delivery);
-        const delay = delays[attempt];
+        const delay = delays[Math.min(attempt, delays.length - 1)];
         if (!isDomainError(error) || error.kind !== 'unavailable' || delay === undefined || this.stopping) return 'requeue';
         await new Promise((resolve) => setTimeout(resolve, delay));
       }

@@ -141,8 +141,11 @@ describe('InboxConsumer', () => {
     expect(uow.log).to.deep.equal(['rollback', 'rollback', 'rollback', 'commit', 'verdict:ack']);
     expect(registry.documents).to.deep.equal([d.headers.messageId]);
 
-    uow.failingCommits = { n: 10, error: new DomainError('db.unavailable') }; // longer than the schedule
-    expect(await transport.deliver(delivery('second'))).to.equal('requeue');
+    // An outage longer than the schedule: retried at its last delay until the database is back, never requeued.
+    uow.failingCommits = { n: 12, error: new DomainError('db.unavailable') };
+    expect(await transport.deliver(delivery('second'))).to.equal('ack');
+    expect(uow.log.filter((e) => e === 'rollback')).to.have.length(3 + 12);
+    expect(registry.documents).to.have.length(2);
   });
 
   it('lets exactly one of two concurrent consumers of the same message commit its effect', async () => {
