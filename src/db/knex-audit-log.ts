@@ -1,25 +1,71 @@
 import type { Knex } from 'knex';
-import { auditEntryText, GENESIS_HASH, type AuditEvent, type AuditHead, type AuditLog, type AuditReader, type AuditRow } from '../domain/audit.ts';
+import { auditEntryText, chainHash, GENESIS_HASH, type AuditEvent, type AuditHead, type AuditLog, type AuditReader, type AuditRow } from '../domain/audit.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 
+const APPEND_ONE = `WITH head AS (
+    INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 1, sha256(?::bytea || convert_to(?, 'UTF8')))
+    ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq + 1, last_hash = sha256(audit_heads.last_hash || convert_to(?, 'UTF8'))
+    RETURNING seq, last_hash
+  )
+  INSERT INTO audit_log (chain, seq, entry, hash) SELECT ?, seq, ?, last_hash FROM head`;
+
+/** Appends entries to one chain: the head row is locked and advanced, each hash = sha256(previous || entry). */
+async function appendToChain(trx: Knex, chain: string, entries: readonly string[]): Promise<void> {
+  if (entries.length === 1) {
+    const entry = entries[0] as string;
+    await trx.raw(APPEND_ONE, [chain, GENESIS_HASH, entry, entry, chain, entry]); // hashed by the database
+    return;
+  }
+  const head = (await trx.raw<{ rows: { seq: string; last_hash: Buffer }[] }>(
+    `INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 0, ?)
+     ON CONFLICT (chain) DO UPDATE SET chain = EXCLUDED.chain RETURNING seq, last_hash`,
+    [chain, GENESIS_HASH],
+  )).rows[0] as { seq: string; last_hash: Buffer };
+  const first = Number(head.seq) + 1;
+  let previous = head.last_hash;
+  const hashes = entries.map((entry) => (previous = chainHash(previous, entry)));
+  await trx.raw(
+    `WITH log AS (INSERT INTO audit_log (chain, seq, entry, hash) SELECT ?, * FROM unnest(?::bigint[], ?::text[], ?::bytea[]))
+     UPDATE audit_heads SET seq = ?, last_hash = ? WHERE chain = ?`,
+    [chain, entries.map((_, i) => first + i), entries, hashes, first + entries.length - 1, previous, chain] as Knex.Value[],
+  );
+}
+
 /**
- * Appends to the agency's chain in one statement: the head row is locked and advanced with
- * sha256(previous || entry) computed by the database, then the entry is inserted with that hash.
+ * The audit entries of one transaction, written together just before it commits: the chain's head row
+ * (one per agency, which every audited change of the agency must lock) is then held for those statements
+ * and the commit only, not for the whole transaction. Chains are written in name order (no deadlock
+ * between two transactions that audit the same agencies). A savepoint's entries go to a child, adopted
+ * when the savepoint is released and dropped when it is rolled back.
+ */
+export class DeferredAuditEntries {
+  private readonly entries: { chain: string; entry: string }[] = [];
+
+  add(chain: string, entry: string): void { this.entries.push({ chain, entry }); }
+
+  child(): DeferredAuditEntries { return new DeferredAuditEntries(); }
+
+  adopt(child: DeferredAuditEntries): void { this.entries.push(...child.entries.splice(0)); }
+
+  async flush(trx: Knex): Promise<void> {
+    const byChain = new Map<string, string[]>();
+    for (const { chain, entry } of this.entries.splice(0)) byChain.set(chain, [...(byChain.get(chain) ?? []), entry]);
+    for (const chain of [...byChain.keys()].sort()) await appendToChain(trx, chain, byChain.get(chain) as string[]);
+  }
+}
+
+/**
+ * The audit log of a transaction: with `deferred`, entries are written when the unit of work commits
+ * (DeferredAuditEntries); without, each append is one statement at once. The entry's text (and its time)
+ * is fixed when append is called.
  */
 export class KnexAuditLog implements AuditLog {
-  constructor(private readonly trx: Knex, private readonly clock: Clock) {}
+  constructor(private readonly trx: Knex, private readonly clock: Clock, private readonly deferred?: DeferredAuditEntries) {}
 
   async append(chain: string, event: AuditEvent): Promise<void> {
     const entry = auditEntryText(chain, event, this.clock.now());
-    await this.trx.raw(
-      `WITH head AS (
-         INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 1, sha256(?::bytea || convert_to(?, 'UTF8')))
-         ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq + 1, last_hash = sha256(audit_heads.last_hash || convert_to(?, 'UTF8'))
-         RETURNING seq, last_hash
-       )
-       INSERT INTO audit_log (chain, seq, entry, hash) SELECT ?, seq, ?, last_hash FROM head`,
-      [chain, GENESIS_HASH, entry, entry, chain, entry],
-    );
+    if (this.deferred) this.deferred.add(chain, entry);
+    else await appendToChain(this.trx, chain, [entry]);
   }
 }
 

@@ -4,7 +4,7 @@ import type { Repositories, UnitOfWork } from '../domain/unit-of-work.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import { KnexAgencyRepository } from './knex-agency-repository.ts';
 import { KnexAssignmentRepository, KnexAttachmentRepository } from './knex-attachment-repository.ts';
-import { KnexAuditLog } from './knex-audit-log.ts';
+import { DeferredAuditEntries, KnexAuditLog } from './knex-audit-log.ts';
 import { KnexDocumentRepository } from './knex-document-repository.ts';
 import { KnexRegisterRepository } from './knex-register-repository.ts';
 import { KnexSessionRepository, KnexUserRepository } from './knex-user-repository.ts';
@@ -60,8 +60,11 @@ export async function runTransaction<T>(knex: Knex, work: (trx: Knex.Transaction
 export class KnexUnitOfWork implements UnitOfWork {
   constructor(private readonly knex: Knex, private readonly clock: Clock, private readonly maxAttempts = 5) {}
 
-  /** Repositories over a transaction, or over the pool (each statement its own transaction). */
-  repositories(trx: Knex): Repositories {
+  /**
+   * Repositories over a transaction, or over the pool (each statement its own transaction). With
+   * `deferredAudit`, audit entries wait for its flush (done by run() just before the commit).
+   */
+  repositories(trx: Knex, deferredAudit?: DeferredAuditEntries): Repositories {
     return {
       agencies: new KnexAgencyRepository(trx),
       users: new KnexUserRepository(trx),
@@ -70,13 +73,18 @@ export class KnexUnitOfWork implements UnitOfWork {
       registers: new KnexRegisterRepository(trx),
       attachments: new KnexAttachmentRepository(trx),
       assignments: new KnexAssignmentRepository(trx),
-      audit: new KnexAuditLog(trx, this.clock),
+      audit: new KnexAuditLog(trx, this.clock, deferredAudit),
       signingKeys: new KnexSigningKeyRepository(trx),
       signatureReports: new KnexSignatureReportRepository(trx),
     };
   }
 
   run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return runTransaction(this.knex, (trx) => work(this.repositories(trx)), this.maxAttempts);
+    return runTransaction(this.knex, async (trx) => {
+      const audit = new DeferredAuditEntries();
+      const result = await work(this.repositories(trx, audit));
+      await audit.flush(trx);
+      return result;
+    }, this.maxAttempts);
   }
 }
