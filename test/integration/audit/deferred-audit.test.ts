@@ -11,7 +11,7 @@ import { seedNetwork } from '../../support/network.ts';
 
 const VPCP = '000.00.00.G22';
 const clock = { now: () => new Date() };
-const event = (action: string) => ({ actor: null, action, subjectType: 'document' as const, subjectId: null });
+const event = (action: string) => ({ actor: 'system', action, subjectType: 'document' as const, subjectId: action });
 
 async function actionsOf(db: TestDatabase): Promise<string[]> {
   const rows = await db.database.knex('audit_log').where({ chain: VPCP }).orderBy('seq').select('entry');

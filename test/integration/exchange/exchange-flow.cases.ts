@@ -29,6 +29,25 @@ const BO_NOI_VU = '000.00.00.G10'; // left out of the directory: an unknown send
 
 const HOUR = 3600_000;
 
+/** The nodes' HTTP apps on random ports, and a JSON call with a bearer token; close() stops the servers. */
+function httpOf(net: ExchangeNetwork) {
+  const servers: Server[] = [];
+  return {
+    base: async (organId: string): Promise<string> => {
+      const server = net.node(organId).app.http.listen(0, '127.0.0.1');
+      servers.push(server);
+      await new Promise((resolve) => server.once('listening', resolve));
+      const address = server.address();
+      return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    },
+    call: async (url: string, method: string, path: string, token: string, json?: unknown) => {
+      const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) }, body: json ? JSON.stringify(json) : null });
+      return { status: res.status, body: await res.json() as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    },
+    close: async (): Promise<void> => { for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve)); },
+  };
+}
+
 export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest): void {
   describe(`exchange between three nodes (${kind}, ${axis().url ? 'RabbitMQ' : 'in-process axis'})`, function () {
     this.timeout(120_000);
@@ -191,19 +210,8 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
     });
 
     it('over HTTP: the văn thư sends, the recipient\'s văn thư accepts, the sender lists deliveries', async () => {
-      const servers: Server[] = [];
-      const base = async (organId: string) => {
-        const server = net.node(organId).app.http.listen(0, '127.0.0.1');
-        servers.push(server);
-        await new Promise((resolve) => server.once('listening', resolve));
-        const address = server.address();
-        return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-      };
+      const { base, call, close } = httpOf(net);
       try {
-        const call = async (url: string, method: string, path: string, token: string, json?: unknown) => {
-          const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) }, body: json ? JSON.stringify(json) : null });
-          return { status: res.status, body: await res.json() as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-        };
         const login = async (url: string, role: 'van_thu' | 'chuyen_vien', organId: string) => (await (await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: demoUsername(role, organId), password: TEST_PASSWORD }) })).json() as { token: string }).token;
         const [senderUrl, recipientUrl] = [await base(VPCP), await base(TAY_NINH)];
         const senderClerk = await login(senderUrl, 'van_thu', VPCP);
@@ -226,7 +234,7 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         const listed = await eventually(async () => { const r = await call(senderUrl, 'GET', `/api/agencies/${VPCP}/outgoing/${draft.body.id}/deliveries`, senderClerk); return r.body.items[0]?.state === '05' && r.body.items[0]?.arrivalNumber !== null && r.body; }, 'delivery 05 and the số đến over HTTP');
         expect(listed.items[0]).to.include({ recipientOrganId: TAY_NINH, state: '05', stateLabel: 'Đang xử lý', arrivalNumber: accepted.body.arrivalNumber });
       } finally {
-        for (const s of servers) await new Promise((resolve) => s.close(resolve));
+        await close();
       }
     });
 
@@ -509,19 +517,8 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       });
 
       it('over HTTP: update and its metadata history, a refused request, a replacement, invalid bodies', async () => {
-        const servers: Server[] = [];
-        const base = async (organId: string) => {
-          const server = net.node(organId).app.http.listen(0, '127.0.0.1');
-          servers.push(server);
-          await new Promise((resolve) => server.once('listening', resolve));
-          const address = server.address();
-          return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-        };
+        const { base, call, close } = httpOf(net);
         try {
-          const call = async (url: string, method: string, path: string, token: string, json?: unknown) => {
-            const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) }, body: json ? JSON.stringify(json) : null });
-            return { status: res.status, body: await res.json() as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-          };
           const login = async (url: string, organId: string) => (await (await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: demoUsername('van_thu', organId), password: TEST_PASSWORD }) })).json() as { token: string }).token;
           const [senderUrl, recipientUrl] = [await base(VPCP), await base(TAY_NINH)];
           const [senderToken, recipientToken] = [await login(senderUrl, VPCP), await login(recipientUrl, TAY_NINH)];
@@ -582,7 +579,7 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
           expect(done.body.status).to.equal('completed');
           await eventually(async () => (await deliveries(draft.id))[0]?.status === '06', '06 at the sender');
         } finally {
-          for (const s of servers) await new Promise((resolve) => s.close(resolve));
+          await close();
         }
       });
 
