@@ -3,7 +3,7 @@
 // recipients, each receives, verifies and accepts it (số đến), and the sender sees 01, 03 (with that số
 // đến) and 05 per recipient; duplicates change nothing; hostile packages are quarantined and answered 02
 // where the sender can be identified; an expired directory closes the node both ways.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { bytesPayload } from '../../../src/domain/axis-transport.ts';
 import type { DeliveryView } from '../../../src/domain/exchange.ts';
@@ -707,6 +707,16 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect(q.reason_code).to.equal('exchange.signature_invalid');
         expect(q.answered).to.equal(false);
         expect(q.sender_organ_id).to.equal(BO_NOI_VU);
+      });
+
+      it('oversized attachment (over the node\'s per-file limit) → quarantined edxml.too_large, answered 02, nothing stored', async () => {
+        const id = `${VPCP},2026/11/23,oversized-${randomUUID()}`;
+        const bytes = await signedPackage(id, VPCP, VPCP, randomBytes(3 * 1024 * 1024)); // 4 MB of base64: over RabbitMQ, 1 MB chunks
+        const q = await deliver(VPCP, bytes);
+        expect(q.reason_code).to.equal('edxml.too_large');
+        expect(q.answered).to.equal(true);
+        expect(await received(TAY_NINH, id)).to.have.length(0);
+        expect(await rows(TAY_NINH, 'attachments')).to.satisfy((rs: { size: number }[]) => rs.every((r) => r.size <= 2 * 1024 * 1024));
       });
 
       it('malformed and DTD-carrying packages → quarantined with the edXML error, answered 02 to the transport sender', async () => {

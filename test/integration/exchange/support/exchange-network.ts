@@ -59,6 +59,8 @@ function nodeConfig(base: Config, axis: AxisUnderTest, organId: string, dataDir:
   return {
     ...base,
     dataDir,
+    // A per-file limit of 2 MB (50 MB in production) so that the oversized case needs only a 3 MB file.
+    attachments: { ...base.attachments, maxBytes: 2 * 1024 * 1024 },
     axis: { ...base.axis, url: axis.url, prefix: axis.prefix, relay: { ...base.axis.relay, pollIntervalMs: 100, retryScheduleMs: [200, 500, 1000] } },
     exchange: { ...base.exchange, hostedOrganIds: [organId], directory: { ...base.exchange.directory, signerCertificate: join(DEV, 'directory', 'directory.crt.pem'), issuers: [join(DEV, 'ca', 'issuing-ca.crt.pem')], devSigningKey: null } },
   };
