@@ -5,7 +5,8 @@
 // document of the group is registered alone (one bad document never fails the others).
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { auditEntryTextAroundNumber, chainHash, GENESIS_HASH } from '../domain/audit.ts';
+import { auditEntryTextAroundNumber, GENESIS_HASH } from '../domain/audit.ts';
+import { auditAppendCtes, LOCK_AUDIT_HEAD } from './knex-audit-log.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import type { DuplicateCandidate, IncomingRegistration, IncomingRegistrationWriter } from '../domain/registry-ports.ts';
 import { toDocument, toInsertRow, type DocumentRow } from './document-rows.ts';
@@ -105,35 +106,21 @@ export class BatchingRegistrationWriter implements IncomingRegistrationWriter {
            INSERT INTO registers (id, agency_organ_id, direction, series_key, year, name, counter) VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (agency_organ_id, direction, series_key, year) DO UPDATE SET counter = registers.counter + ?
            RETURNING id, counter, year
-         ), head AS (
-           INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 0, ?)
-           ON CONFLICT (chain) DO UPDATE SET chain = EXCLUDED.chain RETURNING seq, last_hash
-         )
+         ), head AS (${LOCK_AUDIT_HEAD})
          SELECT reg.id, reg.counter, reg.year, head.seq, head.last_hash FROM reg, head`,
         [randomUUID(), register.agencyOrganId, register.direction, register.seriesKey, register.year, register.name, n, n, chain, GENESIS_HASH],
       )).rows[0] as { id: string; counter: number; year: number; seq: string; last_hash: Buffer };
       const firstNumber = locked.counter - n + 1;
-      const headSeq = Number(locked.seq);
       const documents = items.map(({ doc, arrivalDate }, i) => ({
         ...toInsertRow(doc, trx), register_id: locked.id, register_year: locked.year, arrival_number: firstNumber + i, arrival_date: arrivalDate,
       }));
-      let previous: Buffer = locked.last_hash;
       const entries = items.map(({ audit }, i) => {
         const { prefix, suffix } = auditEntryTextAroundNumber(audit.chain, audit.event, audit.at);
-        const entry = `${prefix}${firstNumber + i}${suffix}`;
-        previous = chainHash(previous, entry);
-        return { seq: headSeq + i + 1, entry, hash: previous };
+        return `${prefix}${firstNumber + i}${suffix}`;
       });
       const insert = trx('documents').insert(documents).returning('*').toSQL();
-      return (await trx.raw<{ rows: DocumentRow[] }>(
-        `WITH doc AS (${insert.sql}), log AS (
-           INSERT INTO audit_log (chain, seq, entry, hash) SELECT ?, * FROM unnest(?::bigint[], ?::text[], ?::bytea[])
-         ), head AS (
-           UPDATE audit_heads SET seq = ?, last_hash = ? WHERE chain = ?
-         )
-         SELECT * FROM doc`,
-        [...insert.bindings, chain, entries.map((e) => e.seq), entries.map((e) => e.entry), entries.map((e) => e.hash), headSeq + n, previous, chain],
-      )).rows;
+      const append = auditAppendCtes(chain, locked, entries);
+      return (await trx.raw<{ rows: DocumentRow[] }>(`WITH doc AS (${insert.sql}), ${append.sql} SELECT * FROM doc`, [...insert.bindings, ...append.bindings])).rows;
     });
     const byId = new Map(rows.map((r) => [r.id, r]));
     const documents = items.map(({ doc }) => toDocument({ ...(byId.get(doc.id) as DocumentRow), file_code: null }));

@@ -9,6 +9,25 @@ const APPEND_ONE = `WITH head AS (
   )
   INSERT INTO audit_log (chain, seq, entry, hash) SELECT ?, seq, ?, last_hash FROM head`;
 
+/** Locks a chain's head row, creating it at seq 0, and returns it. Bindings: chain, genesis hash. */
+export const LOCK_AUDIT_HEAD = `INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 0, ?)
+  ON CONFLICT (chain) DO UPDATE SET chain = EXCLUDED.chain RETURNING seq, last_hash`;
+
+/**
+ * Entries after a head locked with LOCK_AUDIT_HEAD, as two WITH members (`log`, `advanced`) that insert
+ * them, each hash = sha256(previous || entry), and move the head past them; with their bindings.
+ */
+export function auditAppendCtes(chain: string, head: { seq: string | number; last_hash: Buffer }, entries: readonly string[]): { sql: string; bindings: Knex.Value[] } {
+  const first = Number(head.seq) + 1;
+  let previous = head.last_hash;
+  const hashes = entries.map((entry) => (previous = chainHash(previous, entry)));
+  return {
+    sql: `log AS (INSERT INTO audit_log (chain, seq, entry, hash) SELECT ?, * FROM unnest(?::bigint[], ?::text[], ?::bytea[])),
+      advanced AS (UPDATE audit_heads SET seq = ?, last_hash = ? WHERE chain = ?)`,
+    bindings: [chain, entries.map((_, i) => first + i), entries, hashes, first + entries.length - 1, previous, chain] as Knex.Value[],
+  };
+}
+
 /** Appends entries to one chain: the head row is locked and advanced, each hash = sha256(previous || entry). */
 async function appendToChain(trx: Knex, chain: string, entries: readonly string[]): Promise<void> {
   if (entries.length === 1) {
@@ -16,19 +35,9 @@ async function appendToChain(trx: Knex, chain: string, entries: readonly string[
     await trx.raw(APPEND_ONE, [chain, GENESIS_HASH, entry, entry, chain, entry]); // hashed by the database
     return;
   }
-  const head = (await trx.raw<{ rows: { seq: string; last_hash: Buffer }[] }>(
-    `INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 0, ?)
-     ON CONFLICT (chain) DO UPDATE SET chain = EXCLUDED.chain RETURNING seq, last_hash`,
-    [chain, GENESIS_HASH],
-  )).rows[0] as { seq: string; last_hash: Buffer };
-  const first = Number(head.seq) + 1;
-  let previous = head.last_hash;
-  const hashes = entries.map((entry) => (previous = chainHash(previous, entry)));
-  await trx.raw(
-    `WITH log AS (INSERT INTO audit_log (chain, seq, entry, hash) SELECT ?, * FROM unnest(?::bigint[], ?::text[], ?::bytea[]))
-     UPDATE audit_heads SET seq = ?, last_hash = ? WHERE chain = ?`,
-    [chain, entries.map((_, i) => first + i), entries, hashes, first + entries.length - 1, previous, chain] as Knex.Value[],
-  );
+  const head = (await trx.raw<{ rows: { seq: string; last_hash: Buffer }[] }>(LOCK_AUDIT_HEAD, [chain, GENESIS_HASH])).rows[0] as { seq: string; last_hash: Buffer };
+  const append = auditAppendCtes(chain, head, entries);
+  await trx.raw(`WITH ${append.sql} SELECT 1`, append.bindings);
 }
 
 /**
