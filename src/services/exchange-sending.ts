@@ -108,9 +108,8 @@ export class ExchangeSendingService {
       const first = targets[0];
       if (!first) throw new DomainError('exchange.not_sendable', { details: [{ field: 'recipients', message: 'no delivery to recall' }] });
       assertNoPendingRequest(targets);
-      const sender = findAgency(directory, organId);
       const pkg = packageFromOutgoing({
-        metadata: doc.metadata, sender: { organId: organId as OrganId, organName: sender?.name ?? doc.metadata.organName },
+        metadata: doc.metadata, sender: this.organisation(directory, organId, doc.metadata.organName),
         recipients: targets.map((d) => ({ organId: d.recipientOrganId as OrganId, organName: d.recipientName })), attachments: [], sentAt: now,
         documentId: first.edxmlDocumentId,
         business: { businessDocType: 1, businessDocReason: why, documentId: first.edxmlDocumentId, paper: false, replacementInfoList: [] },
