@@ -4,17 +4,20 @@
 // or a re-send by the sender's outbox) changes nothing and yields the outcome recorded the first time,
 // which the caller uses to answer again (e.g. re-send the status already given).
 // Batching (`batchSize` > 1, with a unit of work that has savepoints): the deliveries waiting when a
-// transaction starts (up to `batchSize`) share it, each under its own SAVEPOINT, so a commit is paid per
-// batch instead of per delivery, and one bad delivery never rolls back the others. The first delivery
-// after an idle spell goes alone at once (no waiting to fill a batch, no savepoint); batches grow only
-// under load.
-// Failure handling: a delivery whose handler fails has its savepoint rolled back and is requeued; the
-// others of its batch commit. When the batch's transaction itself fails (commit refused, database
+// transaction starts (up to `batchSize`) share it, so a commit is paid per batch instead of per delivery.
+// The batch first runs without savepoints: one inbox lookup for all its message ids, the handlers one
+// after the other, one inbox insert for all. Should any delivery fail there (or lose a race to another
+// consumer), that transaction is rolled back whole and the batch runs again with each delivery under its
+// own SAVEPOINT, so one bad delivery never rolls back the others. Handlers report expected refusals
+// (quarantine, 02) as outcomes, not errors, so the second pass is rare. The first delivery after an idle
+// spell goes alone at once (no waiting to fill a batch); batches grow only under load.
+// Failure handling: in the savepoint pass, a delivery whose handler fails has its savepoint rolled back
+// and is requeued; the others of its batch commit. When the batch's transaction itself fails (commit refused, database
 // unavailable), nothing of it committed and each of its deliveries is processed again on its own.
 // On its own, a dependency that is unavailable (database down) is waited out with the delivery held, for
 // as long as it lasts, so an outage does not count as a failed delivery; any other failure requeues the delivery (the broker
 // redelivers it; after the queue's delivery limit it goes to the dead-letter queue: a poison message).
-import type { InboxOutcome, InboxRecord, InboxStore, UnitOfWork } from '../domain/axis-inbox.ts';
+import { inboxKey, type InboxOutcome, type InboxRecord, type InboxStore, type UnitOfWork } from '../domain/axis-inbox.ts';
 import type { AxisDelivery, AxisDeliveryVerdict, AxisSubscription, AxisTransport } from '../domain/axis-transport.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { faultPoint } from './fault-points.ts';
@@ -103,12 +106,51 @@ export class InboxConsumer<Tx> {
   }
 
   /**
-   * Processes several deliveries in one transaction, each under its own savepoint; resolves after the
-   * commit with one item per delivery (in order). A delivery whose work fails is rolled back to its
-   * savepoint (`failed`); the others commit. Throws, with nothing committed, when the transaction itself
-   * fails or a dependency is unavailable (then every delivery must be processed again).
+   * Processes several deliveries in one transaction; resolves after the commit with one item per delivery
+   * (in order). Together first (no savepoints); if a delivery fails there, again with a savepoint each: a
+   * delivery whose work fails is rolled back to its savepoint (`failed`); the others commit. Throws, with
+   * nothing committed, when the transaction itself fails or a dependency is unavailable (then every
+   * delivery must be processed again).
    */
   async processBatch(deliveries: readonly AxisDelivery[]): Promise<InboxBatchItem[]> {
+    try {
+      return await this.processTogether(deliveries);
+    } catch (error) {
+      if (isDomainError(error) && error.kind === 'unavailable') throw error; // the whole batch is in doubt
+    }
+    return this.processWithSavepoints(deliveries);
+  }
+
+  /** The batch in one transaction without savepoints; throws (nothing committed) if any delivery fails. */
+  private async processTogether(deliveries: readonly AxisDelivery[]): Promise<InboxBatchItem[]> {
+    const { unitOfWork, inbox, handler } = this.options;
+    return unitOfWork.run(async (tx) => {
+      const keys = deliveries.map((d) => ({ recipient: d.headers.to, messageId: d.headers.messageId }));
+      const earlier = await inbox.findMany(tx, keys);
+      const records: InboxRecord[] = [];
+      const items: InboxBatchItem[] = [];
+      const seen = new Set<string>();
+      for (const [i, delivery] of deliveries.entries()) {
+        const key = inboxKey(keys[i]!);
+        const found = earlier.get(key);
+        if (found) {
+          items.push({ kind: 'done', result: { duplicate: true, outcome: found.outcome } });
+          continue;
+        }
+        if (seen.has(key)) throw new LostRace(); // the same message twice in one batch: the savepoint pass sorts it out
+        seen.add(key);
+        const outcome = await handler(tx, delivery);
+        records.push(this.recordOf(delivery, outcome));
+        items.push({ kind: 'done', result: { duplicate: false, outcome } });
+      }
+      if ((await inbox.recordMany(tx, records)) !== records.length) throw new LostRace(); // another consumer won one
+      faultPoint('inbox.before-commit'); // test instrumentation: the batch's work and inbox rows written, not committed
+      return items;
+    });
+  }
+
+  /** The batch in one transaction, each delivery under its own savepoint. */
+  private async processWithSavepoints(deliveries: readonly AxisDelivery[]): Promise<InboxBatchItem[]> {
     const { unitOfWork } = this.options;
     const savepoint = unitOfWork.savepoint?.bind(unitOfWork);
     if (!savepoint) throw new Error('processBatch needs a unit of work with savepoints');
@@ -147,12 +189,16 @@ export class InboxConsumer<Tx> {
     const earlier = await inbox.find(tx, headers.to, headers.messageId);
     if (earlier) return { duplicate: true, outcome: earlier.outcome };
     const outcome = await handler(tx, delivery);
-    const record: InboxRecord = {
+    if ((await inbox.record(tx, this.recordOf(delivery, outcome))) === 'duplicate') throw new LostRace();
+    return { duplicate: false, outcome };
+  }
+
+  private recordOf(delivery: AxisDelivery, outcome: InboxOutcome): InboxRecord {
+    const { headers } = delivery;
+    return {
       messageId: headers.messageId, recipient: headers.to, sender: headers.from, messageType: headers.messageType,
       packageDigest: headers.packageDigest, outcome, receivedAt: this.options.clock?.() ?? new Date(),
     };
-    if ((await inbox.record(tx, record)) === 'duplicate') throw new LostRace();
-    return { duplicate: false, outcome };
   }
 
   /** Another consumer committed the same message first: ours was rolled back; theirs is the outcome. */

@@ -135,6 +135,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     async start() {
       const organIds = await hostedOrganIds();
       for (const organId of organIds) await loadKey(organId);
+      await receiving.prepare(exchangeUow, organIds);
       const stored = await exchangeUow.run((repos) => repos.exchange.loadDirectory());
       if (stored) directory.install(stored, clock.now());
       if (config.exchange.directory.file) {
@@ -152,7 +153,10 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
       relay.start();
       consumer = new InboxConsumer<ExchangeRepositories>({
         transport, unitOfWork: exchangeUow,
-        inbox: { find: (repos, recipient, messageId) => repos.inbox.find(recipient, messageId), record: (repos, record) => repos.inbox.record(record) },
+        inbox: {
+          find: (repos, recipient, messageId) => repos.inbox.find(recipient, messageId), findMany: (repos, keys) => repos.inbox.findMany(keys),
+          record: (repos, record) => repos.inbox.record(record), recordMany: (repos, records) => repos.inbox.recordMany(records),
+        },
         handler: (repos, delivery: AxisDelivery) => receiving.handle(repos, delivery),
         afterCommit: async (delivery, result) => {
           if (result.duplicate) await exchangeUow.run((repos) => receiving.resendAfterDuplicate(repos, delivery.headers, result.outcome));

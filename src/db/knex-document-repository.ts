@@ -38,9 +38,10 @@ export class KnexDocumentRepository implements DocumentRepository {
     return row ? toDocument(row as DocumentRow) : null;
   }
 
+  /** Reads and locks the document row in one statement (the dossier join is not locked: FOR UPDATE OF d). */
   async findForUpdate(agencyOrganId: string, id: string): Promise<RegistryDocument | null> {
-    const row = await this.trx('documents').where({ agency_organ_id: agencyOrganId, id }).forUpdate().first();
-    return row ? this.find(agencyOrganId, id) : null;
+    const row = await selectDocuments(this.trx).where({ 'd.agency_organ_id': agencyOrganId, 'd.id': id }).forUpdate('d').first();
+    return row ? toDocument(row as DocumentRow) : null;
   }
 
   async list(agencyOrganId: string, filter: DocumentFilter): Promise<RegistryDocument[]> {

@@ -24,7 +24,10 @@ export class KnexExchangeUnitOfWork implements ExchangeUnitOfWork {
       ...this.registry.repositories(trx, audit),
       exchange: new KnexExchangeRepository(trx),
       outbox: { enqueue: (entry) => this.outbox.enqueue(trx, entry) },
-      inbox: { find: (recipient, messageId) => this.inbox.find(trx, recipient, messageId), record: (record) => this.inbox.record(trx, record) },
+      inbox: {
+        find: (recipient, messageId) => this.inbox.find(trx, recipient, messageId), findMany: (keys) => this.inbox.findMany(trx, keys),
+        record: (record) => this.inbox.record(trx, record), recordMany: (records) => this.inbox.recordMany(trx, records),
+      },
     };
     this.transactions.set(repos, { trx, audit });
     return repos;

@@ -18,14 +18,27 @@ export interface InboxRecord {
   readonly receivedAt: Date;
 }
 
+/** A message's place in the inbox: the hosted agency that received it and its message id. */
+export interface InboxKey {
+  readonly recipient: string;
+  readonly messageId: string;
+}
+
 export interface InboxStore<Tx> {
   find(tx: Tx, recipient: string, messageId: string): Promise<InboxRecord | undefined>;
+  /** The records of several messages at once (one statement for a batch), keyed by `inboxKey`. */
+  findMany(tx: Tx, keys: readonly InboxKey[]): Promise<Map<string, InboxRecord>>;
   /**
    * Records the message in `tx`; returns `duplicate` (and writes nothing) when the same (recipient,
    * message id) is already recorded, including by a concurrent transaction (unique index, 23505).
    */
   record(tx: Tx, record: InboxRecord): Promise<'recorded' | 'duplicate'>;
+  /** Records several messages at once; returns how many were recorded (fewer: some were duplicates). */
+  recordMany(tx: Tx, records: readonly InboxRecord[]): Promise<number>;
 }
+
+/** The key of `findMany`'s answer. */
+export const inboxKey = (key: InboxKey): string => `${key.recipient}\u0000${key.messageId}`;
 
 /** Runs work in one transaction: commits when it resolves, rolls back when it throws. */
 export interface UnitOfWork<Tx> {

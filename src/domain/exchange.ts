@@ -2,7 +2,7 @@
 // delivery tracking on the sending side, received packages and quarantine on the receiving side, and the
 // ports the exchange services need (signing and verifying envelopes, one transaction spanning the
 // registry, the outbox and the inbox).
-import type { InboxOutcome, InboxRecord } from './axis-inbox.ts';
+import type { InboxKey, InboxOutcome, InboxRecord } from './axis-inbox.ts';
 import type { SignedDirectory } from './directory.ts';
 import type { NewOutboxEntry } from './outbox.ts';
 import type { Repositories } from './unit-of-work.ts';
@@ -192,7 +192,9 @@ export interface ExchangeRepositories extends Repositories {
   readonly outbox: { enqueue(entry: NewOutboxEntry): Promise<void> };
   readonly inbox: {
     find(recipient: string, messageId: string): Promise<InboxRecord | undefined>;
+    findMany(keys: readonly InboxKey[]): Promise<Map<string, InboxRecord>>;
     record(record: InboxRecord): Promise<'recorded' | 'duplicate'>;
+    recordMany(records: readonly InboxRecord[]): Promise<number>;
   };
 }
 

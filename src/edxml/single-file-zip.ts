@@ -2,11 +2,28 @@
 // header §4.3.7, central directory header §4.3.12, end of central directory §4.3.16). Deflate and CRC-32
 // are node:zlib's (native, several times faster than a JavaScript deflate on a 50 MB file). Sizes and
 // CRC sit in the local header (no data descriptor), the name is UTF-8 (general purpose flag bit 11).
+// A file that is already compressed (a scanned PDF's JPEG pages, a signed PDF's Flate streams, a ZIP) is
+// stored (method 0) rather than deflated: deflate would spend ~25 ms per MB to save nothing, and the
+// receiver would spend more to inflate it. Eight 2 KB samples spread over the file decide (a signed PDF's
+// zero-filled signature placeholder is found as readily as its random-looking image streams).
 import { crc32, deflateRawSync } from 'node:zlib';
 
 const UTF8_NAME = 0x0800;
+const STORED = 0;
 const DEFLATE = 8;
-const VERSION = 20; // 2.0: deflate
+const VERSION = { [STORED]: 10, [DEFLATE]: 20 } as const; // 1.0: stored; 2.0: deflate
+const SAMPLES = 8;
+const SAMPLE_BYTES = 2048;
+/** Deflate is kept when the samples shrink below this share of their size. */
+const WORTH_DEFLATING = 0.9;
+
+/** Does deflating this content save anything? (Small files: always deflated, the cost is nothing.) */
+export function worthDeflating(content: Uint8Array): boolean {
+  if (content.length <= 4 * SAMPLES * SAMPLE_BYTES) return true;
+  const step = Math.floor((content.length - SAMPLE_BYTES) / (SAMPLES - 1));
+  const samples = Buffer.concat(Array.from({ length: SAMPLES }, (_, i) => content.subarray(i * step, i * step + SAMPLE_BYTES)));
+  return deflateRawSync(samples, { level: 1 }).length < samples.length * WORTH_DEFLATING;
+}
 
 /** MS-DOS date and time (APPNOTE §4.4.6), in the local time of Vietnam as the senders' machines write it. */
 function dosDateTime(at: Date): { time: number; date: number } {
@@ -18,17 +35,19 @@ function dosDateTime(at: Date): { time: number; date: number } {
   };
 }
 
-export function singleFileZip(name: string, content: Uint8Array, modifiedAt: Date, level = 6): Buffer {
+/** `level`: deflate level, or 'auto' (level 6, or stored when deflating would not pay). */
+export function singleFileZip(name: string, content: Uint8Array, modifiedAt: Date, level: number | 'auto' = 'auto'): Buffer {
   const nameBytes = Buffer.from(name, 'utf8');
-  const data = deflateRawSync(content, { level });
+  const method = level === 'auto' && !worthDeflating(content) ? STORED : DEFLATE;
+  const data = method === STORED ? content : deflateRawSync(content, { level: level === 'auto' ? 6 : level });
   const crc = crc32(content);
   const { time, date } = dosDateTime(modifiedAt);
 
   const local = Buffer.alloc(30);
   local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(VERSION, 4);
+  local.writeUInt16LE(VERSION[method], 4);
   local.writeUInt16LE(UTF8_NAME, 6);
-  local.writeUInt16LE(DEFLATE, 8);
+  local.writeUInt16LE(method, 8);
   local.writeUInt16LE(time, 10);
   local.writeUInt16LE(date, 12);
   local.writeUInt32LE(crc, 14);
@@ -39,10 +58,10 @@ export function singleFileZip(name: string, content: Uint8Array, modifiedAt: Dat
 
   const central = Buffer.alloc(46);
   central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(VERSION, 4);
-  central.writeUInt16LE(VERSION, 6);
+  central.writeUInt16LE(VERSION[method], 4);
+  central.writeUInt16LE(VERSION[method], 6);
   central.writeUInt16LE(UTF8_NAME, 8);
-  central.writeUInt16LE(DEFLATE, 10);
+  central.writeUInt16LE(method, 10);
   central.writeUInt16LE(time, 12);
   central.writeUInt16LE(date, 14);
   central.writeUInt32LE(crc, 16);

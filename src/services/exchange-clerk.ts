@@ -41,8 +41,7 @@ export class ExchangeClerkService implements ProgressReporter {
       const { registerId, number } = await repos.registers.nextNumber({ agencyOrganId: organId, direction: 'incoming', seriesKey: INCOMING_SERIES, year, name: registerName('incoming', INCOMING_SERIES, year) });
       const registered = await repos.documents.markArrived(documentId, { registerId, registerYear: year, arrivalNumber: number });
       await repos.audit.append(organId, { actor: actor.userId, action: 'incoming.register', subjectType: 'document', subjectId: documentId, after: { arrivalNumber: number, registerId } });
-      await this.emitter.emitFor(repos, received, from, '03', now, describeStatus('03', number));
-      await this.emitter.emitFor(repos, received, from, '05', now);
+      await this.emitter.emitFor(repos, received, from, now, { code: '03', description: describeStatus('03', number) }, { code: '05' });
       return registered;
     });
     this.afterCommit();
@@ -59,7 +58,7 @@ export class ExchangeClerkService implements ProgressReporter {
       const { received } = await this.awaiting(repos, organId, documentId);
       const returned = await repos.documents.setStatus(documentId, 'returned');
       await repos.audit.append(organId, { actor: actor.userId, action: 'incoming.return', subjectType: 'document', subjectId: documentId, after: { reason } });
-      await this.emitter.emitFor(repos, received, from, '02', now, describeStatus('02', null, reason.trim()));
+      await this.emitter.emitFor(repos, received, from, now, { code: '02', description: describeStatus('02', null, reason.trim()) });
       return returned;
     });
     this.afterCommit();
@@ -88,7 +87,7 @@ export class ExchangeClerkService implements ProgressReporter {
     const received = await repos.exchange.findReceivedByDocument(organId, documentId);
     if (!received) return false;
     const now = this.clock.now();
-    await this.emitter.emitFor(repos, received, this.from(organId, now), step === 'assigned' ? '04' : '06', now);
+    await this.emitter.emitFor(repos, received, this.from(organId, now), now, { code: step === 'assigned' ? '04' : '06' });
     return true;
   }
 

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { AxisDelivery, AxisHeaders } from '../domain/axis-transport.ts';
 import { findAgency, type InstalledDirectory } from '../domain/directory.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
-import { advanceDelivery, type ExchangeRepositories, type InboxOutcome, type PackageVerifier } from '../domain/exchange.ts';
+import { advanceDelivery, type ExchangeRepositories, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier } from '../domain/exchange.ts';
 import type { BlobStore } from '../domain/registry-ports.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
@@ -68,6 +68,13 @@ export class ExchangeReceivingService {
     private readonly options: ReceivingOptions,
   ) {
     this.requests = new ExchangeRequestReceiver(emitter);
+  }
+
+  /** The axis user of each hosted agency, made (and committed) at start: then a receipt need not look it up. */
+  private readonly axisUsers = new Map<string, string>();
+
+  async prepare(uow: ExchangeUnitOfWork, organIds: readonly string[]): Promise<void> {
+    for (const organId of organIds) this.axisUsers.set(organId, await uow.run((repos) => axisUserFor(repos, organId)));
   }
 
   /** The inbox handler: everything here is in the consumer's transaction. */
@@ -136,7 +143,7 @@ export class ExchangeReceivingService {
 
   private async store(repos: ExchangeRepositories, h: AxisHeaders, parsed: ParsedDocumentPackage, _size: number, packageSha256: string, reports: { envelope: SignatureValidationReport; pdf: SignatureValidationReport[] }, directory: InstalledDirectory, now: Date): Promise<InboxOutcome> {
     const incoming = incomingMetadataFromPackage(parsed, now);
-    const createdBy = await axisUserFor(repos, h.to);
+    const createdBy = this.axisUsers.get(h.to) ?? await axisUserFor(repos, h.to);
     const document = await repos.documents.insert({
       id: randomUUID(), agencyOrganId: h.to, direction: 'incoming', origin: 'electronic', status: 'received', confidentiality: 'none',
       metadata: incoming.metadata, senderOrganId: incoming.senderOrganId, edxmlDocumentId: incoming.edxmlDocumentId, draftingUnitId: null,
@@ -152,7 +159,7 @@ export class ExchangeReceivingService {
     };
     if ((await repos.exchange.insertReceived(received)) === 'duplicate') throw new DomainError('axis.duplicate'); // a concurrent consumer won: roll back, redelivered as a duplicate
     await repos.audit.append(h.to, { actor: createdBy, action: 'incoming.receive', subjectType: 'document', subjectId: document.id, after: { sender: incoming.senderOrganId, edxmlDocumentId: incoming.edxmlDocumentId, packageSha256, signature: reports.envelope.indication } });
-    await this.emitter.emitFor(repos, received, this.organisation(directory, h.to), '01', now);
+    await this.emitter.emitFor(repos, received, this.organisation(directory, h.to), now, { code: '01' }); // recorded as given by insertReceived
     return { status: '01', documentId: document.id };
   }
 

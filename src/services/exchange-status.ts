@@ -56,9 +56,15 @@ export class StatusEmitter {
     });
   }
 
-  /** A status about a received package (recorded as the last status given). */
-  async emitFor(repos: ExchangeRepositories, received: ReceivedPackage, from: Organization, code: StatusCode, at: Date, description?: string): Promise<void> {
-    await this.emit(repos, { from, original: received.header as DocumentHeader, code, at, description: description ?? describeStatus(code), documentId: received.documentId, to: received.senderOrganId });
-    await repos.exchange.setReceivedStatus(received.documentId, code);
+  /**
+   * Statuses about a received package, in order (e.g. 03 then 05 on registration); the last one is
+   * recorded as the last status given (one update, none when it is already the one recorded).
+   */
+  async emitFor(repos: ExchangeRepositories, received: ReceivedPackage, from: Organization, at: Date, ...statuses: ReadonlyArray<{ readonly code: StatusCode; readonly description?: string }>): Promise<void> {
+    for (const { code, description } of statuses) {
+      await this.emit(repos, { from, original: received.header as DocumentHeader, code, at, description: description ?? describeStatus(code), documentId: received.documentId, to: received.senderOrganId });
+    }
+    const last = statuses.at(-1)?.code;
+    if (last && last !== received.lastStatus) await repos.exchange.setReceivedStatus(received.documentId, last);
   }
 }

@@ -12,7 +12,16 @@ import type { BlobStore } from '../domain/registry-ports.ts';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export class FileSystemBlobStore implements BlobStore {
+  /** Directories made (or found) already: a put then costs no mkdir calls (blobs are never removed). */
+  private readonly made = new Set<string>();
+
   constructor(private readonly root: string) {}
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.made.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.made.add(dir);
+  }
 
   private pathOf(sha256: string): string {
     if (!SHA256_HEX.test(sha256)) throw new DomainError('attachment.not_found');
@@ -21,7 +30,7 @@ export class FileSystemBlobStore implements BlobStore {
 
   async put(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ sha256: string; size: number }> {
     const tmpDir = join(this.root, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
+    await this.ensureDir(tmpDir);
     const tmp = join(tmpDir, randomUUID());
     const out = createWriteStream(tmp, { flags: 'wx' });
     const hash = createHash('sha256');
@@ -37,7 +46,7 @@ export class FileSystemBlobStore implements BlobStore {
       await once(out, 'finish');
       const sha256 = hash.digest('hex');
       const final = this.pathOf(sha256);
-      await mkdir(join(final, '..'), { recursive: true });
+      await this.ensureDir(join(final, '..'));
       await rename(tmp, final);
       return { sha256, size };
     } catch (error) {

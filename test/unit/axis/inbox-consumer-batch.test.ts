@@ -1,4 +1,5 @@
-// The batched inbox consumer: several deliveries per transaction, each under its own savepoint.
+// The batched inbox consumer: several deliveries per transaction, together, or each under its own savepoint
+// once one of them has failed.
 import { expect } from 'chai';
 import { InboxConsumer, type InboxResult } from '../../../src/axis/inbox-consumer.ts';
 import type { InProcessAxisTransport } from '../../../src/axis/in-process-axis-transport.ts';
@@ -38,6 +39,19 @@ class Registry {
   }
 }
 
+/** Counts the batch-wide inbox calls. */
+class CountingInboxStore extends MemoryInboxStore {
+  readonly calls: string[] = [];
+  override async findMany(tx: MemoryTx, keys: Parameters<MemoryInboxStore['findMany']>[1]): ReturnType<MemoryInboxStore['findMany']> {
+    this.calls.push(`findMany ${keys.length}`);
+    return super.findMany(tx, keys);
+  }
+  override async recordMany(tx: MemoryTx, records: Parameters<MemoryInboxStore['recordMany']>[1]): Promise<number> {
+    this.calls.push(`recordMany ${records.length}`);
+    return super.recordMany(tx, records);
+  }
+}
+
 const bodyOf = async (d: AxisDelivery): Promise<string> => Buffer.from(await d.payload.bytes()).toString();
 
 function batchedConsumer(options: { uow: MemoryUnitOfWork; registry: Registry; transport?: AxisTransport; poison?: string; batchSize?: number; calls?: string[]; after?: InboxResult[] }): InboxConsumer<MemoryTx> {
@@ -54,15 +68,32 @@ function batchedConsumer(options: { uow: MemoryUnitOfWork; registry: Registry; t
   });
 }
 
-describe('InboxConsumer, batched (several deliveries per transaction, a savepoint each)', () => {
+describe('InboxConsumer, batched (several deliveries per transaction)', () => {
+  it('runs a batch of good deliveries in one transaction without savepoints, the inbox read and written once', async () => {
+    const uow = new MemoryUnitOfWork();
+    const registry = new Registry();
+    const inbox = new CountingInboxStore();
+    const consumer = new InboxConsumer<MemoryTx>({
+      transport: new DirectTransport(), unitOfWork: uow, inbox, batchSize: 8,
+      handler: async (tx, d) => { registry.register(tx, await bodyOf(d)); return { status: '01' }; },
+    });
+    const first = await consumer.processBatch([delivery('one'), delivery('two'), delivery('three')]);
+    expect(first.map((i) => i.kind === 'done' && i.result.duplicate)).to.deep.equal([false, false, false]);
+    expect(uow.log).to.deep.equal(['commit']); // no savepoint was needed
+    expect(inbox.calls).to.deep.equal(['findMany 3', 'recordMany 3']);
+    expect(registry.documents).to.deep.equal(['one', 'two', 'three']);
+    expect(inbox.committed.size).to.equal(3);
+  });
+
   it('commits the good deliveries of a batch together and rolls back only the bad one, which is requeued', async () => {
     const uow = new MemoryUnitOfWork();
     const registry = new Registry();
     const consumer = batchedConsumer({ uow, registry, poison: 'bad' });
     const items = await consumer.processBatch([delivery('one'), delivery('bad'), delivery('three')]);
     expect(items.map((i) => i.kind)).to.deep.equal(['done', 'failed', 'done']);
-    expect(uow.commits).to.equal(1); // one transaction for the whole batch
-    expect(uow.log).to.deep.equal(['rollback to savepoint', 'commit']);
+    expect(uow.commits).to.equal(1); // one transaction committed for the whole batch
+    // Together first: 'bad' fails, all is rolled back; then a savepoint each, and only 'bad' is rolled back.
+    expect(uow.log).to.deep.equal(['rollback', 'rollback to savepoint', 'commit']);
     expect(registry.documents).to.deep.equal(['one', 'three']); // nothing of 'bad', not even its staged row
 
     const transport = new DirectTransport();

@@ -1,6 +1,6 @@
 // In-memory fakes of the outbox, inbox and unit-of-work ports, with real transaction semantics (work is
 // staged and applied on commit, dropped on rollback) so exactly-once claims are tested honestly.
-import type { InboxRecord, InboxStore, UnitOfWork } from '../../../../src/domain/axis-inbox.ts';
+import { inboxKey, type InboxKey, type InboxRecord, type InboxStore, type UnitOfWork } from '../../../../src/domain/axis-inbox.ts';
 import type { AxisHeaders, AxisPayload } from '../../../../src/domain/axis-transport.ts';
 import type { OutboxEntry, OutboxState, OutboxStore } from '../../../../src/domain/outbox.ts';
 
@@ -75,6 +75,21 @@ export class MemoryInboxStore implements InboxStore<MemoryTx> {
   async find(tx: MemoryTx, recipient: string, messageId: string): Promise<InboxRecord | undefined> {
     const key = `${recipient}|${messageId}`;
     return this.committed.get(key) ?? this.ownOf(tx).get(key);
+  }
+
+  async findMany(tx: MemoryTx, keys: readonly InboxKey[]): Promise<Map<string, InboxRecord>> {
+    const found = new Map<string, InboxRecord>();
+    for (const key of keys) {
+      const record = await this.find(tx, key.recipient, key.messageId);
+      if (record) found.set(inboxKey(key), record);
+    }
+    return found;
+  }
+
+  async recordMany(tx: MemoryTx, records: readonly InboxRecord[]): Promise<number> {
+    let recorded = 0;
+    for (const record of records) if ((await this.record(tx, record)) === 'recorded') recorded += 1;
+    return recorded;
   }
 
   async record(tx: MemoryTx, record: InboxRecord): Promise<'recorded' | 'duplicate'> {

@@ -1,0 +1,70 @@
+// The one-file ZIP that wraps each attachment: already-compressed content is stored, the rest deflated,
+// and either way Info-ZIP's `unzip` (an independent reader) and our own decoder give back the same bytes.
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDocumentPackage } from '../../../src/edxml/package-builder.ts';
+import { parseEdxml } from '../../../src/edxml/parse-package.ts';
+import { singleFileZip } from '../../../src/edxml/single-file-zip.ts';
+import { samplePackage } from './sample-package.ts';
+
+const METHOD_OFFSET = 8; // local file header: compression method
+const at = new Date('2026-11-23T08:00:00Z');
+
+function unzipped(zip: Buffer): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'edoc-zip-'));
+  try {
+    const file = join(dir, 'a.zip');
+    writeFileSync(file, zip);
+    execFileSync('unzip', ['-tq', file]); // CRC and structure checked; throws on a bad archive
+    return execFileSync('unzip', ['-p', file], { maxBuffer: 64 * 1024 * 1024 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const text = (size: number): Buffer => Buffer.from('Công văn số 12/UBND-VP về việc triển khai văn bản điện tử. '.repeat(Math.ceil(size / 60))).subarray(0, size);
+
+describe('singleFileZip (the ZIP around each attachment)', () => {
+  it('stores already-compressed content (random bytes) instead of deflating it, and unzip reads it back', () => {
+    const content = randomBytes(300_000);
+    const zip = singleFileZip('scan.pdf', content, at);
+    expect(zip.readUInt16LE(METHOD_OFFSET)).to.equal(0);
+    expect(zip.length).to.be.lessThan(content.length + 200);
+    expect(unzipped(zip).equals(content)).to.equal(true);
+  });
+
+  it('deflates compressible content, and unzip reads it back', () => {
+    const content = text(300_000);
+    const zip = singleFileZip('van-ban.txt', content, at);
+    expect(zip.readUInt16LE(METHOD_OFFSET)).to.equal(8);
+    expect(zip.length).to.be.lessThan(content.length / 10);
+    expect(unzipped(zip).equals(content)).to.equal(true);
+  });
+
+  it('deflates a file that is partly compressible (a signed PDF: random-looking streams, a zero-filled signature placeholder)', () => {
+    const content = Buffer.concat([randomBytes(220_000), Buffer.alloc(80_000, 0x30)]);
+    const zip = singleFileZip('signed.pdf', content, at);
+    expect(zip.readUInt16LE(METHOD_OFFSET)).to.equal(8);
+    expect(zip.length).to.be.lessThan(content.length * 0.8);
+    expect(unzipped(zip).equals(content)).to.equal(true);
+  });
+
+  it('deflates small files whatever they hold, and honours an explicit level', () => {
+    expect(singleFileZip('a.bin', randomBytes(4_000), at).readUInt16LE(METHOD_OFFSET)).to.equal(8);
+    expect(singleFileZip('b.bin', randomBytes(300_000), at, 1).readUInt16LE(METHOD_OFFSET)).to.equal(8);
+  });
+
+  it('round-trips stored and deflated attachments through the edXML builder and parser', async () => {
+    const scan = randomBytes(200_000);
+    const letter = text(200_000);
+    const pkg = samplePackage();
+    const built = buildDocumentPackage({ ...pkg, attachments: [{ name: 'scan.pdf', contentType: 'application/pdf', content: scan }, { name: 'letter.txt', contentType: 'text/plain', content: letter }] });
+    const parsed = await parseEdxml(built);
+    if (parsed.kind !== 'document') throw new Error('expected a document package');
+    expect(parsed.attachments.map((a) => Buffer.from(a.content ?? []).equals(a.name === 'scan.pdf' ? scan : letter))).to.deep.equal([true, true]);
+  });
+});
