@@ -20,7 +20,7 @@ import { keyObjectCredentials, type SigningCredentials } from '../pki/cms/signer
 import { devPassphrase } from '../pki/dev/dev-manifest.ts';
 import type { TrustLayer } from '../pki/trust/trust-layer.ts';
 import { SignatureVerifier } from '../pki/verify/signature-verifier.ts';
-import { signEnvelope } from '../pki/xmldsig/envelope-signer.ts';
+import { signEnvelope, signEnvelopeParts } from '../pki/xmldsig/envelope-signer.ts';
 import { DirectoryHolder, signDirectory } from '../services/directory-service.ts';
 import { ExchangeClerkService } from '../services/exchange-clerk.ts';
 import { DIRECTORY_SERVICE_TYPE, ExchangeReceivingService } from '../services/exchange-receiving.ts';
@@ -78,12 +78,14 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   );
   const exchangeUow = new KnexExchangeUnitOfWork(database.knex, deps.uow);
   const keys = new Map<string, SigningCredentials>();
+  const credentialsOf = (organId: string): SigningCredentials => {
+    const credentials = keys.get(organId);
+    if (!credentials) throw new DomainError('exchange.no_organisation_key', { details: [{ field: 'organId', message: `${organId} is not hosted here or has no organisation key` }] });
+    return credentials;
+  };
   const signer: PackageSigner = {
-    signPackage: async (organId, unsigned) => {
-      const credentials = keys.get(organId);
-      if (!credentials) throw new DomainError('exchange.no_organisation_key', { details: [{ field: 'organId', message: `${organId} is not hosted here or has no organisation key` }] });
-      return signEnvelope(Buffer.from(unsigned), credentials);
-    },
+    signPackage: async (organId, unsigned) => signEnvelope(Buffer.from(unsigned), credentialsOf(organId)),
+    signPackageParts: async (organId, unsigned) => signEnvelopeParts(Buffer.from(unsigned.buffer, unsigned.byteOffset, unsigned.byteLength), credentialsOf(organId)),
   };
   let trust: TrustLayer | undefined;
   let verifier: SignatureVerifier | undefined;
@@ -149,7 +151,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
       }
       transport = deps.sharedTransport ?? buildAxisTransport(config.axis, { dataDir: config.dataDir, hostedOrganIds: organIds, onProblem: (p) => logger.error(`axis: ${JSON.stringify(p)}`) });
       if (!deps.sharedTransport) await transport.start();
-      relay = buildOutboxRelay(config.axis, new KnexOutboxStore(database.knex), transport);
+      relay = buildOutboxRelay(config.axis, new KnexOutboxStore(database.knex, deps.blobs), transport);
       relay.start();
       consumer = new InboxConsumer<ExchangeRepositories>({
         transport, unitOfWork: exchangeUow,

@@ -1,16 +1,19 @@
 // The outbox in PostgreSQL (table axis_outbox, migration 20261123130000). `enqueue` runs inside the issuing
 // transaction; the relay's calls run on their own. Two relays (two processes) never publish the same
 // row at once: `claimDue` locks candidate rows with FOR UPDATE SKIP LOCKED and leases them.
-// A package up to 256 KB (every status, most documents) comes back with its claim, in the same statement;
-// a larger one is streamed out in 1 MB slices (substring on an EXTERNAL bytea), never loaded whole.
+// A package up to 256 KB (every status, most documents) is kept in the row and comes back with its claim,
+// in the same statement. A larger one is in the blob store (migration 20261123180000), written there once
+// by the sender for all its recipients, and is streamed from it. (A row written before that migration with
+// a large `package` is streamed out in 1 MB slices: substring on an EXTERNAL bytea, never loaded whole.)
 import type { Knex } from 'knex';
 import { bytesPayload, type AxisHeaders, type AxisMessageType, type AxisPayload } from '../domain/axis-transport.ts';
-import type { NewOutboxEntry, OutboxEntry, OutboxStore, OutboxWriter } from '../domain/outbox.ts';
+import { OUTBOX_INLINE_MAX_BYTES, type NewOutboxEntry, type OutboxEntry, type OutboxStore, type OutboxWriter } from '../domain/outbox.ts';
+import type { BlobStore } from '../domain/registry-ports.ts';
 import { translateDatabaseError } from './knex-unit-of-work.ts';
 
 const SLICE_BYTES = 1024 * 1024;
 /** Packages up to this size are read with their claim (a pass of 100 entries holds at most 25 MB). */
-const INLINE_BYTES = 256 * 1024;
+const INLINE_BYTES = OUTBOX_INLINE_MAX_BYTES;
 
 interface ClaimedRow {
   id: string;
@@ -23,17 +26,22 @@ interface ClaimedRow {
   attempts: number;
   size: number;
   inline: Buffer | null;
+  package_blob: string | null;
 }
 
 export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transaction> {
-  constructor(private readonly knex: Knex) {}
+  /** `blobs`: where large packages are (needed by the relay; a writer-only store may go without). */
+  constructor(private readonly knex: Knex, private readonly blobs?: BlobStore) {}
 
   async enqueue(trx: Knex.Transaction, entry: NewOutboxEntry): Promise<void> {
     const { headers } = entry;
+    const content = 'package' in entry
+      ? { package: Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength) }
+      : { package_blob: entry.packageBlob.sha256, package_size: entry.packageBlob.size };
     await trx('axis_outbox').insert({
       id: entry.id, message_id: headers.messageId, sender_organ_id: headers.from, recipient_organ_id: headers.to,
       message_type: headers.messageType, service_type: headers.serviceType, package_digest: headers.packageDigest,
-      package: Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength), document_id: entry.documentId,
+      ...content, document_id: entry.documentId,
       // Due at once whatever the skew between this node's clock (the relay's `now`) and the database's.
       next_attempt_at: new Date(0),
     });
@@ -47,7 +55,7 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
                       WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
                       ORDER BY next_attempt_at, created_at LIMIT ? FOR UPDATE SKIP LOCKED)
         RETURNING id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest, attempts,
-                  octet_length(package) AS size, CASE WHEN octet_length(package) <= ? THEN package END AS inline`,
+                  COALESCE(octet_length(package), package_size) AS size, CASE WHEN octet_length(package) <= ? THEN package END AS inline, package_blob`,
       [leaseUntil, now, now, limit, INLINE_BYTES],
     ));
     return result.rows.map((row) => ({
@@ -56,7 +64,7 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
         from: row.sender_organ_id, to: row.recipient_organ_id, messageType: row.message_type, serviceType: row.service_type,
         messageId: row.message_id, packageDigest: row.package_digest,
       } satisfies AxisHeaders,
-      payload: row.inline ? bytesPayload(row.inline) : this.payload(row.id, Number(row.size)),
+      payload: row.inline ? bytesPayload(row.inline) : row.package_blob ? this.blobPayload(row.package_blob, Number(row.size)) : this.payload(row.id, Number(row.size)),
       attempts: row.attempts,
     }));
   }
@@ -81,6 +89,27 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
     return rows.map((r: { recipient_organ_id: string; state: string; attempts: number; last_error: string | null; sent_at: Date | null }) => ({
       recipient: r.recipient_organ_id, state: r.state, attempts: r.attempts, lastError: r.last_error, sentAt: r.sent_at,
     }));
+  }
+
+  /** A package in the blob store, streamed from it (the transport cuts it into chunks as it reads). */
+  private blobPayload(sha256: string, size: number): AxisPayload {
+    const blobs = this.blobs;
+    if (!blobs) throw new Error('this outbox store has no blob store to read large packages from');
+    return {
+      size,
+      chunks: () => blobs.open(sha256),
+      bytes: async () => {
+        const whole = Buffer.allocUnsafe(size);
+        let at = 0;
+        for await (const chunk of blobs.open(sha256)) {
+          if (at + chunk.byteLength > size) throw new Error(`outbox package ${sha256} is larger in the blob store than the ${size} bytes recorded`);
+          whole.set(chunk, at);
+          at += chunk.byteLength;
+        }
+        if (at !== size) throw new Error(`outbox package ${sha256} is ${at} bytes in the blob store, ${size} expected`);
+        return whole;
+      },
+    };
   }
 
   private payload(id: string, size: number): AxisPayload {

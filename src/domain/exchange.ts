@@ -216,6 +216,8 @@ export interface ProgressReporter {
 /** Signs a built edXML package (or status message) with the agency's organisation key (DOMAIN.md §3). */
 export interface PackageSigner {
   signPackage(organId: string, unsigned: Uint8Array): Promise<Uint8Array>;
+  /** The signed package as consecutive parts (no copy of a large package is made to join them). */
+  signPackageParts(organId: string, unsigned: Uint8Array): Promise<readonly Uint8Array[]>;
 }
 
 /** Verifies an envelope signature with the trust layer and the directory (signer organisation = From). */

@@ -44,15 +44,27 @@ export function nextRetry(schedule: RetrySchedule, attempts: number): RetryDecis
   return delayMs === undefined ? { retry: false } : { retry: true, delayMs };
 }
 
+/** Packages up to this size are kept in the outbox row; larger ones in the blob store (written once). */
+export const OUTBOX_INLINE_MAX_BYTES = 256 * 1024;
+
+/** A package already in the blob store (content-addressed: `sha256` is also the package digest). */
+export interface StoredPackage {
+  readonly sha256: string;
+  readonly size: number;
+}
+
 /** What the issuing transaction writes: one entry per recipient (DESIGN.md "Main flows", outgoing). */
-export interface NewOutboxEntry {
+export type NewOutboxEntry = {
   readonly id: string;
   readonly headers: AxisHeaders;
-  /** The package bytes, stored with the entry so a re-send needs nothing else. */
-  readonly package: Uint8Array;
   /** The outgoing document this entry delivers, for per-recipient tracking. */
   readonly documentId: string | null;
-}
+} & (
+  /** The package bytes, stored with the entry so a re-send needs nothing else (small packages). */
+  | { readonly package: Uint8Array }
+  /** A large package, already in the blob store, which keeps it for the re-sends. */
+  | { readonly packageBlob: StoredPackage }
+);
 
 /** Writes outbox entries inside the caller's transaction `tx`. */
 export interface OutboxWriter<Tx> {

@@ -5,7 +5,7 @@
 import { writeEdxmlDate, writeEdxmlTimestamp } from './edxml-dates.ts';
 import { invalid, missing } from './field-reader.ts';
 import type { Business, DocumentHeader, OutgoingDocumentPackage, Organization, ResponseFor, StaffInfo, StatusMessage, TraceHeader } from './model.ts';
-import { singleFileZip } from './single-file-zip.ts';
+import { singleFileZipParts } from './single-file-zip.ts';
 import { el, envelopeFragment, optional, packageXml, type AttachmentFragment, type XMLBuilder } from './xml-writer.ts';
 
 function writeOrganization(parent: XMLBuilder, name: 'From' | 'To', o: Organization): void {
@@ -142,8 +142,8 @@ function encodeAttachments(pkg: OutgoingDocumentPackage): AttachmentFragment[] {
     const contentId = (a.contentId ?? String(i + 1)).replace(/^cid:/i, '');
     if (!contentId || /[\s<>]/.test(contentId) || ids.has(contentId)) throw invalid(`${field}.contentId`, `empty, repeated or not a token: ${JSON.stringify(contentId)}`);
     ids.add(contentId);
-    const transfer = (a.transferEncoding ?? 'zip') === 'zip' ? singleFileZip(a.name, a.content, modifiedAt) : a.content;
-    return { contentId, name: a.name, description: a.description, contentType: a.contentType, base64: Buffer.from(transfer.buffer, transfer.byteOffset, transfer.byteLength).toString('base64') };
+    const transfer = (a.transferEncoding ?? 'zip') === 'zip' ? singleFileZipParts(a.name, a.content, modifiedAt) : [a.content];
+    return { contentId, name: a.name, description: a.description, contentType: a.contentType, transfer };
   });
 }
 
@@ -162,7 +162,7 @@ export function buildDocumentPackage(pkg: OutgoingDocumentPackage): Buffer {
     optional(ref, 'Description', a.description);
     el(ref, 'AttachmentName', a.name);
   }
-  return Buffer.from(packageXml(envelope, attachments), 'utf8');
+  return packageXml(envelope, attachments);
 }
 
 /** A status message (no body), as UTF-8 bytes. */
@@ -177,5 +177,5 @@ export function buildStatusMessage(status: StatusMessage): Buffer {
   optional(mh, 'Description', status.description);
   el(mh, 'Timestamp', writeEdxmlTimestamp(status.timestamp));
   writeTrace(header, status.traceHeaders, undefined);
-  return Buffer.from(packageXml(envelope, []), 'utf8');
+  return packageXml(envelope, []);
 }

@@ -2,11 +2,13 @@
 // header §4.3.7, central directory header §4.3.12, end of central directory §4.3.16). Deflate and CRC-32
 // are node:zlib's (native, several times faster than a JavaScript deflate on a 50 MB file). Sizes and
 // CRC sit in the local header (no data descriptor), the name is UTF-8 (general purpose flag bit 11).
-// A file that is already compressed (a scanned PDF's JPEG pages, a signed PDF's Flate streams, a ZIP) is
-// stored (method 0) rather than deflated: deflate would spend ~25 ms per MB to save nothing, and the
-// receiver would spend more to inflate it. Eight 2 KB samples spread over the file decide (a signed PDF's
-// zero-filled signature placeholder is found as readily as its random-looking image streams).
-import { crc32, deflateRawSync } from 'node:zlib';
+// How it is compressed depends on what it holds, judged from eight 2 KB samples spread over the file
+// (level-1 deflate of the samples): text and the like (samples shrink below 60 %) is deflated at level 6;
+// a file that is mostly already compressed but has runs (a signed PDF: random-looking image and Flate
+// streams beside a zero-filled signature placeholder) is deflated with the run-length strategy, which
+// finds the runs at a third of the cost; a file that does not shrink (a scan's JPEG pages, a ZIP) is
+// stored (method 0): deflate would spend ~25 ms per MB to save nothing, and the receiver more to inflate.
+import { constants, crc32, deflateRawSync, type ZlibOptions } from 'node:zlib';
 
 const UTF8_NAME = 0x0800;
 const STORED = 0;
@@ -14,16 +16,22 @@ const DEFLATE = 8;
 const VERSION = { [STORED]: 10, [DEFLATE]: 20 } as const; // 1.0: stored; 2.0: deflate
 const SAMPLES = 8;
 const SAMPLE_BYTES = 2048;
-/** Deflate is kept when the samples shrink below this share of their size. */
-const WORTH_DEFLATING = 0.9;
 
-/** Does deflating this content save anything? (Small files: always deflated, the cost is nothing.) */
-export function worthDeflating(content: Uint8Array): boolean {
-  if (content.length <= 4 * SAMPLES * SAMPLE_BYTES) return true;
+export type Compression = 'deflate' | 'runs' | 'store';
+
+/** How to compress this content. Small files are always deflated: the cost is nothing. */
+export function compressionFor(content: Uint8Array): Compression {
+  if (content.length <= 4 * SAMPLES * SAMPLE_BYTES) return 'deflate';
   const step = Math.floor((content.length - SAMPLE_BYTES) / (SAMPLES - 1));
   const samples = Buffer.concat(Array.from({ length: SAMPLES }, (_, i) => content.subarray(i * step, i * step + SAMPLE_BYTES)));
-  return deflateRawSync(samples, { level: 1 }).length < samples.length * WORTH_DEFLATING;
+  const ratio = deflateRawSync(samples, { level: 1 }).length / samples.length;
+  return ratio < 0.6 ? 'deflate' : ratio < 0.9 ? 'runs' : 'store';
 }
+
+const DEFLATE_OPTIONS: Record<Exclude<Compression, 'store'>, ZlibOptions> = {
+  deflate: { level: 6 },
+  runs: { level: 6, strategy: constants.Z_RLE },
+};
 
 /** MS-DOS date and time (APPNOTE §4.4.6), in the local time of Vietnam as the senders' machines write it. */
 function dosDateTime(at: Date): { time: number; date: number } {
@@ -35,11 +43,17 @@ function dosDateTime(at: Date): { time: number; date: number } {
   };
 }
 
-/** `level`: deflate level, or 'auto' (level 6, or stored when deflating would not pay). */
+/** `level`: a deflate level, or 'auto' (as `compressionFor` judges the content). */
 export function singleFileZip(name: string, content: Uint8Array, modifiedAt: Date, level: number | 'auto' = 'auto'): Buffer {
+  return Buffer.concat(singleFileZipParts(name, content, modifiedAt, level));
+}
+
+/** The archive as consecutive parts: a stored file's content is one of them, not copied. */
+export function singleFileZipParts(name: string, content: Uint8Array, modifiedAt: Date, level: number | 'auto' = 'auto'): Uint8Array[] {
   const nameBytes = Buffer.from(name, 'utf8');
-  const method = level === 'auto' && !worthDeflating(content) ? STORED : DEFLATE;
-  const data = method === STORED ? content : deflateRawSync(content, { level: level === 'auto' ? 6 : level });
+  const compression = level === 'auto' ? compressionFor(content) : 'deflate';
+  const method = compression === 'store' ? STORED : DEFLATE;
+  const data = compression === 'store' ? content : deflateRawSync(content, level === 'auto' ? DEFLATE_OPTIONS[compression] : { level });
   const crc = crc32(content);
   const { time, date } = dosDateTime(modifiedAt);
 
@@ -79,5 +93,5 @@ export function singleFileZip(name: string, content: Uint8Array, modifiedAt: Dat
   end.writeUInt32LE(centralSize, 12);
   end.writeUInt32LE(centralOffset, 16);
 
-  return Buffer.concat([local, nameBytes, data, central, nameBytes, end]);
+  return [local, nameBytes, data, central, nameBytes, end];
 }

@@ -3,7 +3,8 @@
 // the envelope, and each `edXML:ContentTransferEncoded` declaring the prefix again. xmlbuilder2 would
 // normalise those prefixes away inside one document, so the envelope and the attachment list are
 // serialised as separate fragments and joined; base64 content is spliced in, never escaped or copied
-// through the XML serialiser.
+// through the XML serialiser. The package is assembled in one buffer of its final size, the base64 of
+// each attachment written into it slice by slice: a 50 MB attachment never exists as a 67 MB string.
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { QCVN_102_NAMESPACE } from './model.ts';
@@ -39,13 +40,16 @@ export interface AttachmentFragment {
   readonly name: string;
   readonly description?: string | undefined;
   readonly contentType?: string | undefined;
-  readonly base64: string;
+  /** The transfer bytes (a ZIP, or the file itself), as consecutive parts; base64-encoded into the package. */
+  readonly transfer: readonly Uint8Array[];
 }
 
 const marker = (i: number): string => `@@${i}@@`;
-const transferElement = (body: string): string => `<edXML:ContentTransferEncoded xmlns:edXML="${QCVN_102_NAMESPACE}">${body}</edXML:ContentTransferEncoded>`;
+const transferOpen = `<edXML:ContentTransferEncoded xmlns:edXML="${QCVN_102_NAMESPACE}">`;
+const transferClose = '</edXML:ContentTransferEncoded>';
 
-function attachmentsXml(attachments: readonly AttachmentFragment[]): string {
+/** The AttachmentEncoded list, as text pieces between which each attachment's base64 goes (in order). */
+function attachmentsXml(attachments: readonly AttachmentFragment[]): string[] {
   const list = create().ele('AttachmentEncoded');
   attachments.forEach((a, i) => {
     const att = list.ele('Attachment');
@@ -55,19 +59,64 @@ function attachmentsXml(attachments: readonly AttachmentFragment[]): string {
     if (a.contentType !== undefined) att.ele('ContentType').txt(escapeAmpersands(a.contentType));
     att.ele('ContentTransferEncoded').txt(marker(i));
   });
-  let xml = list.end({ headless: true, prettyPrint: true, indent: '  ', offset: 1 });
+  const xml = list.end({ headless: true, prettyPrint: true, indent: '  ', offset: 1 });
   // User text cannot contain a raw `<`, so the marker element is unambiguous.
-  attachments.forEach((a, i) => {
-    xml = xml.replace(`<ContentTransferEncoded>${marker(i)}</ContentTransferEncoded>`, () => transferElement(a.base64));
+  const pieces: string[] = [];
+  let rest = xml;
+  attachments.forEach((_a, i) => {
+    const element = `<ContentTransferEncoded>${marker(i)}</ContentTransferEncoded>`;
+    const at = rest.indexOf(element);
+    pieces.push(rest.slice(0, at) + transferOpen);
+    rest = transferClose + rest.slice(at + element.length);
   });
-  return xml;
+  pieces.push(rest);
+  return pieces;
 }
 
-/** Joins the envelope fragment and the attachments into the package text. */
-export function packageXml(envelope: XMLBuilder, attachments: readonly AttachmentFragment[]): string {
+const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
+/** Base64 is written in slices of this many input bytes (a multiple of 3: no padding inside). */
+const BASE64_SLICE = 3 * 1024 * 1024;
+
+/** Writes the base64 of the concatenated `parts` into `out` at `offset`; returns the offset after it. */
+export function writeBase64(out: Buffer, offset: number, parts: readonly Uint8Array[]): number {
+  let at = offset;
+  let carry = Buffer.alloc(0); // < 3 bytes left over from the previous part
+  for (const part of parts) {
+    const bytes = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+    let start = 0;
+    if (carry.length > 0) {
+      const head = Buffer.concat([carry, bytes.subarray(0, 3 - carry.length)]);
+      start = head.length - carry.length;
+      if (head.length < 3) { carry = head; continue; }
+      at += out.write(head.toString('base64'), at, 'latin1');
+      carry = Buffer.alloc(0);
+    }
+    const whole = start + Math.floor((bytes.length - start) / 3) * 3;
+    for (let from = start; from < whole; from += BASE64_SLICE) {
+      at += out.write(bytes.toString('base64', from, Math.min(whole, from + BASE64_SLICE)), at, 'latin1');
+    }
+    carry = Buffer.from(bytes.subarray(whole));
+  }
+  if (carry.length > 0) at += out.write(carry.toString('base64'), at, 'latin1');
+  return at;
+}
+
+/** Joins the envelope fragment and the attachments into the package, as UTF-8 bytes in one buffer. */
+export function packageXml(envelope: XMLBuilder, attachments: readonly AttachmentFragment[]): Buffer {
   const envelopeXml = envelope.end({ headless: true, prettyPrint: true, indent: '  ', offset: 1 });
-  const parts = [XML_DECLARATION, `<edXML xmlns="${QCVN_102_NAMESPACE}">\n`, envelopeXml, '\n'];
-  if (attachments.length > 0) parts.push(attachmentsXml(attachments), '\n');
-  parts.push('</edXML>\n');
-  return parts.join('');
+  const head = [XML_DECLARATION, `<edXML xmlns="${QCVN_102_NAMESPACE}">\n`, envelopeXml, '\n'].join('');
+  const pieces = attachments.length > 0 ? attachmentsXml(attachments) : [''];
+  pieces[0] = head + pieces[0];
+  pieces[pieces.length - 1] += `${attachments.length > 0 ? '\n' : ''}</edXML>\n`;
+  const sizes = attachments.map((a) => a.transfer.reduce((n, p) => n + p.byteLength, 0));
+  const total = pieces.reduce((n, piece) => n + Buffer.byteLength(piece, 'utf8'), 0) + sizes.reduce((n, size) => n + base64Length(size), 0);
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  pieces.forEach((piece, i) => {
+    at += out.write(piece, at, 'utf8');
+    const attachment = attachments[i];
+    if (attachment) at = writeBase64(out, at, attachment.transfer);
+  });
+  if (at !== total) throw new Error(`package assembly wrote ${at} bytes, ${total} expected`);
+  return out;
 }

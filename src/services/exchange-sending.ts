@@ -13,6 +13,7 @@ import type { DeliveryView, ExchangeRepositories, ExchangeUnitOfWork, NewDeliver
 import { changeRecipients, diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
 import type { OrganRef } from '../domain/document.ts';
 import type { BlobStore } from '../domain/registry-ports.ts';
+import { OUTBOX_INLINE_MAX_BYTES, type StoredPackage } from '../domain/outbox.ts';
 import { currentAttachments } from '../domain/signing-keys.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import { buildDocumentPackage } from '../edxml/package-builder.ts';
@@ -22,10 +23,26 @@ import { packageFromOutgoing } from '../edxml/registry-mapping.ts';
 import type { InstalledDirectory } from '../domain/directory.ts';
 import type { DirectoryHolder } from './directory-service.ts';
 
-async function readBlob(blobs: BlobStore, sha256: string): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of blobs.open(sha256)) parts.push(chunk);
-  return Buffer.concat(parts);
+async function* partsOf(parts: readonly Uint8Array[]): AsyncIterable<Uint8Array> {
+  yield* parts;
+}
+
+/** A stored file read into one buffer of its recorded size (no list of chunks joined afterwards). */
+async function readBlob(blobs: BlobStore, sha256: string, size?: number): Promise<Buffer> {
+  if (size === undefined) {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of blobs.open(sha256)) parts.push(chunk);
+    return Buffer.concat(parts); // a detached signature: a few KB
+  }
+  const whole = Buffer.allocUnsafe(size);
+  let at = 0;
+  for await (const chunk of blobs.open(sha256)) {
+    if (at + chunk.byteLength > size) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: `${sha256} is larger than the ${size} bytes recorded` }] });
+    whole.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  if (at !== size) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: `${sha256} holds ${at} bytes, ${size} recorded` }] });
+  return whole;
 }
 
 export interface SendResult {
@@ -114,7 +131,7 @@ export class ExchangeSendingService {
         documentId: first.edxmlDocumentId,
         business: { businessDocType: 1, businessDocReason: why, documentId: first.edxmlDocumentId, paper: false, replacementInfoList: [] },
       });
-      await this.enqueue(repos, organId, documentId, await this.signer.signPackage(organId, buildDocumentPackage(pkg)), targets.map((t) => t.recipientOrganId));
+      await this.enqueue(repos, organId, documentId, await this.signer.signPackageParts(organId, buildDocumentPackage(pkg)), targets.map((t) => t.recipientOrganId));
       for (const target of targets) {
         const d = await repos.exchange.findDeliveryForUpdate(organId, target.edxmlDocumentId, target.recipientOrganId);
         if (d) await repos.exchange.updateDelivery({ ...d, pendingRequest: 'recall', history: [...d.history, { code: '13', at: now.toISOString(), description: why, arrivalNumber: null, request: 'recall' }] });
@@ -172,8 +189,8 @@ export class ExchangeSendingService {
         attachments: add.length > 0 ? await this.attachmentsOf(repos, documentId) : [], sentAt: now, documentId: first.edxmlDocumentId,
         business: { businessDocType: 2, businessDocReason: reason, documentId: first.edxmlDocumentId, paper: false, businessDocumentInfo: { documentInfo, documentReceiver: receivers.length > 0, receivers }, replacementInfoList: [] },
       });
-      const signed = await this.signer.signPackage(organId, buildDocumentPackage(pkg));
-      const messageIds = await this.enqueue(repos, organId, documentId, signed, addressees.map((a) => a.organId));
+      const signed = await this.signer.signPackageParts(organId, buildDocumentPackage(pkg));
+      const { messageIds } = await this.enqueue(repos, organId, documentId, signed, addressees.map((a) => a.organId));
       for (const d of active) {
         const locked = await repos.exchange.findDeliveryForUpdate(organId, d.edxmlDocumentId, d.recipientOrganId);
         if (locked) await repos.exchange.updateDelivery({ ...locked, pendingRequest: 'update', removedAt: remove.includes(d.recipientOrganId) ? now.toISOString() : locked.removedAt });
@@ -219,14 +236,14 @@ export class ExchangeSendingService {
         recipients: recipients.map((r) => ({ organId: r.organId as OrganId, organName: r.name })), attachments: await this.attachmentsOf(repos, documentId), sentAt: now,
         ...(business ? { business } : {}),
       });
-      const signed = await this.signer.signPackage(organId, buildDocumentPackage(pkg));
-      const messageIds = await this.enqueue(repos, organId, documentId, signed, recipients.map((r) => r.organId));
+      const signed = await this.signer.signPackageParts(organId, buildDocumentPackage(pkg));
+      const { messageIds, digest } = await this.enqueue(repos, organId, documentId, signed, recipients.map((r) => r.organId));
       const deliveries: NewDelivery[] = recipients.map((r) => ({
         documentId, agencyOrganId: organId, recipientOrganId: r.organId, recipientName: r.name, edxmlDocumentId: pkg.header.documentId, messageId: messageIds.get(r.organId) as string,
         pendingRequest: options.pendingRequest ?? null, replacesDocumentId: options.replacesDocumentId ?? null,
       }));
       await repos.exchange.insertDeliveries(deliveries);
-      await repos.audit.append(organId, { actor: actor.userId, action: options.audit.action, subjectType: 'document', subjectId: documentId, after: { ...options.audit.after, edxmlDocumentId: pkg.header.documentId, recipients: deliveries.map((d) => d.recipientOrganId), packageSha256: createHash('sha256').update(signed).digest('hex') } });
+      await repos.audit.append(organId, { actor: actor.userId, action: options.audit.action, subjectType: 'document', subjectId: documentId, after: { ...options.audit.after, edxmlDocumentId: pkg.header.documentId, recipients: deliveries.map((d) => d.recipientOrganId), packageSha256: digest } });
       return { edxmlDocumentId: pkg.header.documentId, recipients: deliveries.map((d) => d.recipientOrganId) };
     });
     this.afterCommit();
@@ -256,22 +273,37 @@ export class ExchangeSendingService {
       .sort((a, b) => (a.role === 'main' ? 0 : 1) - (b.role === 'main' ? 0 : 1));
     const attachments: OutgoingAttachment[] = [];
     for (const a of current) {
-      attachments.push({ name: a.fileName, contentType: a.mediaType, content: await readBlob(this.blobs, a.sha256) });
+      attachments.push({ name: a.fileName, contentType: a.mediaType, content: await readBlob(this.blobs, a.sha256, a.size) });
       if (a.detachedSignatureSha256) attachments.push({ name: `${a.fileName}.p7s`, contentType: 'application/pkcs7-signature', content: await readBlob(this.blobs, a.detachedSignatureSha256) });
     }
     return attachments;
   }
 
-  /** One outbox entry (own message id) per recipient, all carrying the one signed package. */
-  private async enqueue(repos: ExchangeRepositories, organId: string, documentId: string, signed: Uint8Array, recipients: readonly string[]): Promise<Map<string, string>> {
-    const digest = createHash('sha256').update(signed).digest('hex');
+  /**
+   * One outbox entry (own message id) per recipient, all carrying the one signed package: in the entries
+   * when small, else written once to the blob store (from its parts, never joined in memory), which the
+   * entries name. Returns the message ids by recipient and the package digest (SHA-256, hex).
+   */
+  private async enqueue(repos: ExchangeRepositories, organId: string, documentId: string, signed: readonly Uint8Array[], recipients: readonly string[]): Promise<{ messageIds: Map<string, string>; digest: string }> {
+    const size = signed.reduce((n, part) => n + part.byteLength, 0);
+    let content: { package: Uint8Array } | { packageBlob: StoredPackage };
+    let digest: string;
+    if (size > OUTBOX_INLINE_MAX_BYTES) {
+      const packageBlob = await this.blobs.put(partsOf(signed), Number.MAX_SAFE_INTEGER);
+      content = { packageBlob };
+      digest = packageBlob.sha256;
+    } else {
+      const whole = Buffer.concat(signed);
+      content = { package: whole };
+      digest = createHash('sha256').update(whole).digest('hex');
+    }
     const messageIds = new Map<string, string>();
     for (const to of recipients) {
       const messageId = randomUUID();
       messageIds.set(to, messageId);
-      await repos.outbox.enqueue({ id: randomUUID(), documentId, package: signed, headers: { from: organId, to, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: digest } });
+      await repos.outbox.enqueue({ id: randomUUID(), documentId, ...content, headers: { from: organId, to, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: digest } });
     }
-    return messageIds;
+    return { messageIds, digest };
   }
 
   private organisation(directory: InstalledDirectory, organId: string, fallback: string): { organId: OrganId; organName: string } {

@@ -4,6 +4,8 @@
 // đến) and 05 per recipient; duplicates change nothing; hostile packages are quarantined and answered 02
 // where the sender can be identified; an expired directory closes the node both ways.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { bytesPayload } from '../../../src/domain/axis-transport.ts';
 import type { DeliveryView } from '../../../src/domain/exchange.ts';
@@ -168,6 +170,36 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(q.reason).to.match(/^Chữ ký số trên tệp đính kèm không hợp lệ/);
       expect(JSON.stringify(q.report)).to.include('HASH_FAILURE');
       expect(q.answered).to.equal(true);
+    });
+
+    it('a large document (1.5 MB file) is written once to the sender\'s blob store, not the outbox row, and arrives byte for byte', async () => {
+      const sender = net.node(VPCP);
+      const db = sender.db.database;
+      const [specialist, clerk] = [await actorFor(db, 'chuyen_vien', VPCP), await actorFor(db, 'van_thu', VPCP)];
+      const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject: 'Hồ sơ quét dung lượng lớn', priority: 0, recipients: [{ organId: TAY_NINH, organName: 'UBND tỉnh Tây Ninh' }, { organId: SO_TTTT, organName: 'Sở TT&TT Tây Ninh' }] });
+      const scan = randomBytes(1_500_000); // incompressible, like a scan: stored in the ZIP; ~2 MB of package, chunked on RabbitMQ
+      await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'ho-so-quet.pdf', mediaType: 'application/pdf', role: 'main', content: (async function* () { yield scan; })() });
+      await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
+      const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
+      const outbox = await rows(VPCP, 'axis_outbox', { document_id: draft.id, message_type: 'edoc' });
+      expect(outbox).to.have.length(2);
+      for (const row of outbox) {
+        expect(row.package).to.equal(null); // not in the row ...
+        expect(row.package_blob).to.equal(row.package_digest); // ... but in the blob store, once, under its digest
+        expect(Number(row.package_size)).to.be.greaterThan(1_500_000 * 4 / 3);
+      }
+      const blob = String(outbox[0].package_blob);
+      const stored = readFileSync(join(sender.dataDir, 'blobs', blob.slice(0, 2), blob.slice(2, 4), blob));
+      expect(createHash('sha256').update(stored).digest('hex')).to.equal(outbox[0].package_digest);
+      for (const organId of [TAY_NINH, SO_TTTT]) {
+        const [doc] = await eventually(async () => { const r = await received(organId, sent.edxmlDocumentId); return r.length > 0 && r; }, `receipt of the large document at ${organId}`, 60_000);
+        const [file] = await rows(organId, 'attachments', { document_id: doc.id });
+        expect(file.sha256).to.equal(createHash('sha256').update(scan).digest('hex'));
+        const [pkg] = await rows(organId, 'exchange_received', { document_id: doc.id });
+        expect(pkg.package_sha256).to.equal(outbox[0].package_digest);
+        expect((typeof pkg.report === 'string' ? JSON.parse(pkg.report) : pkg.report).indication).to.equal('TOTAL_PASSED');
+      }
+      await eventually(async () => (await deliveries(draft.id)).every((d) => d.history.some((e) => e.code === '01') && d.outboxState === 'sent'), '01 from both recipients');
     });
 
     it('assignment (04) and completion (06) reach the sender', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDocumentPackage } from '../../../src/edxml/package-builder.ts';
 import { parseEdxml } from '../../../src/edxml/parse-package.ts';
-import { singleFileZip } from '../../../src/edxml/single-file-zip.ts';
+import { compressionFor, singleFileZip } from '../../../src/edxml/single-file-zip.ts';
 import { samplePackage } from './sample-package.ts';
 
 const METHOD_OFFSET = 8; // local file header: compression method
@@ -31,6 +31,7 @@ const text = (size: number): Buffer => Buffer.from('Công văn số 12/UBND-VP v
 describe('singleFileZip (the ZIP around each attachment)', () => {
   it('stores already-compressed content (random bytes) instead of deflating it, and unzip reads it back', () => {
     const content = randomBytes(300_000);
+    expect(compressionFor(content)).to.equal('store');
     const zip = singleFileZip('scan.pdf', content, at);
     expect(zip.readUInt16LE(METHOD_OFFSET)).to.equal(0);
     expect(zip.length).to.be.lessThan(content.length + 200);
@@ -39,6 +40,7 @@ describe('singleFileZip (the ZIP around each attachment)', () => {
 
   it('deflates compressible content, and unzip reads it back', () => {
     const content = text(300_000);
+    expect(compressionFor(content)).to.equal('deflate');
     const zip = singleFileZip('van-ban.txt', content, at);
     expect(zip.readUInt16LE(METHOD_OFFSET)).to.equal(8);
     expect(zip.length).to.be.lessThan(content.length / 10);
@@ -47,6 +49,7 @@ describe('singleFileZip (the ZIP around each attachment)', () => {
 
   it('deflates a file that is partly compressible (a signed PDF: random-looking streams, a zero-filled signature placeholder)', () => {
     const content = Buffer.concat([randomBytes(220_000), Buffer.alloc(80_000, 0x30)]);
+    expect(compressionFor(content)).to.equal('runs');
     const zip = singleFileZip('signed.pdf', content, at);
     expect(zip.readUInt16LE(METHOD_OFFSET)).to.equal(8);
     expect(zip.length).to.be.lessThan(content.length * 0.8);
