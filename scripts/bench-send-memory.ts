@@ -1,0 +1,66 @@
+// npm run bench:send-memory — the sender's memory for one large document: a node on PostgreSQL and
+// RabbitMQ drafts a document with a 50 MB attachment (BENCH_FILE_MB), then issues and sends it while
+// its RSS is sampled every 5 ms, until the relay has published the package (1 MB chunks). Prints the
+// RSS before, the peak, and the rise, as one JSON line: {"bench":"send-memory","fileMb":…,"riseMb":…}.
+// The file is random bytes (a scan: stored in the ZIP, not deflated). Run with --expose-gc for a
+// settled starting point (the npm script does).
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knexLib from 'knex';
+import { createNodeApp } from '../src/app.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { demoNetwork } from '../src/domain/demo-network.ts';
+import { actorFor, cheapHasher } from '../test/support/network.ts';
+
+const SENDER = '000.00.00.G22';
+const RECIPIENT = '000.00.00.G10';
+const fileMb = Number(process.env.BENCH_FILE_MB ?? 50);
+const adminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const admin = knexLib({ client: 'pg', connection: adminUrl });
+const database = `edoc_bench_send_${randomBytes(3).toString('hex')}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'edoc-send-memory-'));
+await admin.raw(`CREATE DATABASE ${database}`);
+const url = new URL(adminUrl);
+url.pathname = `/${database}`;
+const base = loadConfig({ configDir: join(process.cwd(), 'config'), env: { LOG_LEVEL: 'error' } });
+const app = await createNodeApp({
+  ...base, dataDir, database: { ...base.database, url: url.toString() }, demo: { ...base.demo, password: 'bench-password-1' },
+  attachments: { ...base.attachments, maxBytes: Math.max(base.attachments.maxBytes, fileMb * 1024 * 1024) },
+  axis: { ...base.axis, url: process.env.AXIS_URL ?? 'amqp://guest:guest@127.0.0.1:5672', prefix: `sendmem${randomBytes(2).toString('hex')}` },
+  exchange: { ...base.exchange, hostedOrganIds: [SENDER] },
+}, { hasher: cheapHasher() });
+try {
+  await app.migrate();
+  await app.seedDemo();
+  await app.exchange.start();
+  const specialist = await actorFor(app.database, 'chuyen_vien', SENDER);
+  const clerk = await actorFor(app.database, 'van_thu', SENDER);
+  const draft = await app.registry.draftOutgoing(specialist, SENDER, { typeName: 'Công văn', subject: 'Hồ sơ quét dung lượng lớn (bench)', priority: 0, recipients: [{ organId: RECIPIENT, organName: demoNetwork.find((a) => a.organId === RECIPIENT)?.name ?? RECIPIENT }] });
+  const chunks = async function* (): AsyncIterable<Uint8Array> { for (let i = 0; i < fileMb; i++) yield randomBytes(1024 * 1024); };
+  await app.attachments.upload(specialist, SENDER, draft.id, { fileName: 'ho-so-quet.pdf', mediaType: 'application/pdf', role: 'main', content: chunks() });
+  globalThis.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+  await app.registry.issueOutgoing(clerk, SENDER, draft.id);
+  await app.exchange.sending.send(clerk, SENDER, draft.id);
+  for (;;) {
+    const row = await app.database.knex('axis_outbox').where({ document_id: draft.id, message_type: 'edoc' }).first() as { state: string } | undefined;
+    if (row && row.state !== 'pending') break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  clearInterval(sampler);
+  const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
+  console.log(`sender RSS: ${mb(before)} MB before issuing, ${mb(peak)} MB at peak while building, signing and publishing a ${fileMb} MB file`);
+  console.log(JSON.stringify({ bench: 'send-memory', fileMb, rssBeforeMb: mb(before), peakMb: mb(peak), riseMb: mb(peak - before) }));
+} finally {
+  await app.exchange.stop();
+  await app.close();
+  await admin.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.destroy();
+  rmSync(dataDir, { recursive: true, force: true });
+}
