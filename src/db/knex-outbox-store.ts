@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import { bytesPayload, type AxisHeaders, type AxisMessageType, type AxisPayload } from '../domain/axis-transport.ts';
 import { OUTBOX_INLINE_MAX_BYTES, type NewOutboxEntry, type OutboxEntry, type OutboxStore, type OutboxWriter } from '../domain/outbox.ts';
-import type { BlobStore } from '../domain/registry-ports.ts';
+import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import { translateDatabaseError } from './knex-unit-of-work.ts';
 
 const SLICE_BYTES = 1024 * 1024;
@@ -98,17 +98,7 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
     return {
       size,
       chunks: () => blobs.open(sha256),
-      bytes: async () => {
-        const whole = Buffer.allocUnsafe(size);
-        let at = 0;
-        for await (const chunk of blobs.open(sha256)) {
-          if (at + chunk.byteLength > size) throw new Error(`outbox package ${sha256} is larger in the blob store than the ${size} bytes recorded`);
-          whole.set(chunk, at);
-          at += chunk.byteLength;
-        }
-        if (at !== size) throw new Error(`outbox package ${sha256} is ${at} bytes in the blob store, ${size} expected`);
-        return whole;
-      },
+      bytes: () => readBlob(blobs, sha256, size),
     };
   }
 

@@ -1,4 +1,5 @@
 // Ports the registry services need. Implemented by src/db (knex), faked in memory by unit tests.
+import { DomainError } from './errors.ts';
 import type { Direction, DocumentStatus, RegistryDocument } from './document.ts';
 import type { Register, RegisterKey } from './registers.ts';
 import type { AuditEvent } from './audit.ts';
@@ -117,4 +118,25 @@ export interface BlobStore {
   put(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ sha256: string; size: number }>;
   open(sha256: string): AsyncIterable<Uint8Array>;
   has(sha256: string): Promise<boolean>;
+}
+
+/**
+ * A stored blob read whole. With its recorded `size`, into one buffer of that size (no list of chunks
+ * joined afterwards: a 50 MB file costs 50 MB), and a blob of another size is refused.
+ */
+export async function readBlob(blobs: BlobStore, sha256: string, size?: number): Promise<Buffer> {
+  if (size === undefined) {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of blobs.open(sha256)) parts.push(chunk);
+    return Buffer.concat(parts);
+  }
+  const whole = Buffer.allocUnsafe(size);
+  let at = 0;
+  for await (const chunk of blobs.open(sha256)) {
+    if (at + chunk.byteLength > size) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: `${sha256} is larger than the ${size} bytes recorded` }] });
+    whole.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  if (at !== size) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: `${sha256} holds ${at} bytes, ${size} recorded` }] });
+  return whole;
 }

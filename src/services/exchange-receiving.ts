@@ -11,7 +11,7 @@ import type { AxisDelivery, AxisHeaders } from '../domain/axis-transport.ts';
 import { findAgency, type InstalledDirectory } from '../domain/directory.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
 import { advanceDelivery, type ExchangeRepositories, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier } from '../domain/exchange.ts';
-import type { BlobStore } from '../domain/registry-ports.ts';
+import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import type { EdxmlLimits } from '../edxml/limits.ts';
@@ -58,6 +58,8 @@ export interface ReceivingOptions {
 export class ExchangeReceivingService {
   /** Recall, update and replacement packages (BussinessDocType 1, 2, 3). */
   private readonly requests: ExchangeRequestReceiver;
+  /** The axis user of each hosted agency, made (and committed) at start: then a receipt need not look it up. */
+  private readonly axisUsers = new Map<string, string>();
 
   constructor(
     private readonly directory: DirectoryHolder,
@@ -69,9 +71,6 @@ export class ExchangeReceivingService {
   ) {
     this.requests = new ExchangeRequestReceiver(emitter);
   }
-
-  /** The axis user of each hosted agency, made (and committed) at start: then a receipt need not look it up. */
-  private readonly axisUsers = new Map<string, string>();
 
   async prepare(uow: ExchangeUnitOfWork, organIds: readonly string[]): Promise<void> {
     for (const organId of organIds) this.axisUsers.set(organId, await uow.run((repos) => axisUserFor(repos, organId)));
@@ -210,19 +209,13 @@ export class ExchangeReceivingService {
     return { directory: result.installed ? 'installed' : 'not_newer', version: result.directory.body.version };
   }
 
-  private async readBlob(sha256: string): Promise<Buffer> {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of this.blobs.open(sha256)) chunks.push(chunk);
-    return Buffer.concat(chunks);
-  }
-
   private async verifyPdfAttachments(parsed: ParsedDocumentPackage): Promise<SignatureValidationReport[]> {
     const reports: SignatureValidationReport[] = [];
     for (const a of parsed.attachments) {
       const isPdf = a.contentType === 'application/pdf' || a.name.toLowerCase().endsWith('.pdf');
       if (!isPdf) continue;
       // One PDF in memory at a time: PAdES verification reads the signed byte ranges of the whole file.
-      const content = a.content ?? await this.readBlob(a.sha256);
+      const content = a.content ?? await readBlob(this.blobs, a.sha256, a.size);
       if (Buffer.from(content.subarray(0, 5)).toString('latin1') === '%PDF-') reports.push(...(await this.verifier.verifyPdf(content)));
     }
     return reports;

@@ -12,7 +12,7 @@ import { findAgency } from '../domain/directory.ts';
 import type { DeliveryView, ExchangeRepositories, ExchangeUnitOfWork, NewDelivery, PackageSigner, RequestKind } from '../domain/exchange.ts';
 import { changeRecipients, diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
 import type { OrganRef } from '../domain/document.ts';
-import type { BlobStore } from '../domain/registry-ports.ts';
+import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import { OUTBOX_INLINE_MAX_BYTES, type StoredPackage } from '../domain/outbox.ts';
 import { currentAttachments } from '../domain/signing-keys.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
@@ -25,24 +25,6 @@ import type { DirectoryHolder } from './directory-service.ts';
 
 async function* partsOf(parts: readonly Uint8Array[]): AsyncIterable<Uint8Array> {
   yield* parts;
-}
-
-/** A stored file read into one buffer of its recorded size (no list of chunks joined afterwards). */
-async function readBlob(blobs: BlobStore, sha256: string, size?: number): Promise<Buffer> {
-  if (size === undefined) {
-    const parts: Uint8Array[] = [];
-    for await (const chunk of blobs.open(sha256)) parts.push(chunk);
-    return Buffer.concat(parts); // a detached signature: a few KB
-  }
-  const whole = Buffer.allocUnsafe(size);
-  let at = 0;
-  for await (const chunk of blobs.open(sha256)) {
-    if (at + chunk.byteLength > size) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: `${sha256} is larger than the ${size} bytes recorded` }] });
-    whole.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  if (at !== size) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: `${sha256} holds ${at} bytes, ${size} recorded` }] });
-  return whole;
 }
 
 export interface SendResult {

@@ -12,7 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { authorize, type Actor } from '../domain/actor.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { AttachmentRecord, BlobStore } from '../domain/registry-ports.ts';
+import { readBlob, type AttachmentRecord, type BlobStore } from '../domain/registry-ports.ts';
 import { currentAttachments, type DocumentSignatureTools, type StoredSignatureReport, type UnsealedKey } from '../domain/signing-keys.ts';
 import type { Repositories, UnitOfWork } from '../domain/unit-of-work.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
@@ -118,9 +118,7 @@ export class SigningService {
   }
 
   private async read(record: AttachmentRecord): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.blobs.open(record.sha256)) chunks.push(Buffer.from(chunk));
-    const bytes = Buffer.concat(chunks);
+    const bytes = await readBlob(this.blobs, record.sha256);
     if (createHash('sha256').update(bytes).digest('hex') !== record.sha256) throw new DomainError('attachment.digest_mismatch');
     return bytes;
   }
