@@ -154,6 +154,7 @@ async function main(): Promise<void> {
         prepared.set(command.key, ids);
         send({ type: 'prepared', key: command.key, count: ids.length });
       } else if (command.type === 'run') {
+        if (command.key === 'saturation') sqlBytes.clear(); // the trace counts the timed run only
         const profiling = command.key === 'saturation' && process.env.BENCH_CPU_PROF ? await startProfile() : undefined;
         const result = await run(app, clerk, prepared.get(command.key) ?? [], command, issuedAt, (listener) => { onRegistered = listener; });
         if (profiling) await profiling(join(process.env.BENCH_CPU_PROF as string, `${organId}.cpuprofile`));
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
       } else if (command.type === 'stats') {
         const row = await app.database.knex('axis_outbox').where({ message_type: 'edoc' }).select(app.database.knex.raw('octet_length(package) as bytes')).first() as { bytes: number | string } | undefined;
         if (process.env.BENCH_TRACE_SQL) {
-          console.log(organId, 'statements in all:', [...sqlBytes.values()].reduce((n, e) => n + e.count, 0));
+          console.log(organId, 'statements from the saturation run on:', [...sqlBytes.values()].reduce((n, e) => n + e.count, 0));
           for (const [sql, e] of [...sqlBytes].sort((a, b) => b[1].count - a[1].count).slice(0, 40)) console.log(organId, e.count, (e.bytes / 1e6).toFixed(1), 'MB', sql);
         }
         send({ type: 'stats', organId, peakRssMb, packageBytes: Number(row?.bytes ?? 0) });

@@ -17,6 +17,7 @@
 // BENCH_INBOX_BATCH=<n> and BENCH_RELAY_LINGER=<ms> override the nodes' axis.inbox.batchSize and
 // axis.relay.lingerMs (to compare).
 // BENCH_PG_SOCKET=<dir> (e.g. /var/run/postgresql): the nodes use PostgreSQL's Unix socket instead of TCP.
+// BENCH_NODE_ARGS='<flags>': extra Node.js flags for the node processes (e.g. V8 tracing or heap sizes).
 // BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile of its saturation run there (<organ id>.cpuprofile).
 // Environment: AXIS_URL (default amqp://guest:guest@127.0.0.1:5672), TEST_POSTGRES_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres), BENCH_MESSAGES (machinery, default 5000).
@@ -332,7 +333,7 @@ async function startNodes(admin: Knex, root: string, runPrefix: string): Promise
     // BENCH_PG_SOCKET=<dir>: the nodes reach PostgreSQL over its Unix socket (same machine) instead of TCP.
     if (process.env.BENCH_PG_SOCKET) u.searchParams.set('host', process.env.BENCH_PG_SOCKET);
     const child = fork(new URL('./bench-exchange-node.ts', import.meta.url).pathname, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
       env: { ...process.env, BENCH_ORGAN_ID: organId, BENCH_DATABASE_URL: u.toString(), BENCH_AXIS_URL: url, BENCH_PREFIX: runPrefix, BENCH_DATA_DIR: join(root, organId) },
     });
     const node = new BenchNode(organId, child);

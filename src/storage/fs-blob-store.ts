@@ -1,11 +1,13 @@
 // Content-addressed blob store on the file system: DATA_DIR/blobs/ab/cd/<sha256>. Bytes are streamed to a
 // temporary file while hashed, then renamed into place, so a 50 MB attachment never sits in memory whole
-// and a crash never leaves a half-written blob under its final name.
+// and a crash never leaves a half-written blob under its final name. A put is durable when it returns: the
+// file is flushed to disk before the rename and its directory after it, because the caller then commits a
+// database row naming the blob (and the receiver acknowledges the broker): a blob lost to a power cut
+// after that commit would be a document lost.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
 import type { BlobStore } from '../domain/registry-ports.ts';
 
@@ -19,7 +21,10 @@ export class FileSystemBlobStore implements BlobStore {
 
   private async ensureDir(dir: string): Promise<void> {
     if (this.made.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    const created = await mkdir(dir, { recursive: true });
+    if (created !== undefined) { // new directories: their entries in their parents made durable too
+      for (let d = dir; d !== dirname(created); d = dirname(d)) await syncDirectory(dirname(d));
+    }
     this.made.add(dir);
   }
 
@@ -32,7 +37,8 @@ export class FileSystemBlobStore implements BlobStore {
     const tmpDir = join(this.root, 'tmp');
     await this.ensureDir(tmpDir);
     const tmp = join(tmpDir, randomUUID());
-    const out = createWriteStream(tmp, { flags: 'wx' });
+    const out = await open(tmp, 'wx');
+    let closed = false;
     const hash = createHash('sha256');
     let size = 0;
     try {
@@ -40,17 +46,19 @@ export class FileSystemBlobStore implements BlobStore {
         size += chunk.length;
         if (size > maxBytes) throw new DomainError('attachment.too_large', { details: [{ field: 'file', message: `larger than ${maxBytes} bytes` }] });
         hash.update(chunk);
-        if (!out.write(chunk)) await once(out, 'drain');
+        await out.writeFile(chunk);
       }
-      out.end();
-      await once(out, 'finish');
+      await out.sync();
+      closed = true;
+      await out.close();
       const sha256 = hash.digest('hex');
       const final = this.pathOf(sha256);
-      await this.ensureDir(join(final, '..'));
+      await this.ensureDir(dirname(final));
       await rename(tmp, final);
+      await syncDirectory(dirname(final));
       return { sha256, size };
     } catch (error) {
-      out.destroy();
+      if (!closed) await out.close().catch(() => undefined);
       await rm(tmp, { force: true });
       throw error;
     }
@@ -63,4 +71,10 @@ export class FileSystemBlobStore implements BlobStore {
   async has(sha256: string): Promise<boolean> {
     try { await access(this.pathOf(sha256)); return true; } catch { return false; }
   }
+}
+
+/** Flushes a directory's entries (a rename into it) to disk. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try { await handle.sync(); } finally { await handle.close(); }
 }
