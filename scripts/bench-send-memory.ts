@@ -1,9 +1,11 @@
-// npm run bench:send-memory — the sender's memory for one large document: a node on PostgreSQL and
-// RabbitMQ drafts a document with a 50 MB attachment (BENCH_FILE_MB), then issues and sends it while
-// its RSS is sampled every 5 ms, until the relay has published the package (1 MB chunks). Prints the
-// RSS before, the peak, and the rise, as one JSON line: {"bench":"send-memory","fileMb":…,"riseMb":…}.
-// The file is random bytes (a scan: stored in the ZIP, not deflated). Run with --expose-gc for a
-// settled starting point (the npm script does).
+// npm run bench:send-memory — the memory of both sides for one large document, on PostgreSQL and
+// RabbitMQ. Sender: a node drafts a document with a 50 MB attachment (BENCH_FILE_MB), then issues and
+// sends it while its RSS is sampled every 5 ms, until the relay has published the package (1 MB chunks).
+// Receiver: then, in the same process, a second node (its own database) hosting the recipient starts,
+// reassembles, parses, verifies and stores the package, until the incoming document is committed. Prints
+// each side's RSS before, peak and rise, and one JSON line:
+// {"bench":"send-memory","fileMb":…,"riseMb":…,"receiverRiseMb":…}. The file is random bytes (a scan:
+// stored in the ZIP, not deflated). Run with --expose-gc for a settled starting point (the npm script does).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,18 +22,27 @@ const fileMb = Number(process.env.BENCH_FILE_MB ?? 50);
 const adminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const admin = knexLib({ client: 'pg', connection: adminUrl });
-const database = `edoc_bench_send_${randomBytes(3).toString('hex')}`;
+const run = randomBytes(3).toString('hex');
+const database = `edoc_bench_send_${run}`;
+const receiverDatabase = `edoc_bench_receive_${run}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'edoc-send-memory-'));
 await admin.raw(`CREATE DATABASE ${database}`);
-const url = new URL(adminUrl);
-url.pathname = `/${database}`;
+await admin.raw(`CREATE DATABASE ${receiverDatabase}`);
 const base = loadConfig({ configDir: join(process.cwd(), 'config'), env: { LOG_LEVEL: 'error' } });
-const app = await createNodeApp({
-  ...base, dataDir, database: { ...base.database, url: url.toString() }, demo: { ...base.demo, password: 'bench-password-1' },
-  attachments: { ...base.attachments, maxBytes: Math.max(base.attachments.maxBytes, fileMb * 1024 * 1024) },
-  axis: { ...base.axis, url: process.env.AXIS_URL ?? 'amqp://guest:guest@127.0.0.1:5672', prefix: `sendmem${randomBytes(2).toString('hex')}` },
-  exchange: { ...base.exchange, hostedOrganIds: [SENDER] },
-}, { hasher: cheapHasher() });
+const prefix = `sendmem${randomBytes(2).toString('hex')}`;
+const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
+const nodeFor = (db: string, organId: string) => {
+  const url = new URL(adminUrl);
+  url.pathname = `/${db}`;
+  return createNodeApp({
+    ...base, dataDir: join(dataDir, organId), database: { ...base.database, url: url.toString() }, demo: { ...base.demo, password: 'bench-password-1' },
+    attachments: { ...base.attachments, maxBytes: Math.max(base.attachments.maxBytes, fileMb * 1024 * 1024) },
+    axis: { ...base.axis, url: process.env.AXIS_URL ?? 'amqp://guest:guest@127.0.0.1:5672', prefix },
+    exchange: { ...base.exchange, hostedOrganIds: [organId] },
+  }, { hasher: cheapHasher() });
+};
+const app = await nodeFor(database, SENDER);
+let receiver: Awaited<ReturnType<typeof nodeFor>> | undefined;
 try {
   await app.migrate();
   await app.seedDemo();
@@ -54,13 +65,36 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   clearInterval(sampler);
-  const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
   console.log(`sender RSS: ${mb(before)} MB before issuing, ${mb(peak)} MB at peak while building, signing and publishing a ${fileMb} MB file`);
-  console.log(JSON.stringify({ bench: 'send-memory', fileMb, rssBeforeMb: mb(before), peakMb: mb(peak), riseMb: mb(peak - before) }));
+  await app.exchange.stop();
+
+  // The receiver: its node starts after the package waits in its queue.
+  receiver = await nodeFor(receiverDatabase, RECIPIENT);
+  await receiver.migrate();
+  await receiver.seedDemo();
+  globalThis.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const receiverBefore = process.memoryUsage().rss;
+  let receiverPeak = receiverBefore;
+  const receiverSampler = setInterval(() => { receiverPeak = Math.max(receiverPeak, process.memoryUsage().rss); }, 5);
+  await receiver.exchange.start();
+  for (;;) {
+    const row = await receiver.database.knex('documents').where({ agency_organ_id: RECIPIENT, direction: 'incoming' }).first() as { id: string } | undefined;
+    if (row) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  clearInterval(receiverSampler);
+  const received = await receiver.database.knex('exchange_received').where({ agency_organ_id: RECIPIENT }).first() as { report: unknown } | undefined;
+  const report = typeof received?.report === 'string' ? JSON.parse(received.report) as { indication?: string } : received?.report as { indication?: string } | undefined;
+  if (report?.indication !== 'TOTAL_PASSED') throw new Error(`the receiver did not verify the package: ${JSON.stringify(report ?? null).slice(0, 300)}`);
+  console.log(`receiver RSS: ${mb(receiverBefore)} MB before, ${mb(receiverPeak)} MB at peak while reassembling, verifying and storing it`);
+  console.log(JSON.stringify({ bench: 'send-memory', fileMb, rssBeforeMb: mb(before), peakMb: mb(peak), riseMb: mb(peak - before), receiverRiseMb: mb(receiverPeak - receiverBefore) }));
 } finally {
   await app.exchange.stop();
   await app.close();
+  if (receiver) { await receiver.exchange.stop(); await receiver.close(); }
   await admin.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.raw(`DROP DATABASE IF EXISTS ${receiverDatabase} WITH (FORCE)`);
   await admin.destroy();
   rmSync(dataDir, { recursive: true, force: true });
 }

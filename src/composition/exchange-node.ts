@@ -23,6 +23,7 @@ import { SignatureVerifier } from '../pki/verify/signature-verifier.ts';
 import { signEnvelope, signEnvelopeParts } from '../pki/xmldsig/envelope-signer.ts';
 import { DirectoryHolder, signDirectory } from '../services/directory-service.ts';
 import { ExchangeClerkService } from '../services/exchange-clerk.ts';
+import { ExchangeQuarantineService } from '../services/exchange-quarantine.ts';
 import { DIRECTORY_SERVICE_TYPE, ExchangeReceivingService } from '../services/exchange-receiving.ts';
 import { ExchangeSendingService } from '../services/exchange-sending.ts';
 import { StatusEmitter } from '../services/exchange-status.ts';
@@ -39,6 +40,8 @@ export interface ExchangeNode {
   readonly sending: ExchangeSendingService;
   readonly clerk: ExchangeClerkService;
   readonly receiving: ExchangeReceivingService;
+  /** Packages refused on receipt: the list, and receipt again once the cause is mended. */
+  readonly quarantine: ExchangeQuarantineService;
   /** Loads the directory (database, then `exchange.directory.file` if newer), connects the axis, starts relay and consumers. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -105,6 +108,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     attachmentMaxBytes: config.attachments.maxBytes,
     onDirectory: (version, installed) => logger.info(`directory version ${version} ${installed ? 'installed' : 'already current'}`),
   });
+  const quarantine = new ExchangeQuarantineService(exchangeUow, receiving, clock, wake);
 
   const hostedOrganIds = async (): Promise<string[]> => config.exchange.hostedOrganIds
     ?? (await database.knex('agencies').where({ hosted: true }).orderBy('organ_id').pluck('organ_id')) as string[];
@@ -126,7 +130,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   };
 
   return {
-    directory, sending, clerk, receiving,
+    directory, sending, clerk, receiving, quarantine,
     unitOfWork: exchangeUow,
     wake,
     onCommitted(listener) {

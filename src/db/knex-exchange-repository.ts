@@ -2,9 +2,10 @@
 // packages, quarantine, requests (recall, update, replacement), the node's current directory, and the
 // metadata history of documents changed by an update — written in the caller's transaction.
 import type { Knex } from 'knex';
+import type { InboxOutcome } from '../domain/axis-inbox.ts';
 import type { SignedDirectory } from '../domain/directory.ts';
 import type { StatusCode } from '../domain/edxml-codes.ts';
-import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type ReceivedPackage, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
+import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedPackage, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
 import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 
@@ -19,12 +20,19 @@ interface ReceivedRow {
   message_id: string; package_sha256: string; header: unknown; report: unknown; attachment_reports: unknown; last_status: string;
 }
 interface QuarantineRow {
-  id: string; agency_organ_id: string; sender_organ_id: string; message_id: string; reason_code: string; reason: string;
+  id: string; agency_organ_id: string; sender_organ_id: string; message_id: string; message_type: string; reason_code: string; reason: string;
   report: unknown; package_sha256: string | null; answered: boolean; received_at: Date | string;
+  reprocessed_at: Date | string | null; reprocessed_by: string | null; reprocess_outcome: unknown;
 }
 
 const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
 const iso = (value: Date | string): string => new Date(value).toISOString();
+
+const toQuarantined = (r: QuarantineRow): QuarantinedPackage => ({
+  id: r.id, agencyOrganId: r.agency_organ_id, senderOrganId: r.sender_organ_id, messageId: r.message_id, messageType: r.message_type === 'status' ? 'status' : 'edoc',
+  reasonCode: r.reason_code, reason: r.reason, report: json(r.report), packageSha256: r.package_sha256, answered: r.answered, receivedAt: iso(r.received_at),
+  reprocessed: r.reprocessed_at === null || r.reprocessed_by === null ? null : { at: iso(r.reprocessed_at), by: r.reprocessed_by, outcome: json(r.reprocess_outcome as InboxOutcome) },
+});
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
   documentId: r.document_id, agencyOrganId: r.agency_organ_id, recipientOrganId: r.recipient_organ_id, recipientName: r.recipient_name,
@@ -130,17 +138,23 @@ export class KnexExchangeRepository implements ExchangeRepository {
 
   async insertQuarantine(q: QuarantinedPackage): Promise<void> {
     await this.trx('exchange_quarantine').insert({
-      id: q.id, agency_organ_id: q.agencyOrganId, sender_organ_id: q.senderOrganId, message_id: q.messageId, reason_code: q.reasonCode,
+      id: q.id, agency_organ_id: q.agencyOrganId, sender_organ_id: q.senderOrganId, message_id: q.messageId, message_type: q.messageType, reason_code: q.reasonCode,
       reason: q.reason, report: JSON.stringify(q.report), package_sha256: q.packageSha256, answered: q.answered, received_at: q.receivedAt,
     });
   }
 
   async listQuarantine(agencyOrganId: string, limit: number): Promise<QuarantinedPackage[]> {
     const rows = await this.trx<QuarantineRow>('exchange_quarantine').where({ agency_organ_id: agencyOrganId }).orderBy('received_at', 'desc').limit(limit);
-    return rows.map((r) => ({
-      id: r.id, agencyOrganId: r.agency_organ_id, senderOrganId: r.sender_organ_id, messageId: r.message_id, reasonCode: r.reason_code,
-      reason: r.reason, report: json(r.report), packageSha256: r.package_sha256, answered: r.answered, receivedAt: iso(r.received_at),
-    }));
+    return rows.map(toQuarantined);
+  }
+
+  async findQuarantineForUpdate(agencyOrganId: string, id: string): Promise<QuarantinedPackage | null> {
+    const row = await this.trx<QuarantineRow>('exchange_quarantine').where({ agency_organ_id: agencyOrganId, id }).forUpdate().first();
+    return row ? toQuarantined(row) : null;
+  }
+
+  async markQuarantineReprocessed(id: string, r: QuarantineReprocessing): Promise<void> {
+    await this.trx('exchange_quarantine').where({ id }).update({ reprocessed_at: r.at, reprocessed_by: r.by, reprocess_outcome: JSON.stringify(r.outcome) });
   }
 
   async insertRequest(r: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'> {

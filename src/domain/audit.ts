@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 export interface AuditEvent {
   readonly actor: string; // user id, or 'system'
   readonly action: string; // e.g. 'incoming.register', 'outgoing.issue', 'user.create', 'register.open'
-  readonly subjectType: 'document' | 'assignment' | 'user' | 'key' | 'register' | 'agency' | 'dossier' | 'attachment' | 'session';
+  readonly subjectType: 'document' | 'assignment' | 'user' | 'key' | 'register' | 'agency' | 'dossier' | 'attachment' | 'session' | 'quarantine';
   readonly subjectId: string;
   readonly before?: unknown;
   readonly after?: unknown;

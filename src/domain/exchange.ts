@@ -3,6 +3,7 @@
 // ports the exchange services need (signing and verifying envelopes, one transaction spanning the
 // registry, the outbox and the inbox).
 import type { InboxKey, InboxOutcome, InboxRecord } from './axis-inbox.ts';
+import type { AxisMessageType } from './axis-transport.ts';
 import type { SignedDirectory } from './directory.ts';
 import type { NewOutboxEntry } from './outbox.ts';
 import type { Repositories } from './unit-of-work.ts';
@@ -106,14 +107,24 @@ export interface ReceivedPackage {
 export interface QuarantinedPackage {
   readonly id: string;
   readonly agencyOrganId: string;
-  readonly senderOrganId: string; // transport header `from` (not authenticated)
+  readonly senderOrganId: string; // as the package names it, else the transport header `from` (not authenticated)
   readonly messageId: string;
+  /** As it arrived: a document (`edoc`) or a status message (`status`). */
+  readonly messageType: AxisMessageType;
   readonly reasonCode: string;
   readonly reason: string; // Vietnamese, as sent back with 02
   readonly report: unknown;
   readonly packageSha256: string | null;
   readonly answered: boolean; // a 02 was sent
   readonly receivedAt: string;
+  /** Run through receipt again (once), by whom, and what came of it. */
+  readonly reprocessed: QuarantineReprocessing | null;
+}
+
+export interface QuarantineReprocessing {
+  readonly at: string;
+  readonly by: string;
+  readonly outcome: InboxOutcome;
 }
 
 /**
@@ -172,6 +183,9 @@ export interface ExchangeRepository {
   setReceivedStatus(documentId: string, status: StatusCode): Promise<void>;
   insertQuarantine(entry: QuarantinedPackage): Promise<void>;
   listQuarantine(agencyOrganId: string, limit: number): Promise<QuarantinedPackage[]>;
+  /** Locks the row while it is re-processed (two clicks, two clerks: one re-processing). */
+  findQuarantineForUpdate(agencyOrganId: string, id: string): Promise<QuarantinedPackage | null>;
+  markQuarantineReprocessed(id: string, reprocessing: QuarantineReprocessing): Promise<void>;
   /** `duplicate` when (agency, sender, DocumentId, business type) is already recorded. */
   /** `duplicate` when (agency, sender, DocumentId, business type, package digest) is already recorded. */
   insertRequest(request: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'>;

@@ -32,6 +32,9 @@ export const permissions = {
   'document.sign_personal': ['lanh_dao'],
   'document.sign_organisation': ['van_thu'],
   'key.read': ['van_thu', 'lanh_dao', 'quan_tri'],
+  // Packages refused on receipt: the văn thư handles incoming documents, the quản trị the node (e.g. after
+  // installing a fresh directory, a package quarantined while it had expired is re-processed).
+  'exchange.quarantine': ['van_thu', 'quan_tri'],
   'key.import_personal': ['lanh_dao', 'quan_tri'],
   'key.manage': ['quan_tri'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -8,6 +8,7 @@ import type { UserService } from '../services/user-service.ts';
 import type { KeyCustodyService } from '../services/key-custody-service.ts';
 import type { SigningService } from '../services/signing-service.ts';
 import type { ExchangeClerkService } from '../services/exchange-clerk.ts';
+import type { ExchangeQuarantineService } from '../services/exchange-quarantine.ts';
 import type { ExchangeSendingService } from '../services/exchange-sending.ts';
 
 /** What the HTTP layer drives: services only (STYLE.md import direction). */
@@ -22,7 +23,7 @@ export interface HttpDependencies {
   readonly keyCustody: KeyCustodyService;
   readonly signing: SigningService;
   /** Exchange over the axis (docs/exchange.md); routes are absent without it. */
-  readonly exchange?: { readonly sending: ExchangeSendingService; readonly clerk: ExchangeClerkService };
+  readonly exchange?: { readonly sending: ExchangeSendingService; readonly clerk: ExchangeClerkService; readonly quarantine: ExchangeQuarantineService };
   readonly health: () => Promise<Record<string, unknown> & { status: 'ok' | 'degraded' }>;
   readonly bodyLimitBytes: number;
   readonly attachmentMaxBytes: number;

@@ -10,7 +10,7 @@ import { authorize, type Actor } from '../domain/actor.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import { findAgency } from '../domain/directory.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ExchangeRepositories, ExchangeRequest, ExchangeUnitOfWork, MetadataHistoryEntry, ProgressReporter, ProgressStep, QuarantinedPackage, ReceivedPackage } from '../domain/exchange.ts';
+import type { ExchangeRepositories, ExchangeRequest, ExchangeUnitOfWork, MetadataHistoryEntry, ProgressReporter, ProgressStep, ReceivedPackage } from '../domain/exchange.ts';
 import { diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
 import type { Business, DocumentHeader, Organization } from '../edxml/model.ts';
 import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
@@ -155,11 +155,6 @@ export class ExchangeClerkService implements ProgressReporter {
     if (isEmptyDiff(diff)) return { changed: [] };
     await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_received', requestId: request.id, reason: request.reason, before: diff.before, after: diff.after, changedBy: actor.userId });
     return { changed: Object.keys(diff.after), before: diff.before };
-  }
-
-  async quarantine(actor: Actor, organId: string, limit = 100): Promise<QuarantinedPackage[]> {
-    authorize(actor, 'incoming.register', organId);
-    return this.uow.run((repos) => repos.exchange.listQuarantine(organId, limit));
   }
 
   private async awaiting(repos: ExchangeRepositories, organId: string, documentId: string): Promise<{ doc: RegistryDocument; received: ReceivedPackage }> {

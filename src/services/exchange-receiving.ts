@@ -7,10 +7,10 @@
 // verification is quarantined with its report and answered 02 with a Vietnamese reason when the sender
 // can be identified in the directory — never dropped. Status messages update the sender's deliveries.
 import { randomUUID } from 'node:crypto';
-import type { AxisDelivery, AxisHeaders } from '../domain/axis-transport.ts';
+import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../domain/axis-transport.ts';
 import { findAgency, type InstalledDirectory } from '../domain/directory.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
-import { advanceDelivery, type ExchangeRepositories, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier } from '../domain/exchange.ts';
+import { advanceDelivery, type ExchangeRepositories, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier, type QuarantinedPackage } from '../domain/exchange.ts';
 import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
@@ -129,6 +129,21 @@ export class ExchangeReceivingService {
     return this.store(repos, h, parsed, bytes.byteLength, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
   }
 
+  /**
+   * Runs a quarantined package through receipt again, in the caller's transaction, with every check of a
+   * first delivery (directory, parse, envelope and PDF signatures, signer against the directory, dedupe).
+   * Refused up front while the directory is not valid: it would only be quarantined again.
+   */
+  async reprocess(repos: ExchangeRepositories, quarantined: QuarantinedPackage & { readonly packageSha256: string }): Promise<InboxOutcome> {
+    this.directory.requireValid(this.clock.now());
+    const bytes = await readBlob(this.blobs, quarantined.packageSha256);
+    const headers: AxisHeaders = {
+      from: quarantined.senderOrganId, to: quarantined.agencyOrganId, messageType: quarantined.messageType, serviceType: 'eDoc',
+      messageId: quarantined.messageId, packageDigest: quarantined.packageSha256,
+    };
+    return this.handle(repos, { headers, payload: bytesPayload(bytes), redelivered: true, deliveryCount: 0 });
+  }
+
   /** After the commit: a redelivered message id gets the status recorded the first time, again. */
   async resendAfterDuplicate(repos: ExchangeRepositories, headers: AxisHeaders, outcome: InboxOutcome): Promise<boolean> {
     const documentId = typeof outcome.documentId === 'string' ? outcome.documentId : typeof outcome.duplicateOf === 'string' ? outcome.duplicateOf : undefined;
@@ -225,8 +240,8 @@ export class ExchangeReceivingService {
     const canAnswer = refusal.answer && findAgency(directory, refusal.claimedSender) !== undefined && findAgency(directory, h.to) !== undefined;
     const now = this.clock.now();
     await repos.exchange.insertQuarantine({
-      id: randomUUID(), agencyOrganId: h.to, senderOrganId: refusal.claimedSender, messageId: h.messageId, reasonCode: refusal.code,
-      reason: refusal.reason, report: refusal.report ?? null, packageSha256, answered: canAnswer, receivedAt: now.toISOString(),
+      id: randomUUID(), agencyOrganId: h.to, senderOrganId: refusal.claimedSender, messageId: h.messageId, messageType: h.messageType, reasonCode: refusal.code,
+      reason: refusal.reason, report: refusal.report ?? null, packageSha256, answered: canAnswer, receivedAt: now.toISOString(), reprocessed: null,
     });
     if (canAnswer) {
       const original = refusal.original ?? placeholderHeader(refusal.claimedSender, h.messageId, now);

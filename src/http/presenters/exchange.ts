@@ -27,7 +27,13 @@ export function presentDelivery(d: DeliveryView) {
 }
 
 export function presentQuarantined(q: QuarantinedPackage) {
-  return { id: q.id, senderOrganId: q.senderOrganId, messageId: q.messageId, reasonCode: q.reasonCode, reason: q.reason, answered: q.answered, receivedAt: q.receivedAt, packageSha256: q.packageSha256 };
+  return {
+    id: q.id, senderOrganId: q.senderOrganId, messageId: q.messageId, messageType: q.messageType, reasonCode: q.reasonCode, reason: q.reason,
+    answered: q.answered, receivedAt: q.receivedAt, packageSha256: q.packageSha256,
+    // Unanswered packages can be run through receipt again, once (e.g. after a fresh directory).
+    reprocessable: !q.answered && q.reprocessed === null && q.packageSha256 !== null,
+    reprocessed: q.reprocessed,
+  };
 }
 
 interface BusinessView {

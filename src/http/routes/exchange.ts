@@ -97,8 +97,12 @@ export function exchangeRoutes(deps: HttpDependencies): Router {
   });
 
   router.get('/exchange/quarantine', async (req, res) => {
-    const items = await exchange.clerk.quarantine(actorOfResponse(res.locals), organIdOf(req));
+    const items = await exchange.quarantine.list(actorOfResponse(res.locals), organIdOf(req));
     res.json({ items: items.map(presentQuarantined) });
+  });
+
+  router.post('/exchange/quarantine/:id/reprocess', async (req, res) => {
+    res.json(presentQuarantined(await exchange.quarantine.reprocess(actorOfResponse(res.locals), organIdOf(req), idOf(req))));
   });
 
   return router;

@@ -786,6 +786,53 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(await rows(SO_TTTT, 'axis_outbox', { document_id: draft.id })).to.have.length(0);
     });
 
+    it('a package quarantined while the directory had expired is received once it is valid again (re-processed once, by the văn thư)', async () => {
+      const node = net.node(SO_TTTT);
+      const clerk = await actorFor(node.db.database, 'van_thu', SO_TTTT);
+      const publish = async (bytes: Buffer) => {
+        const messageId = randomUUID();
+        await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+        return eventually(async () => (await rows(SO_TTTT, 'exchange_quarantine', { message_id: messageId }))[0], `quarantine of ${messageId}`);
+      };
+      const codeOf = async (call: Promise<unknown>) => { try { await call; return 'no error'; } catch (e) { return (e as { code?: string }).code; } };
+      const id = `${VPCP},2026/11/23,reprocess-${randomUUID()}`;
+      let q;
+      try {
+        node.clock.set(new Date(Date.now() + 31 * 24 * HOUR));
+        q = await publish(await signedPackage2(id));
+        expect([q.reason_code, q.answered]).to.deep.equal(['axis.directory_expired', false]);
+        // Still expired: refused, nothing recorded.
+        expect(await codeOf(node.app.exchange.quarantine.reprocess(clerk, SO_TTTT, q.id))).to.equal('axis.directory_expired');
+        expect((await rows(SO_TTTT, 'exchange_quarantine', { id: q.id }))[0].reprocessed_at).to.equal(null);
+      } finally {
+        node.clock.set(new Date());
+      }
+      const listed = (await node.app.exchange.quarantine.list(clerk, SO_TTTT)).find((x) => x.id === q.id);
+      expect(listed?.reprocessed).to.equal(null);
+
+      const done = await node.app.exchange.quarantine.reprocess(clerk, SO_TTTT, q.id);
+      expect(done.reprocessed?.outcome).to.include({ status: '01' });
+      const [doc] = await received(SO_TTTT, id);
+      expect(doc.status).to.equal('received');
+      expect(done.reprocessed?.outcome.documentId).to.equal(doc.id);
+      expect(JSON.stringify((await rows(SO_TTTT, 'exchange_received', { document_id: doc.id }))[0].report)).to.include('TOTAL_PASSED');
+      const statuses = (await rows(SO_TTTT, 'axis_outbox', { message_type: 'status', recipient_organ_id: VPCP })).map((r) => Buffer.from(r.package).toString('utf8'));
+      expect(statuses.filter((x) => x.includes(id) && x.includes('<edXML:StatusCode>01<'))).to.have.length(1);
+      const row = (await rows(SO_TTTT, 'exchange_quarantine', { id: q.id }))[0];
+      expect(row.reprocessed_by).to.equal(clerk.userId);
+      expect((await rows(SO_TTTT, 'audit_log')).some((a) => String(a.entry).includes('exchange.quarantine.reprocess') && String(a.entry).includes(q.id))).to.equal(true);
+
+      // Once only; and a package already answered 02 is the sender's to send again.
+      expect(await codeOf(node.app.exchange.quarantine.reprocess(clerk, SO_TTTT, q.id))).to.equal('exchange.quarantine_reprocessed');
+      expect(await received(SO_TTTT, id)).to.have.length(1);
+      const forged = await publish(await signedPackage2(`${VPCP},2026/11/23,forged-${randomUUID()}`, TAY_NINH));
+      expect([forged.reason_code, forged.answered]).to.deep.equal(['exchange.signature_invalid', true]);
+      expect(await codeOf(node.app.exchange.quarantine.reprocess(clerk, SO_TTTT, forged.id))).to.equal('exchange.quarantine_answered');
+      expect(await codeOf(node.app.exchange.quarantine.reprocess(clerk, SO_TTTT, randomUUID()))).to.equal('exchange.quarantine_not_found');
+      const specialist = await actorFor(node.db.database, 'chuyen_vien', SO_TTTT);
+      expect(await codeOf(node.app.exchange.quarantine.reprocess(specialist, SO_TTTT, forged.id))).to.equal('auth.forbidden');
+    });
+
     it('refuses a classified document and an unknown recipient before anything is written', async () => {
       const sender = net.node(VPCP);
       const specialist = await actorFor(sender.db.database, 'chuyen_vien', VPCP);
@@ -803,11 +850,11 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       }
     });
 
-    async function signedPackage2(documentId: string): Promise<Buffer> {
+    async function signedPackage2(documentId: string, signerOrgan = VPCP): Promise<Buffer> {
       return signEnvelope(buildDocumentPackage({
         header: { from: { organId: VPCP as OrganId }, to: [{ organId: SO_TTTT as OrganId }], documentId, code: { codeNumber: '1', codeNotation: 'QĐ-TEST' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1 }, subject: 'Muộn', toPlaces: [], responseFor: [] },
         traceHeaders: [], attachments: [],
-      }), keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]));
+      }), keyObjectCredentials(organisationKey(signerOrgan), organisationCert(signerOrgan), [issuingCa()]));
     }
   });
 }

@@ -1,4 +1,5 @@
 // Every role × every route × own agency / other agency → allowed or 403, as a table.
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { demoUsername } from '../../../src/domain/demo-network.ts';
 import type { Role } from '../../../src/domain/roles.ts';
@@ -41,7 +42,8 @@ const routes: Route[] = [
   { name: 'POST incoming/{id}/accept', allowed: [V], authorizedOnly: true, call: async (n, o, t, f) => (await n.request('POST', `/api/agencies/${o}/incoming/${f.incomingId}/accept`, { token: t })).status },
   { name: 'POST incoming/{id}/return', allowed: [V], authorizedOnly: true, call: async (n, o, t, f) => (await n.request('POST', `/api/agencies/${o}/incoming/${f.incomingId}/return`, { token: t, json: { reason: 'thử' } })).status },
   { name: 'GET exchange/requests', allowed: [V], call: async (n, o, t) => (await n.request('GET', `/api/agencies/${o}/exchange/requests`, { token: t })).status },
-  { name: 'GET exchange/quarantine', allowed: [V], call: async (n, o, t) => (await n.request('GET', `/api/agencies/${o}/exchange/quarantine`, { token: t })).status },
+  { name: 'GET exchange/quarantine', allowed: [V, Q], call: async (n, o, t) => (await n.request('GET', `/api/agencies/${o}/exchange/quarantine`, { token: t })).status },
+  { name: 'POST exchange/quarantine/{id}/reprocess', allowed: [V, Q], authorizedOnly: true, call: async (n, o, t) => (await n.request('POST', `/api/agencies/${o}/exchange/quarantine/${randomUUID()}/reprocess`, { token: t })).status },
   { name: 'GET documents/{id}/metadata-history', allowed: ALL, call: async (n, o, t, f) => (await n.request('GET', `/api/agencies/${o}/documents/${f.incomingId}/metadata-history`, { token: t })).status },
   // Signatures and keys.
   { name: 'GET keys', allowed: [V, L, Q], call: async (n, o, t) => (await n.request('GET', `/api/agencies/${o}/keys`, { token: t })).status },
