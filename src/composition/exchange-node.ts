@@ -24,6 +24,7 @@ import { signEnvelope, signEnvelopeParts } from '../pki/xmldsig/envelope-signer.
 import { DirectoryHolder, signDirectory } from '../services/directory-service.ts';
 import { ExchangeClerkService } from '../services/exchange-clerk.ts';
 import { ExchangeQuarantineService } from '../services/exchange-quarantine.ts';
+import { OrganisationKeyRing } from '../services/organisation-key-ring.ts';
 import { DIRECTORY_SERVICE_TYPE, ExchangeReceivingService } from '../services/exchange-receiving.ts';
 import { ExchangeSendingService } from '../services/exchange-sending.ts';
 import { StatusEmitter } from '../services/exchange-status.ts';
@@ -80,9 +81,12 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     config.exchange.directory.warnBeforeHours * 3600_000,
   );
   const exchangeUow = new KnexExchangeUnitOfWork(database.knex, deps.uow);
-  const keys = new Map<string, SigningCredentials>();
+  const keys = new OrganisationKeyRing<SigningCredentials>({
+    activeKeyId: (organId) => deps.keyCustody.activeOrganisationKeyId(organId),
+    load: (organId) => loadKey(organId),
+  });
   const credentialsOf = (organId: string): SigningCredentials => {
-    const credentials = keys.get(organId);
+    const credentials = keys.credentials(organId);
     if (!credentials) throw new DomainError('exchange.no_organisation_key', { details: [{ field: 'organId', message: `${organId} is not hosted here or has no organisation key` }] });
     return credentials;
   };
@@ -114,19 +118,30 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     ?? (await database.knex('agencies').where({ hosted: true }).orderBy('organ_id').pluck('organ_id')) as string[];
 
   /** Organisation keys: key custody's active key; in dev mode, certs-dev/agencies/<organ id>/ when custody has none. */
-  const loadKey = async (organId: string): Promise<void> => {
+  const loadKey = async (organId: string): Promise<{ keyId: string | null; credentials: SigningCredentials } | undefined> => {
     try {
       const key = await deps.keyCustody.unsealOrganisationForNode(organId, 'exchange: sign edXML envelopes and status messages');
-      keys.set(organId, keyObjectCredentials(createPrivateKey({ key: key.privateKeyPkcs8, format: 'der', type: 'pkcs8' }), key.certificate, key.chain));
-      return;
+      return { keyId: key.keyId, credentials: keyObjectCredentials(createPrivateKey({ key: key.privateKeyPkcs8, format: 'der', type: 'pkcs8' }), key.certificate, key.chain) };
     } catch (error) {
-      if (!isDomainError(error, 'pki.key_not_found') || !config.pki.devMode) throw error;
+      if (!isDomainError(error, 'pki.key_not_found')) throw error;
+      if (!config.pki.devMode) return undefined; // retired with no successor: sending says exchange.no_organisation_key
     }
     const dir = resolve(config.pki.dev.dir);
     const keyFile = join(dir, 'agencies', organId, 'organisation.key.pem');
-    if (!existsSync(keyFile)) return;
-    keys.set(organId, keyObjectCredentials(createPrivateKey({ key: readFileSync(keyFile), format: 'pem', passphrase: devPassphrase() }),
-      pemToDer(join(dir, 'agencies', organId, 'organisation.crt.pem')), [pemToDer(join(dir, 'ca', 'issuing-ca.crt.pem'))]));
+    if (!existsSync(keyFile)) return undefined;
+    return { keyId: null, credentials: keyObjectCredentials(createPrivateKey({ key: readFileSync(keyFile), format: 'pem', passphrase: devPassphrase() }),
+      pemToDer(join(dir, 'agencies', organId, 'organisation.crt.pem')), [pemToDer(join(dir, 'ca', 'issuing-ca.crt.pem'))]) };
+  };
+  let stopKeyWatch: (() => void) | undefined;
+  /** Follows custody: at once for changes made in this process, every `organisationKeyCheckSeconds` for the others'. */
+  const watchKeys = (organIds: readonly string[]): (() => void) => {
+    const refresh = (organId: string) => keys.refresh(organId)
+      .then((reloaded) => { if (reloaded) logger.info(`organisation key of ${organId} reloaded from key custody`); })
+      .catch((error: unknown) => logger.error(`organisation key of ${organId}: reload failed`, error));
+    const unsubscribe = deps.keyCustody.onOrganisationKeyChange((organId) => { if (organIds.includes(organId)) void refresh(organId); });
+    const timer = setInterval(() => { for (const organId of organIds) void refresh(organId); }, config.exchange.organisationKeyCheckSeconds * 1000);
+    timer.unref();
+    return () => { unsubscribe(); clearInterval(timer); };
   };
 
   return {
@@ -140,7 +155,12 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     directoryHealth: () => directory.health(clock.now()),
     async start() {
       const organIds = await hostedOrganIds();
-      for (const organId of organIds) await loadKey(organId);
+      for (const organId of organIds) {
+        await keys.load(organId);
+        if (!keys.credentials(organId) && !config.pki.devMode) throw new DomainError('pki.key_not_found', { details: [{ field: 'organisation', message: `${organId}: no active organisation key: a quản trị imports the agency certificate (PKCS#12)` }] });
+      }
+      stopKeyWatch?.();
+      stopKeyWatch = watchKeys(organIds);
       await receiving.prepare(exchangeUow, organIds);
       const stored = await exchangeUow.run((repos) => repos.exchange.loadDirectory());
       if (stored) directory.install(stored, clock.now());
@@ -176,6 +196,8 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
       await consumer.start(organIds);
     },
     async stop() {
+      stopKeyWatch?.();
+      stopKeyWatch = undefined;
       await consumer?.stop();
       await relay?.stop();
       if (!deps.sharedTransport) await transport?.close();

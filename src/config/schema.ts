@@ -78,6 +78,9 @@ export const configSchema = z.strictObject({
       // database's agencies at start when none is installed (the embedded demo); null = never.
       devSigningKey: z.string().min(1).nullable(),
     }),
+    // How often (seconds) a node checks key custody for a new organisation key of its agencies that another
+    // process imported (a change made through this process applies at once).
+    organisationKeyCheckSeconds: z.number().positive(),
   }),
   // Trust layer (docs/pki-trust.md). devMode: trust the dev root in `dev.dir` and use the dev OCSP/TSA.
   pki: z.strictObject({

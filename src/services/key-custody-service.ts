@@ -40,6 +40,7 @@ export const summariseKey = (k: SigningKeyRecord): SigningKeySummary => {
 export class KeyCustodyService {
   /** Keys unlocked for a window: `${keyId}|${userId}` → key and expiry. Empty when the window is 0. */
   private readonly unlocked = new Map<string, { key: UnsealedKey; until: number }>();
+  private readonly organisationKeyListeners = new Set<(organId: string) => void>();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -93,7 +94,7 @@ export class KeyCustodyService {
     const protection = key.kind === 'personal' ? 'pin' : 'node-secret';
     const sealed = await this.sealer().seal(key.privateKeyPkcs8, { keyId: id, agencyOrganId: organId, protection }, key.pin);
     const now = this.clock.now();
-    return this.uow.run(async (repos) => {
+    const summary = await this.uow.run(async (repos) => {
       if (key.ownerUserId) {
         const owner = await repos.users.findById(key.ownerUserId);
         if (!owner || owner.agencyOrganId !== organId || !owner.roles.includes('lanh_dao')) {
@@ -113,6 +114,23 @@ export class KeyCustodyService {
       await repos.audit.append(organId, { actor: createdBy, action: previous ? 'key.rotate' : 'key.import', subjectType: 'key', subjectId: id, after: summariseKey(record) });
       return summariseKey(record);
     });
+    if (key.kind === 'organisation') this.organisationKeyChanged(organId);
+    return summary;
+  }
+
+  /** Observes imports, rotations and retirements of organisation keys, after their commit; returns the unsubscribe. */
+  onOrganisationKeyChange(listener: (organId: string) => void): () => void {
+    this.organisationKeyListeners.add(listener);
+    return () => { this.organisationKeyListeners.delete(listener); };
+  }
+
+  /** The id of the agency's active organisation key, or null (no secret opened). */
+  async activeOrganisationKeyId(organId: string): Promise<string | null> {
+    return (await this.uow.run((repos) => repos.signingKeys.findActiveForUpdate(organId, 'organisation', null)))?.id ?? null;
+  }
+
+  private organisationKeyChanged(organId: string): void {
+    for (const listener of this.organisationKeyListeners) listener(organId);
   }
 
   async list(actor: Actor, organId: string): Promise<SigningKeySummary[]> {
@@ -136,13 +154,15 @@ export class KeyCustodyService {
 
   async retire(actor: Actor, organId: string, keyId: string): Promise<void> {
     authorize(actor, 'key.manage', organId);
-    await this.uow.run(async (repos) => {
+    const retired = await this.uow.run(async (repos) => {
       const key = await repos.signingKeys.findForUpdate(organId, keyId);
       if (!key) throw new DomainError('pki.key_not_found');
-      if (key.status === 'retired') return;
+      if (key.status === 'retired') return undefined;
       await repos.signingKeys.retire(key.id, this.clock.now());
       await repos.audit.append(organId, { actor: actor.userId, action: 'key.retire', subjectType: 'key', subjectId: key.id, before: summariseKey(key), after: { status: 'retired' } });
+      return key;
     });
+    if (retired?.kind === 'organisation') this.organisationKeyChanged(organId);
     for (const id of this.unlocked.keys()) if (id.startsWith(`${keyId}|`)) this.unlocked.delete(id);
   }
 

@@ -3,7 +3,7 @@
 // recipients, each receives, verifies and accepts it (số đến), and the sender sees 01, 03 (with that số
 // đến) and 05 per recipient; duplicates change nothing; hostile packages are quarantined and answered 02
 // where the sender can be identified; an expired directory closes the node both ways.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -831,6 +831,23 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(await codeOf(node.app.exchange.quarantine.reprocess(clerk, SO_TTTT, randomUUID()))).to.equal('exchange.quarantine_not_found');
       const specialist = await actorFor(node.db.database, 'chuyen_vien', SO_TTTT);
       expect(await codeOf(node.app.exchange.quarantine.reprocess(specialist, SO_TTTT, forged.id))).to.equal('auth.forbidden');
+    });
+
+    it('an organisation key rotated in key custody signs at once, without a restart', async () => {
+      const node = net.node(VPCP);
+      const admin = await actorFor(node.db.database, 'quan_tri', VPCP);
+      const certificate = organisationCert(VPCP);
+      const x509 = new X509Certificate(certificate);
+      const rotated = await node.app.keyCustody.store(admin.userId, VPCP, {
+        kind: 'organisation', ownerUserId: null, pin: null, privateKeyPkcs8: organisationKey(VPCP).export({ type: 'pkcs8', format: 'der' }), certificate, chain: [],
+        facts: { subject: x509.subject, serialNumber: x509.serialNumber, notBefore: new Date(x509.validFrom), notAfter: new Date(x509.validTo), sha256: createHash('sha256').update(certificate).digest('hex'), organId: VPCP },
+      });
+      // The node opened the new key record (audited as the node's unseal of that key), and signs with it.
+      await eventually(async () => (await rows(VPCP, 'audit_log')).some((a) => String(a.entry).includes('key.node_unseal') && String(a.entry).includes(rotated.id)), 'the node unsealed the rotated key');
+      const { edxmlDocumentId } = await issueAndSend('Sau khi thay khóa cơ quan');
+      const [doc] = await eventually(async () => { const r = await received(TAY_NINH, edxmlDocumentId); return r.length > 0 && r; }, 'receipt after the rotation');
+      expect(JSON.stringify((await rows(TAY_NINH, 'exchange_received', { document_id: doc.id }))[0].report)).to.include('TOTAL_PASSED');
+
     });
 
     it('refuses a classified document and an unknown recipient before anything is written', async () => {
