@@ -46,6 +46,12 @@ export class KnexSigningKeyRepository implements SigningKeyRepository {
     return row ? toKey(row) : null;
   }
 
+  async findActiveId(agencyOrganId: string, kind: SigningKeyKind, ownerUserId: string | null): Promise<string | null> {
+    const q = this.trx<KeyRow>('signing_keys').where({ agency_organ_id: agencyOrganId, kind, status: 'active' });
+    const row = await (ownerUserId === null ? q.whereNull('owner_user_id') : q.where({ owner_user_id: ownerUserId })).first('id');
+    return row?.id ?? null;
+  }
+
   async list(agencyOrganId: string, filter: { ownerUserId?: string } = {}): Promise<SigningKeyRecord[]> {
     const q = this.trx<KeyRow>('signing_keys').where({ agency_organ_id: agencyOrganId });
     if (filter.ownerUserId) q.andWhere((w) => { w.where({ owner_user_id: filter.ownerUserId }).orWhere({ kind: 'organisation' }); });

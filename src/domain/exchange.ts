@@ -121,6 +121,17 @@ export interface QuarantinedPackage {
   readonly reprocessed: QuarantineReprocessing | null;
 }
 
+/**
+ * Why a quarantined package cannot be run through receipt again, or null when it can: once only, never
+ * after a 02 (final for the sender, which must send again), and only with the package bytes kept.
+ */
+export function reprocessRefusal(q: QuarantinedPackage): 'exchange.quarantine_reprocessed' | 'exchange.quarantine_answered' | 'exchange.quarantine_no_package' | null {
+  if (q.reprocessed) return 'exchange.quarantine_reprocessed';
+  if (q.answered) return 'exchange.quarantine_answered';
+  if (q.packageSha256 === null) return 'exchange.quarantine_no_package';
+  return null;
+}
+
 export interface QuarantineReprocessing {
   readonly at: string;
   readonly by: string;

@@ -62,6 +62,8 @@ export interface SigningKeyRepository {
   findForUpdate(agencyOrganId: string, id: string): Promise<SigningKeyRecord | null>;
   /** The active key of a holder (personal: owner; organisation: ownerUserId null), row-locked until commit. */
   findActiveForUpdate(agencyOrganId: string, kind: SigningKeyKind, ownerUserId: string | null): Promise<SigningKeyRecord | null>;
+  /** The id of a holder's active key, read without a lock (a periodic check for rotation). */
+  findActiveId(agencyOrganId: string, kind: SigningKeyKind, ownerUserId: string | null): Promise<string | null>;
   list(agencyOrganId: string, filter?: { ownerUserId?: string }): Promise<SigningKeyRecord[]>;
   retire(id: string, at: Date): Promise<void>;
   setPinState(id: string, state: { failedPinAttempts: number; lockedAt: Date | null }): Promise<void>;

@@ -5,7 +5,7 @@
 // was not answered 02 for: a 02 is final for the sender (DOMAIN.md §4), which must send again instead.
 import { authorize, type Actor } from '../domain/actor.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ExchangeUnitOfWork, QuarantinedPackage } from '../domain/exchange.ts';
+import { reprocessRefusal, type ExchangeUnitOfWork, type QuarantinedPackage } from '../domain/exchange.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import type { ExchangeReceivingService } from './exchange-receiving.ts';
 
@@ -32,11 +32,9 @@ export class ExchangeQuarantineService {
     const result = await this.uow.run(async (repos) => {
       const quarantined = await repos.exchange.findQuarantineForUpdate(organId, id);
       if (!quarantined) throw new DomainError('exchange.quarantine_not_found');
-      if (quarantined.reprocessed) throw new DomainError('exchange.quarantine_reprocessed', { details: [{ field: 'reprocessedAt', message: quarantined.reprocessed.at }] });
-      if (quarantined.answered) throw new DomainError('exchange.quarantine_answered');
-      const { packageSha256 } = quarantined;
-      if (packageSha256 === null) throw new DomainError('exchange.quarantine_no_package');
-      const outcome = await this.receiving.reprocess(repos, { ...quarantined, packageSha256 });
+      const refusal = reprocessRefusal(quarantined);
+      if (refusal) throw new DomainError(refusal, quarantined.reprocessed ? { details: [{ field: 'reprocessedAt', message: quarantined.reprocessed.at }] } : {});
+      const outcome = await this.receiving.reprocess(repos, quarantined);
       const reprocessed = { at: this.clock.now().toISOString(), by: actor.userId, outcome };
       await repos.exchange.markQuarantineReprocessed(quarantined.id, reprocessed);
       await repos.audit.append(organId, { actor: actor.userId, action: 'exchange.quarantine.reprocess', subjectType: 'quarantine', subjectId: quarantined.id, before: { reasonCode: quarantined.reasonCode }, after: outcome });

@@ -134,7 +134,8 @@ export class ExchangeReceivingService {
    * first delivery (directory, parse, envelope and PDF signatures, signer against the directory, dedupe).
    * Refused up front while the directory is not valid: it would only be quarantined again.
    */
-  async reprocess(repos: ExchangeRepositories, quarantined: QuarantinedPackage & { readonly packageSha256: string }): Promise<InboxOutcome> {
+  async reprocess(repos: ExchangeRepositories, quarantined: QuarantinedPackage): Promise<InboxOutcome> {
+    if (quarantined.packageSha256 === null) throw new DomainError('exchange.quarantine_no_package');
     this.directory.requireValid(this.clock.now());
     const bytes = await readBlob(this.blobs, quarantined.packageSha256);
     const headers: AxisHeaders = {

@@ -126,7 +126,7 @@ export class KeyCustodyService {
 
   /** The id of the agency's active organisation key, or null (no secret opened). */
   async activeOrganisationKeyId(organId: string): Promise<string | null> {
-    return (await this.uow.run((repos) => repos.signingKeys.findActiveForUpdate(organId, 'organisation', null)))?.id ?? null;
+    return this.uow.run((repos) => repos.signingKeys.findActiveId(organId, 'organisation', null));
   }
 
   private organisationKeyChanged(organId: string): void {

@@ -1,7 +1,7 @@
 // What the API shows of deliveries (per recipient of a sent document), quarantined packages, the
 // senders' requests (recall, update, replacement) and the metadata history of updated documents.
 import { businessDocTypeLabels, isBusinessDocType, statusCodeLabels, type StatusCode } from '../../domain/edxml-codes.ts';
-import type { DeliveryView, ExchangeRequest, MetadataHistoryEntry, QuarantinedPackage } from '../../domain/exchange.ts';
+import { reprocessRefusal, type DeliveryView, type ExchangeRequest, type MetadataHistoryEntry, type QuarantinedPackage } from '../../domain/exchange.ts';
 
 const stateLabels: Record<DeliveryView['state'], string> = {
   queued: 'Chờ gửi', sent: 'Đã gửi', failed: 'Gửi lỗi',
@@ -30,8 +30,7 @@ export function presentQuarantined(q: QuarantinedPackage) {
   return {
     id: q.id, senderOrganId: q.senderOrganId, messageId: q.messageId, messageType: q.messageType, reasonCode: q.reasonCode, reason: q.reason,
     answered: q.answered, receivedAt: q.receivedAt, packageSha256: q.packageSha256,
-    // Unanswered packages can be run through receipt again, once (e.g. after a fresh directory).
-    reprocessable: !q.answered && q.reprocessed === null && q.packageSha256 !== null,
+    reprocessable: reprocessRefusal(q) === null, // e.g. after a fresh directory; once
     reprocessed: q.reprocessed,
   };
 }

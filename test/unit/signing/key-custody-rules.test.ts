@@ -25,6 +25,7 @@ class MemoryKeys implements SigningKeyRepository {
   async find(o: string, id: string) { const r = this.rows.get(id); return r && r.agencyOrganId === o ? r : null; }
   async findForUpdate(o: string, id: string) { return this.find(o, id); }
   async findActiveForUpdate(o: string, kind: SigningKeyRecord['kind'], owner: string | null) { return [...this.rows.values()].find((r) => r.agencyOrganId === o && r.kind === kind && r.ownerUserId === owner && r.status === 'active') ?? null; }
+  async findActiveId(o: string, kind: SigningKeyRecord['kind'], owner: string | null) { return (await this.findActiveForUpdate(o, kind, owner))?.id ?? null; }
   async list(o: string) { return [...this.rows.values()].filter((r) => r.agencyOrganId === o); }
   async retire(id: string, at: Date) { const r = this.rows.get(id); if (r) this.rows.set(id, { ...r, status: 'retired', retiredAt: at }); }
   async setPinState(id: string, s: { failedPinAttempts: number; lockedAt: Date | null }) { const r = this.rows.get(id); if (r) this.rows.set(id, { ...r, ...s }); }
