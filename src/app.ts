@@ -21,6 +21,8 @@ import type { DocumentSignatureTools } from './domain/signing-keys.ts';
 import { createHttpApp } from './http/server.ts';
 import { devPassphrase } from './pki/dev/dev-manifest.ts';
 import { FileSystemBlobStore } from './storage/fs-blob-store.ts';
+import { KnexBlobReferences } from './db/knex-blob-references.ts';
+import { BlobSweepService } from './services/blob-sweep-service.ts';
 import { AssignmentService } from './services/assignment-service.ts';
 import { AttachmentService } from './services/attachment-service.ts';
 import { AuditService } from './services/audit-service.ts';
@@ -52,6 +54,8 @@ export interface NodeApp {
   readonly keyCustody: KeyCustodyService;
   readonly signing: SigningService;
   readonly exchange: ExchangeNode;
+  /** The operator's sweep of unreferenced blobs (`edoc-node blobs sweep`). */
+  readonly blobSweep: BlobSweepService;
   readonly http: Express;
   migrate(): Promise<string[]>;
   seedDemo(): Promise<SeedResult>;
@@ -115,6 +119,7 @@ export async function createNodeApp(config: Readonly<Config>, options: AppOption
 
   return {
     config, database, uow, hasher, auth, registry, registerBooks, attachments, assignments, users, audit, keyCustody, signing, exchange, http,
+    blobSweep: new BlobSweepService(blobs, new KnexBlobReferences(database.knex), clock),
     migrate: () => migrateToLatest(database.knex),
     seedDemo: async () => {
       const seeded = await seedDemoNetwork(uow, hasher, config.demo.password);

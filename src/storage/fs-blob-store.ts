@@ -6,14 +6,15 @@
 // after that commit would be a document lost.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, open, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
+import type { SweepableBlobStore } from '../domain/blob-sweep.ts';
 import type { BlobStore } from '../domain/registry-ports.ts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-export class FileSystemBlobStore implements BlobStore {
+export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
   /** Directories made (or found) already: a put then costs no mkdir calls (blobs are never removed). */
   private readonly made = new Set<string>();
 
@@ -71,10 +72,66 @@ export class FileSystemBlobStore implements BlobStore {
   async has(sha256: string): Promise<boolean> {
     try { await access(this.pathOf(sha256)); return true; } catch { return false; }
   }
+
+  async *listWrittenBefore(cutoff: Date): AsyncIterable<string> {
+    for (const first of await entries(this.root)) {
+      if (!/^[0-9a-f]{2}$/.test(first)) continue; // tmp/, trash/
+      for (const second of await entries(join(this.root, first))) {
+        for (const name of await entries(join(this.root, first, second))) {
+          if (!SHA256_HEX.test(name)) continue;
+          const written = await mtimeOf(join(this.root, first, second, name));
+          if (written !== undefined && written < cutoff.getTime()) yield name;
+        }
+      }
+    }
+  }
+
+  /**
+   * Moves the blob aside (atomic), then looks at what it moved: a file written since `cutoff` is a put that
+   * raced the sweep, and goes back (content-addressed: whatever is at the path now has the same bytes).
+   */
+  async removeIfWrittenBefore(sha256: string, cutoff: Date): Promise<boolean> {
+    const path = this.pathOf(sha256);
+    const trashDir = join(this.root, 'trash');
+    await this.ensureDir(trashDir);
+    const aside = join(trashDir, `${sha256}.${randomUUID()}`);
+    try { await rename(path, aside); } catch (error) { if (isMissing(error)) return false; throw error; }
+    const written = await mtimeOf(aside);
+    if (written !== undefined && written >= cutoff.getTime()) {
+      await rename(aside, path);
+      return false;
+    }
+    await rm(aside, { force: true });
+    return true;
+  }
+
+  async removeTemporariesBefore(cutoff: Date): Promise<number> {
+    let removed = 0;
+    for (const dir of ['tmp', 'trash']) {
+      for (const name of await entries(join(this.root, dir))) {
+        const written = await mtimeOf(join(this.root, dir, name));
+        if (written === undefined || written >= cutoff.getTime()) continue;
+        await rm(join(this.root, dir, name), { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
+  }
 }
 
 /** Flushes a directory's entries (a rename into it) to disk. */
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try { await handle.sync(); } finally { await handle.close(); }
+}
+
+const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+async function entries(dir: string): Promise<string[]> {
+  try { return await readdir(dir); } catch (error) { if (isMissing(error)) return []; throw error; }
+}
+
+/** Last write time (ms), or undefined when the file is gone. */
+async function mtimeOf(path: string): Promise<number | undefined> {
+  try { return (await stat(path)).mtimeMs; } catch (error) { if (isMissing(error)) return undefined; throw error; }
 }

@@ -1,4 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -21,5 +25,35 @@ describe('edoc-node CLI (node commands)', () => {
     const out = cli(['seed-demo'], { NODE_ENV: 'production', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
     expect(out.status).to.equal(2);
     expect(out.stderr).to.contain('disabled');
+  });
+
+  it('blobs sweep: a dry run lists an old unreferenced file, --apply removes it, a too-young cutoff is refused (PGlite)', function () {
+    this.timeout(120_000);
+    const dataDir = mkdtempSync(join(tmpdir(), 'edoc-sweep-cli-'));
+    try {
+      const env = { DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'error' };
+      expect(cli(['migrate'], env).status).to.equal(0);
+      const bytes = Buffer.from('gói tin của một lần gửi bị hủy');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const dir = join(dataDir, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4));
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, sha256), bytes);
+      const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+      utimesSync(join(dir, sha256), twoDaysAgo, twoDaysAgo);
+
+      const dry = cli(['blobs', 'sweep'], env);
+      expect(dry.status, dry.stderr).to.equal(0);
+      expect(dry.stdout).to.contain(sha256).and.contain('dry run');
+      expect(existsSync(join(dir, sha256))).to.equal(true);
+      const young = cli(['blobs', 'sweep', '--older-than-hours', '0.1'], env);
+      expect(young.status).to.equal(3);
+      expect(young.stderr).to.contain('at least 1 hour');
+      const applied = cli(['blobs', 'sweep', '--apply', '--json'], env);
+      expect(applied.status, applied.stderr).to.equal(0);
+      expect(JSON.parse(applied.stdout)).to.include({ applied: true, removed: 1 });
+      expect(existsSync(join(dir, sha256))).to.equal(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

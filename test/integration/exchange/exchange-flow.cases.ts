@@ -6,6 +6,7 @@
 import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileSystemBlobStore } from '../../../src/storage/fs-blob-store.ts';
 import { expect } from 'chai';
 import { bytesPayload } from '../../../src/domain/axis-transport.ts';
 import type { DeliveryView } from '../../../src/domain/exchange.ts';
@@ -864,6 +865,38 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect((error as { code?: string }).code).to.equal(code);
         expect(await rows(VPCP, 'axis_outbox', { document_id: id })).to.have.length(0);
         expect(await rows(VPCP, 'exchange_deliveries', { document_id: id })).to.have.length(0);
+      }
+    });
+
+    it('the blob-store sweep, after every flow above, removes only what no row names: every stored file a row names is still there', async () => {
+      for (const node of net.nodes) {
+        const store = new FileSystemBlobStore(join(node.dataDir, 'blobs'));
+        const orphan = await store.put((async function* () { yield randomBytes(2000); })(), 10_000); // a rolled-back send's package, say
+        const named = async () => {
+          const q = (table: string, column: string) => node.db.database.knex(table).whereNotNull(column).whereNot(column, '').pluck(column) as Promise<string[]>;
+          return new Set([...await q('attachments', 'sha256'), ...await q('signature_reports', 'signature_sha256'), ...await q('signing_key_uses', 'signed_sha256'),
+            ...await q('exchange_received', 'package_sha256'), ...await q('exchange_quarantine', 'package_sha256'), ...await q('exchange_requests', 'package_sha256'),
+            ...await q('axis_outbox', 'package_blob')].map((x) => x.trim()));
+        };
+        const before = await named();
+        expect(before.size, `blobs named on ${node.organId}`).to.be.greaterThan(0);
+        for (const sha256 of before) expect(await store.has(sha256), `${sha256} on ${node.organId} before the sweep`).to.equal(true);
+        let error: unknown;
+        try { await node.app.blobSweep.sweep({ olderThanHours: 0.5, apply: true }); } catch (e) { error = e; }
+        expect((error as { code?: string }).code).to.equal('request.invalid');
+        node.clock.set(new Date(Date.now() + 3 * 24 * HOUR)); // everything written so far is older than a day
+        try {
+          const dry = await node.app.blobSweep.sweep({ olderThanHours: 24, apply: false });
+          expect(dry.unreferenced).to.include(orphan.sha256);
+          expect(dry.removed).to.equal(0);
+          expect(await store.has(orphan.sha256)).to.equal(true);
+          const applied = await node.app.blobSweep.sweep({ olderThanHours: 24, apply: true });
+          expect(applied.removed).to.equal(applied.unreferenced.length);
+          expect(await store.has(orphan.sha256)).to.equal(false);
+        } finally {
+          node.clock.set(new Date());
+        }
+        for (const sha256 of await named()) expect(await store.has(sha256), `${sha256} on ${node.organId} after the sweep`).to.equal(true);
       }
     });
 

@@ -3,7 +3,7 @@
 // renamed into place, and the directory that received the rename after.
 import { createHash, randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
-import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -80,6 +80,51 @@ describe('FileSystemBlobStore', () => {
     const error = await store.put(failing(), 1000).catch((e: unknown) => e);
     expect((error as Error).message).to.equal('source gone');
     expect(await readdir(join(root, 'tmp'))).to.deep.equal([]);
+  });
+
+  describe('sweeping', () => {
+    const DAY = 24 * 3600_000;
+    const cutoff = new Date(Date.now() - DAY);
+    const pathOf = (sha256: string) => join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    const age = async (path: string, ms: number) => { const t = new Date(Date.now() - ms); await utimes(path, t, t); };
+
+    it('lists and removes only blobs written before the cutoff', async () => {
+      const store = new FileSystemBlobStore(root);
+      const old = await store.put(chunks(Buffer.from('cũ')), 100);
+      const fresh = await store.put(chunks(Buffer.from('mới')), 100);
+      await age(pathOf(old.sha256), 2 * DAY);
+      const listed: string[] = [];
+      for await (const sha256 of store.listWrittenBefore(cutoff)) listed.push(sha256);
+      expect(listed).to.deep.equal([old.sha256]);
+      expect(await store.removeIfWrittenBefore(old.sha256, cutoff)).to.equal(true);
+      expect(await store.has(old.sha256)).to.equal(false);
+      expect(await store.removeIfWrittenBefore(fresh.sha256, cutoff)).to.equal(false);
+      expect(await store.has(fresh.sha256)).to.equal(true);
+      expect(await store.removeIfWrittenBefore(old.sha256, cutoff)).to.equal(false); // gone already
+      expect(await readdir(join(root, 'trash'))).to.deep.equal([]);
+    });
+
+    it('keeps a blob written again after it was listed (a put racing the sweep)', async () => {
+      const store = new FileSystemBlobStore(root);
+      const blob = await store.put(chunks(Buffer.from('gửi lại')), 100);
+      await age(pathOf(blob.sha256), 2 * DAY);
+      const listed: string[] = [];
+      for await (const sha256 of store.listWrittenBefore(cutoff)) listed.push(sha256);
+      expect(listed).to.deep.equal([blob.sha256]);
+      await store.put(chunks(Buffer.from('gửi lại')), 100); // a transaction names it again: written now
+      expect(await store.removeIfWrittenBefore(blob.sha256, cutoff)).to.equal(false);
+      expect((await readFile(pathOf(blob.sha256))).toString()).to.equal('gửi lại');
+    });
+
+    it('removes temporary files of puts that never finished, once old', async () => {
+      const store = new FileSystemBlobStore(root);
+      await store.put(chunks(Buffer.from('x')), 10); // makes tmp/
+      await writeFile(join(root, 'tmp', 'crashed'), 'half');
+      await writeFile(join(root, 'tmp', 'writing'), 'now');
+      await age(join(root, 'tmp', 'crashed'), 2 * DAY);
+      expect(await store.removeTemporariesBefore(cutoff)).to.equal(1);
+      expect(await readdir(join(root, 'tmp'))).to.deep.equal(['writing']);
+    });
   });
 
   it('refuses a name that is not a SHA-256', () => {
