@@ -14,8 +14,9 @@ export const blobsSweepCommand: CliCommand = {
     const olderThanHours = Number(flags.get('older-than-hours')?.[0] ?? 24);
     const config = loadConfigOrReport();
     if (!config) return 2;
-    const app = await createNodeApp(config);
+    let app;
     try {
+      app = await createNodeApp(config); // with PGlite: refused while the node runs (db.unavailable)
       const report = await app.blobSweep.sweep({ olderThanHours, apply: flags.has('apply') });
       if (flags.has('json')) console.log(JSON.stringify(report, null, 2));
       else {
@@ -28,8 +29,8 @@ export const blobsSweepCommand: CliCommand = {
       return 0;
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      console.error(`${error.messageVi} ${error.details.map((d) => d.message).join('; ')}`);
+      console.error(`${error.messageVi} — ${error.message}${error.details.length ? ` (${error.details.map((d) => d.message).join('; ')})` : ''}`);
       return 3;
-    } finally { await app.close(); }
+    } finally { await app?.close(); }
   },
 };

@@ -52,6 +52,11 @@ describe('edoc-node CLI (node commands)', () => {
       expect(applied.status, applied.stderr).to.equal(0);
       expect(JSON.parse(applied.stdout)).to.include({ applied: true, removed: 1 });
       expect(existsSync(join(dir, sha256))).to.equal(false);
+      // A running node holds the embedded database: a clear refusal, not a stack trace.
+      writeFileSync(join(dataDir, 'pglite.lock'), String(process.pid));
+      const locked = cli(['blobs', 'sweep'], env);
+      expect(locked.status).to.equal(3);
+      expect(locked.stderr).to.contain('Cơ sở dữ liệu').and.contain(`in use by process ${process.pid}`).and.not.contain('    at ');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
