@@ -18,7 +18,7 @@ export const confidentialityLabels: Record<Confidentiality, string> = { none: 'T
 export const isClassified = (c: Confidentiality): boolean => c !== 'none';
 
 export type IncomingStatus = 'received' | 'registered' | 'returned' | 'assigned' | 'in_progress' | 'completed' | 'recalled' | 'replaced';
-export type OutgoingStatus = 'draft' | 'awaiting_signature' | 'signed' | 'issued' | 'recalled';
+export type OutgoingStatus = 'draft' | 'awaiting_signature' | 'signed' | 'issued' | 'recalled' | 'replaced';
 export type DocumentStatus = IncomingStatus | OutgoingStatus;
 
 /** FileCode of Phụ lục VI: the work dossier (hồ sơ) the document is filed in. */

@@ -103,6 +103,7 @@ export class ExchangeSendingService {
     const result = await this.uow.run(async (repos) => {
       const doc = await repos.documents.findForUpdate(organId, documentId);
       if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
+      if (doc.status !== 'issued') throw new DomainError('exchange.not_sendable', { details: [{ field: 'status', message: doc.status }] });
       const targets = (await activeDeliveries(repos, organId, documentId)).filter((d) => !d.history.some((e) => e.code === '13'));
       const first = targets[0];
       if (!first) throw new DomainError('exchange.not_sendable', { details: [{ field: 'recipients', message: 'no delivery to recall' }] });
@@ -118,7 +119,9 @@ export class ExchangeSendingService {
         const d = await repos.exchange.findDeliveryForUpdate(organId, target.edxmlDocumentId, target.recipientOrganId);
         if (d) await repos.exchange.updateDelivery({ ...d, pendingRequest: 'recall', history: [...d.history, { code: '13', at: now.toISOString(), description: why, arrivalNumber: null, request: 'recall' }] });
       }
-      await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.recall', subjectType: 'document', subjectId: documentId, after: { reason: why, recipients: targets.map((t) => t.recipientOrganId) } });
+      // The sender's book shows the document withdrawn; each recipient's answer (15/16) is on its delivery.
+      await repos.documents.setStatus(documentId, 'recalled');
+      await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.recall', subjectType: 'document', subjectId: documentId, before: { status: doc.status }, after: { status: 'recalled', reason: why, recipients: targets.map((t) => t.recipientOrganId) } });
       return { edxmlDocumentId: first.edxmlDocumentId, recipients: targets.map((t) => t.recipientOrganId) };
     });
     this.afterCommit();
@@ -226,6 +229,11 @@ export class ExchangeSendingService {
       }));
       await repos.exchange.insertDeliveries(deliveries);
       await repos.audit.append(organId, { actor: actor.userId, action: options.audit.action, subjectType: 'document', subjectId: documentId, after: { ...options.audit.after, edxmlDocumentId: pkg.header.documentId, recipients: deliveries.map((d) => d.recipientOrganId), packageSha256: digest } });
+      if (options.replacesDocumentId) {
+        // The earlier document is replaced in the sender's book at once; each recipient's answer (15/16) is on the new deliveries.
+        await repos.documents.setStatus(options.replacesDocumentId, 'replaced');
+        await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.replaced', subjectType: 'document', subjectId: options.replacesDocumentId, before: { status: 'issued' }, after: { status: 'replaced', replacedBy: documentId, replacementEdxmlDocumentId: pkg.header.documentId } });
+      }
       return { edxmlDocumentId: pkg.header.documentId, recipients: deliveries.map((d) => d.recipientOrganId) };
     });
     this.afterCommit();
@@ -234,8 +242,10 @@ export class ExchangeSendingService {
 
   /** ReplacementInfoList: the replaced document's DocumentId and the agencies that had received it. */
   private async replacementOf(repos: ExchangeRepositories, organId: string, replacedId: string, business: Business | undefined): Promise<Business> {
-    const replaced = await repos.documents.find(organId, replacedId);
+    const replaced = await repos.documents.findForUpdate(organId, replacedId);
     if (!replaced || replaced.direction !== 'outgoing') throw new DomainError('registry.document_not_found', { details: [{ field: 'replacesDocumentId', message: replacedId }] });
+    // Only a document in force can be replaced: not one already replaced or recalled.
+    if (replaced.status !== 'issued') throw new DomainError('exchange.not_sendable', { details: [{ field: 'replacesDocumentId', message: `${replacedId}: ${replaced.status}` }] });
     const sent = await repos.exchange.listDeliveries(organId, replacedId);
     const first = sent[0];
     if (!first) throw new DomainError('exchange.not_sent', { details: [{ field: 'replacesDocumentId', message: replacedId }] });

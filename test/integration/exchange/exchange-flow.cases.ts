@@ -71,6 +71,8 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
 
     const rows = (organId: string, table: string, where: Record<string, unknown> = {}) => net.node(organId).db.database.knex(table).where(where);
     const received = async (organId: string, edxmlDocumentId: string) => rows(organId, 'documents', { direction: 'incoming', edxml_document_id: edxmlDocumentId });
+    const codeOf = async (call: Promise<unknown>) => { try { await call; return 'no error'; } catch (e) { return (e as { code?: string }).code; } };
+    const audited = async (organId: string, action: string, subjectId: string) => (await rows(organId, 'audit_log')).map((r) => JSON.parse(r.entry)).filter((e) => e.action === action && e.subject.id === subjectId);
 
     async function issueAndSend(subject: string): Promise<{ documentId: string; edxmlDocumentId: string }> {
       const sender = net.node(VPCP);
@@ -281,6 +283,11 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       const clerk = await actorFor(net.node(VPCP).db.database, 'van_thu', VPCP);
       const recalled = await net.node(VPCP).app.exchange.sending.recall(clerk, VPCP, documentId, 'Ban hành nhầm, sẽ thay bằng văn bản khác');
       expect(recalled.recipients).to.deep.equal([TAY_NINH, SO_TTTT]);
+      // The sender's book shows it withdrawn at once, and it cannot be recalled, updated or replaced again.
+      expect((await rows(VPCP, 'documents', { id: documentId }))[0].status).to.equal('recalled');
+      expect(await codeOf(net.node(VPCP).app.exchange.sending.recall(clerk, VPCP, documentId, 'Lần hai'))).to.equal('exchange.not_sendable');
+      expect(await codeOf(net.node(VPCP).app.exchange.sending.update(clerk, VPCP, documentId, { reason: 'Sửa', metadata: { subject: 'Sửa' } }))).to.equal('exchange.not_sendable');
+      expect(await audited(VPCP, 'outgoing.recall', documentId)).to.have.length(1);
       const requestAt = async (organId: string) => eventually(async () => (await net.node(organId).app.exchange.clerk.requests(await actorFor(net.node(organId).db.database, 'van_thu', organId), organId)).find((r) => r.edxmlDocumentId === edxmlDocumentId), `recall at ${organId}`);
       const tnRequest = await requestAt(TAY_NINH);
       expect(tnRequest.reason).to.equal('Ban hành nhầm, sẽ thay bằng văn bản khác');
@@ -493,6 +500,15 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         const sent = await sender.app.exchange.sending.replace(await clerkOf(VPCP), VPCP, draft.id, { replacesDocumentId: old.documentId, reason: 'Thay thế do sai sót' });
         expect(sent.edxmlDocumentId).to.not.equal(old.edxmlDocumentId);
         expect((await deliveries(draft.id)).map((d) => [d.replacesDocumentId, d.pendingRequest])).to.deep.equal([[old.documentId, 'replace'], [old.documentId, 'replace']]);
+        // The earlier document is replaced in the sender's book at once (audited, naming its replacement), closed to another replacement or a recall.
+        expect((await rows(VPCP, 'documents', { id: old.documentId }))[0].status).to.equal('replaced');
+        expect(await audited(VPCP, 'outgoing.replaced', old.documentId)).to.have.length(1);
+        expect((await deliveries(old.documentId)).map((d) => d.recipientOrganId)).to.have.members([TAY_NINH, SO_TTTT]); // still followed
+        const another = await sender.app.registry.draftOutgoing(await actorFor(sender.db.database, 'chuyen_vien', VPCP), VPCP, { typeName: 'Công văn', subject: 'Thay thế lần hai', priority: 0, recipients: [{ organId: TAY_NINH, organName: NAMES[TAY_NINH] as string }] });
+        await sender.app.registry.issueOutgoing(await clerkOf(VPCP), VPCP, another.id);
+        expect(await codeOf(sender.app.exchange.sending.replace(await clerkOf(VPCP), VPCP, another.id, { replacesDocumentId: old.documentId, reason: 'Lần hai' }))).to.equal('exchange.not_sendable');
+        expect(await rows(VPCP, 'exchange_deliveries', { document_id: another.id })).to.have.length(0); // nothing sent
+        expect(await codeOf(sender.app.exchange.sending.recall(await clerkOf(VPCP), VPCP, old.documentId, 'Thu hồi'))).to.equal('exchange.not_sendable');
 
         const tnNew = await incomingAt(TAY_NINH, sent.edxmlDocumentId);
         expect(tnNew.status).to.equal('received');
@@ -795,7 +811,6 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
         return eventually(async () => (await rows(SO_TTTT, 'exchange_quarantine', { message_id: messageId }))[0], `quarantine of ${messageId}`);
       };
-      const codeOf = async (call: Promise<unknown>) => { try { await call; return 'no error'; } catch (e) { return (e as { code?: string }).code; } };
       const id = `${VPCP},2026/11/23,reprocess-${randomUUID()}`;
       let q;
       try {
