@@ -7,7 +7,8 @@ import type { Clock } from './domain/vietnam-time.ts';
 import type { UnitOfWork } from './domain/unit-of-work.ts';
 import type { PasswordHasher } from './domain/user.ts';
 import { ScryptPasswordHasher } from './auth/scrypt-password-hasher.ts';
-import type { BuiltAxisTransport } from './axis/build-axis-transport.ts';
+import { buildAxisTransport, type BuiltAxisTransport } from './axis/build-axis-transport.ts';
+import type { AxisDeadLetterQueue } from './domain/axis-transport.ts';
 import { createExchangeNode, type ExchangeNode } from './composition/exchange-node.ts';
 import { consoleLogger, type Logger } from './composition/logger.ts';
 import { nodeTrustLayer, pkiSignatureTools } from './composition/signature-tools.ts';
@@ -74,6 +75,18 @@ export interface AppOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** An axis transport shared with other nodes of the same process (tests, several in-process nodes); not closed by this node. */
   readonly axisTransport?: BuiltAxisTransport;
+}
+
+/**
+ * The broker's dead-letter queue for an operator (`edoc-node axis dead-letters|redrive`): a RabbitMQ
+ * connection that declares and asserts the shared topology and consumes nothing; no database. The
+ * in-process axis keeps its dead letters in the running node's memory, out of reach of another process.
+ */
+export async function openAxisDeadLetters(config: Readonly<Config>): Promise<AxisDeadLetterQueue & { close(): Promise<void> }> {
+  if (!config.axis.url) throw new DomainError('axis.dead_letters_in_process', { details: [{ field: 'AXIS_URL', message: 'not set' }] });
+  const transport = buildAxisTransport(config.axis, { dataDir: config.dataDir, hostedOrganIds: [] });
+  await transport.start();
+  return transport;
 }
 
 export async function createNodeApp(config: Readonly<Config>, options: AppOptions = {}): Promise<NodeApp> {

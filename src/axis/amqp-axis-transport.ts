@@ -16,6 +16,7 @@ import type {
   AxisDeadLetter, AxisDeadLetterQueue, AxisDeliveryHandler, AxisDeliveryVerdict, AxisOutgoingMessage, AxisSubscription, AxisTransport,
 } from '../domain/axis-transport.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
+import { deadLetterOf, UnroutableDeadLetter, walkDeadLetters, type DeadLetterDecision } from './amqp-dead-letters.ts';
 import { DeliveryAssembler, type AxisProblemListener } from './delivery-assembly.ts';
 import { assertTopology, axisTopology, declareInbox, declareSharedTopology, type AxisTopology, type AxisTopologyOptions } from './topology.ts';
 import { fromAmqpHeaders, toAmqpHeaders, toWireMessages, type WireMessage } from './wire-message.ts';
@@ -122,6 +123,37 @@ export class AmqpAxisTransport implements AxisTransport, AxisDeadLetterQueue {
     await current?.model.close().catch(() => undefined);
   }
 
+  async listDeadLetters(max: number): Promise<AxisDeadLetter[]> {
+    const letters: AxisDeadLetter[] = [];
+    await this.withDeadLetters((letter) => { if (letters.length < max) letters.push(letter); return 'keep'; });
+    return letters;
+  }
+
+  async redriveDeadLetters(select: (letter: AxisDeadLetter) => boolean, max: number): Promise<AxisDeadLetter[]> {
+    const redriven: AxisDeadLetter[] = [];
+    await this.withDeadLetters((letter) => {
+      if (redriven.length >= max || !select(letter)) return 'keep';
+      redriven.push(letter);
+      return 'redrive';
+    });
+    return redriven;
+  }
+
+  /** A pass over the dead-letter queue on a confirm channel of its own (see amqp-dead-letters.ts). */
+  private async withDeadLetters(decide: (letter: AxisDeadLetter) => DeadLetterDecision): Promise<void> {
+    const current = this.requireConnected();
+    const channel = await current.model.createConfirmChannel();
+    channel.on('error', () => undefined); // surfaces as the rejected operation below
+    try {
+      await walkDeadLetters(channel, this.topology, decide);
+    } catch (error) {
+      if (error instanceof UnroutableDeadLetter) throw new DomainError('axis.publish_refused', { message: error.message });
+      throw new DomainError('axis.unavailable', { cause: error, message: `the dead-letter queue could not be walked: ${error instanceof Error ? error.message : String(error)}` });
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   async takeDeadLetters(max: number): Promise<AxisDeadLetter[]> {
     const current = this.requireConnected();
     const channel = await current.model.createChannel();
@@ -130,16 +162,7 @@ export class AmqpAxisTransport implements AxisTransport, AxisDeadLetterQueue {
       while (letters.length < max) {
         const message = await channel.get(this.topology.deadLetterQueue, { noAck: false });
         if (!message) break;
-        const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
-        const death = Array.isArray(headers['x-death']) ? (headers['x-death'][0] as Record<string, unknown> | undefined) : undefined;
-        letters.push({
-          headers: {
-            from: stringHeader(headers.from), to: stringHeader(headers.to), messageId: stringHeader(message.properties.messageId),
-            packageDigest: stringHeader(headers['package-digest']),
-          },
-          reason: String(death?.reason ?? headers['x-first-death-reason'] ?? 'unknown'),
-          size: message.content.byteLength,
-        });
+        letters.push(deadLetterOf(message));
         channel.ack(message);
       }
       return letters;
@@ -147,6 +170,7 @@ export class AmqpAxisTransport implements AxisTransport, AxisDeadLetterQueue {
       await channel.close().catch(() => undefined);
     }
   }
+
 
   expireIncompleteChunks(now: Date, maxAgeMs: number): Promise<IncompleteAssembly[]> {
     return this.assembler.expireIncomplete(now, maxAgeMs);
@@ -320,6 +344,3 @@ export class AmqpAxisTransport implements AxisTransport, AxisDeadLetterQueue {
     this.options.onProblem?.(headers ? { error, headers } : { error });
   }
 }
-
-const stringHeader = (value: unknown): string | undefined =>
-  typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : undefined;

@@ -3,7 +3,8 @@
 // at-least-once delivery, settle after the handler's commit, redelivery after `requeue` or a crashed
 // handler, dead-lettering after `deliveryLimit` unsuccessful deliveries, a prefetch per consumer, and the
 // same chunking of large packages. Queues live in memory: a process crash loses what is not yet consumed
-// (the outbox rows remain, marked sent), which is acceptable for the single-process demo only.
+// (the outbox rows remain, marked sent), which is acceptable for the single-process demo only. Dead letters
+// too are kept in memory, whole, so they can be listed and re-driven like RabbitMQ's.
 import type { AxisChunkStore, AxisPayloadSink } from '../domain/axis-chunks.ts';
 import type {
   AxisDeadLetter, AxisDeadLetterQueue, AxisDeliveryHandler, AxisDeliveryVerdict, AxisOutgoingMessage, AxisSubscription, AxisTransport,
@@ -43,7 +44,7 @@ interface Inbox {
 
 export class InProcessAxisTransport implements AxisTransport, AxisDeadLetterQueue {
   private readonly inboxes = new Map<string, Inbox>();
-  private readonly deadLetters: AxisDeadLetter[] = [];
+  private readonly deadLetters: Array<{ readonly letter: AxisDeadLetter; readonly wire: WireMessage }> = [];
   private readonly assembler: DeliveryAssembler;
   private stopExpiry: () => void = () => undefined;
   private closed = false;
@@ -91,7 +92,25 @@ export class InProcessAxisTransport implements AxisTransport, AxisDeadLetterQueu
   }
 
   async takeDeadLetters(max: number): Promise<AxisDeadLetter[]> {
-    return this.deadLetters.splice(0, max);
+    return this.deadLetters.splice(0, max).map((d) => d.letter);
+  }
+
+  async listDeadLetters(max: number): Promise<AxisDeadLetter[]> {
+    return this.deadLetters.slice(0, max).map((d) => d.letter);
+  }
+
+  async redriveDeadLetters(select: (letter: AxisDeadLetter) => boolean, max: number): Promise<AxisDeadLetter[]> {
+    const redriven: AxisDeadLetter[] = [];
+    for (let i = 0; i < this.deadLetters.length && redriven.length < max;) {
+      const { letter, wire } = this.deadLetters[i]!;
+      if (!select(letter)) { i += 1; continue; }
+      this.deadLetters.splice(i, 1);
+      const inbox = this.inbox(wire.headers.to);
+      inbox.ready.push({ wire, returns: 0 });
+      this.dispatchSoon(inbox);
+      redriven.push(letter);
+    }
+    return redriven;
   }
 
   /** Messages waiting in an agency's inbox (not delivered yet). */
@@ -154,6 +173,13 @@ export class InProcessAxisTransport implements AxisTransport, AxisDeadLetterQueu
   }
 
   private deadLetter(message: QueuedMessage, reason: string): void {
-    this.deadLetters.push({ headers: message.wire.headers, reason, size: message.wire.body.byteLength });
+    const { wire } = message;
+    this.deadLetters.push({
+      wire,
+      letter: {
+        headers: wire.headers, reason, size: wire.body.byteLength, deadLetteredAt: new Date().toISOString(),
+        ...(wire.chunk ? { chunk: { index: wire.chunk.index, count: wire.chunk.count } } : {}),
+      },
+    });
   }
 }

@@ -10,6 +10,7 @@ import type { DirectoryBody } from '../domain/directory.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { signDirectory } from '../services/directory-service.ts';
 import { parseFlags, type CliCommand } from './command.ts';
+import { deadLettersCommand, redriveCommand } from './dead-letters.ts';
 import { loadConfigOrReport } from './node-config.ts';
 
 const one = (flags: Map<string, string[]>, name: string): string | undefined => flags.get(name)?.at(-1);
@@ -67,4 +68,4 @@ export const publishDirectoryCommand: CliCommand = {
   },
 };
 
-export const axisCommands: readonly CliCommand[] = [signDirectoryCommand, publishDirectoryCommand];
+export const axisCommands: readonly CliCommand[] = [signDirectoryCommand, publishDirectoryCommand, deadLettersCommand, redriveCommand];

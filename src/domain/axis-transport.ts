@@ -80,14 +80,27 @@ export interface AxisTransport {
 /** A message that ended in the dead-letter queue, for an operator to inspect. */
 export interface AxisDeadLetter {
   readonly headers: Partial<AxisHeaders>;
+  /** `delivery_limit` (poison: the handler kept failing), `rejected` (never processable here), … */
   readonly reason: string;
   readonly size: number;
+  /** The chunk's place in a large package, when it is one. */
+  readonly chunk?: { readonly index: number; readonly count: number };
+  /** When it was dead-lettered, as the broker recorded it (ISO 8601), if known. */
+  readonly deadLetteredAt?: string;
 }
 
-/** Operator view of the dead-letter queue (poison messages after the delivery limit). */
+/**
+ * Operator view of the dead-letter queue (poison messages after the delivery limit). Listing leaves the
+ * queue as it was; re-driving publishes a dead letter again to its recipient's inbox (confirmed before it
+ * leaves the dead-letter queue, so a crash in between duplicates it, which the inbox dedupes by message id).
+ */
 export interface AxisDeadLetterQueue {
-  /** Removes and returns up to `max` dead letters. */
+  /** Removes and returns up to `max` dead letters (tests). */
   takeDeadLetters(max: number): Promise<AxisDeadLetter[]>;
+  /** Up to `max` dead letters, oldest first, left in the queue. */
+  listDeadLetters(max: number): Promise<AxisDeadLetter[]>;
+  /** Re-publishes to their recipients' inboxes up to `max` dead letters that `select` picks; the others stay. */
+  redriveDeadLetters(select: (letter: AxisDeadLetter) => boolean, max: number): Promise<AxisDeadLetter[]>;
 }
 
 /** A payload already in memory. */

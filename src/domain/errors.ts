@@ -104,6 +104,7 @@ export const errorCatalogue = {
   'axis.digest_mismatch': entry('invalid', 'Gói tin nhận được không khớp mã băm.', 'The received package does not match its SHA-256 digest header.'),
   'axis.invalid_headers': entry('invalid', 'Gói tin trên trục liên thông thiếu hoặc sai thông tin đầu.', 'A message on the axis lacks or has malformed headers (from, to, messagetype, servicetype, message id, digest).'),
   'axis.publish_refused': entry('unavailable', 'Trục liên thông từ chối gói tin.', 'The broker refused the message (nack); it is retried.'),
+  'axis.dead_letters_in_process': entry('invalid', 'Trục liên thông nội bộ giữ các gói tin không xử lý được (dead-letter) trong bộ nhớ của nút đang chạy; lệnh này cần AXIS_URL (RabbitMQ).', 'The in-process axis keeps its dead letters in the running node\'s memory; this command needs AXIS_URL (RabbitMQ).'),
   'axis.directory_invalid': entry('invalid', 'Danh bạ trục liên thông không hợp lệ (chữ ký số hoặc nội dung sai).', 'The agency directory is not signed by the trusted directory key, or its content is invalid.'),
   'axis.directory_outdated': entry('conflict', 'Danh bạ trục liên thông cũ hơn danh bạ đang dùng.', 'The directory is not newer than the one installed; nothing changed.'),
   'exchange.not_sendable': entry('conflict', 'Văn bản chưa phát hành hoặc không được gửi qua trục liên thông.', 'Only an issued, unclassified outgoing document with recipients can be sent over the axis.'),

@@ -3,6 +3,7 @@
 // only this vhost's connections. The broker restart runs last.
 import { amqpTransportCases } from './amqp-axis-transport.cases.ts';
 import { brokerRestartCases } from './broker-restart.cases.ts';
+import { deadLettersCliCases } from './dead-letters-cli.cases.ts';
 import { exactlyOnceCases } from './exactly-once.cases.ts';
 import { createTestVhost, type TestVhost } from './support/broker.ts';
 
@@ -21,5 +22,6 @@ describe('axis over real RabbitMQ', function () {
 
   amqpTransportCases(current);
   exactlyOnceCases(current);
+  deadLettersCliCases(current);
   brokerRestartCases(current);
 });

@@ -158,6 +158,47 @@ export function transportBehaviour(name: string, factory: TransportFactory): voi
       expect(letters.map((l) => [l.headers.messageId, l.reason])).to.deep.equal([[refused.headers.messageId, 'rejected']]);
     });
 
+    it('lists dead letters without taking them, and re-drives the chosen ones to their inbox (same message id, same bytes, a large package too)', async () => {
+      const { transport } = await open({ deliveryLimit: 1, chunkSizeBytes: 16 * 1024 });
+      let accept = false;
+      const got: Array<{ messageId: string; digest: string }> = [];
+      // Poison until the operator has fixed the cause (a full disk, say): dead-lettered after the delivery
+      // limit, the earlier chunks of the large package still in the chunk store.
+      await transport.consume(AGENCY_B, async (d): Promise<AxisDeliveryVerdict> => {
+        if (!accept) throw new Error('poison until fixed');
+        const pieces: Uint8Array[] = [];
+        for await (const piece of d.payload.chunks()) pieces.push(piece);
+        got.push({ messageId: d.headers.messageId, digest: sha256(Buffer.concat(pieces)) });
+        return 'ack';
+      });
+      const first = axisMessage(AGENCY_B, 'first poison');
+      const large = axisMessage(AGENCY_B, randomBytes(16 * 1024 * 2 + 5)); // 3 chunks
+      const other = axisMessage(AGENCY_B, 'stays dead');
+      for (const m of [first, large, other]) await transport.publish(m);
+      let listed: Awaited<ReturnType<typeof transport.listDeadLetters>> = [];
+      await eventually(async () => (listed = await transport.listDeadLetters(100)).length >= 3, 'three dead letters');
+      const ids = [first, large, other].map((m) => m.headers.messageId);
+      expect([...new Set(listed.map((l) => l.headers.messageId))]).to.have.members(ids);
+      expect(listed.every((l) => l.reason === 'delivery_limit' && l.headers.to === AGENCY_B && l.headers.from === AGENCY_A)).to.equal(true);
+      expect(listed.find((l) => l.headers.messageId === large.headers.messageId)?.chunk).to.deep.equal({ index: 2, count: 3 });
+      expect(listed.find((l) => l.headers.messageId === first.headers.messageId)).to.deep.include({ size: 'first poison'.length });
+      expect(listed.every((l) => !Number.isNaN(Date.parse(l.deadLetteredAt ?? '')))).to.equal(true);
+      // Listing again sees the same letters, in the same order, with the same facts: nothing was taken.
+      expect(await transport.listDeadLetters(100)).to.deep.equal(listed);
+
+      accept = true;
+      const redriven = await transport.redriveDeadLetters((l) => l.headers.messageId !== other.headers.messageId, 100);
+      expect([...new Set(redriven.map((l) => l.headers.messageId))]).to.have.members([first.headers.messageId, large.headers.messageId]);
+      await eventually(() => got.length === 2, 'the re-driven packages processed');
+      const sent = new Map([first, large].map((m) => [m.headers.messageId, m.headers.packageDigest]));
+      expect(got.map((g) => sent.get(g.messageId) === g.digest)).to.deep.equal([true, true]);
+      const left = await transport.listDeadLetters(100);
+      expect(left.map((l) => l.headers.messageId)).to.deep.equal([other.headers.messageId]);
+      // Nothing chosen: nothing moves.
+      expect(await transport.redriveDeadLetters(() => false, 100)).to.deep.equal([]);
+      expect(await transport.listDeadLetters(100)).to.have.length(1);
+    });
+
     it('refuses a package whose bytes do not match its digest header', async () => {
       const { transport } = await open();
       let deliveries = 0;
