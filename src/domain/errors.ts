@@ -60,6 +60,7 @@ export const errorCatalogue = {
   'attachment.not_found': entry('not_found', 'Không tìm thấy tệp đính kèm.', 'No such attachment.'),
   'attachment.too_large': entry('too_large', 'Tệp đính kèm vượt quá 50 MB.', 'The attachment exceeds the per-file limit.'),
   'attachment.digest_mismatch': entry('conflict', 'Tệp đính kèm bị thay đổi (mã băm không khớp).', 'The attachment content does not match its SHA-256 digest.'),
+  'storage.full': entry('unavailable', 'Ổ đĩa lưu trữ của hệ thống đã đầy; thao tác được thử lại khi có chỗ trống, không mất dữ liệu.', 'The storage volume of DATA_DIR is full (ENOSPC/EDQUOT): nothing was stored; free space, and what was being received is retried (not dead-lettered).'),
   'attachment.invalid_name': entry('invalid', 'Tên tệp đính kèm không hợp lệ.', 'Invalid attachment file name.'),
 
   // audit

@@ -98,7 +98,8 @@ export class ExchangeReceivingService {
       // Decoded attachments stream into the blob store (content-addressed: harmless if this transaction rolls back).
       parsed = await parseEdxml(bytes, { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink: new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes) });
     } catch (error) {
-      if (!isDomainError(error)) throw error;
+      // A full disk or another outage is no fault of the package: the inbox holds it and retries (never a 02).
+      if (!isDomainError(error) || error.kind === 'unavailable') throw error;
       return this.quarantine(repos, h, packageSha256, directory, { code: error.code, reason: `${error.messageVi} ${error.details.map((d) => d.field ?? '').filter(Boolean).join(', ')}`.trim(), report: { message: error.message, details: error.details }, claimedSender: h.from, answer: true });
     }
     if (parsed.kind !== 'document') {
@@ -184,7 +185,7 @@ export class ExchangeReceivingService {
     try {
       parsed = await parseEdxml(bytes, { limits: this.options.limits ?? {} });
     } catch (error) {
-      if (!isDomainError(error)) throw error;
+      if (!isDomainError(error) || error.kind === 'unavailable') throw error;
       return quarantine(error.code, error.messageVi, { message: error.message, details: error.details });
     }
     if (parsed.kind !== 'status') return quarantine('edxml.malformed', 'Thông điệp trạng thái không đúng cấu trúc.', null);

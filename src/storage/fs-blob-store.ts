@@ -34,7 +34,21 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
+  /**
+   * A full disk is an outage, not bad input: `storage.full` is of kind `unavailable`, so the inbox holds a
+   * delivery and retries it (like a database outage) instead of spending its delivery count.
+   */
   async put(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ sha256: string; size: number }> {
+    try {
+      return await this.write(source, maxBytes);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') throw new DomainError('storage.full', { cause: error, details: [{ field: 'dataDir', message: `${code}: ${this.root}` }] });
+      throw error;
+    }
+  }
+
+  private async write(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ sha256: string; size: number }> {
     const tmpDir = join(this.root, 'tmp');
     await this.ensureDir(tmpDir);
     const tmp = join(tmpDir, randomUUID());

@@ -4,7 +4,9 @@
 // đến) and 05 per recipient; duplicates change nothing; hostile packages are quarantined and answered 02
 // where the sender can be identified; an expired directory closes the node both ways.
 import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSystemBlobStore } from '../../../src/storage/fs-blob-store.ts';
 import { expect } from 'chai';
@@ -864,6 +866,49 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       const [doc] = await eventually(async () => { const r = await received(TAY_NINH, edxmlDocumentId); return r.length > 0 && r; }, 'receipt after the rotation');
       expect(JSON.stringify((await rows(TAY_NINH, 'exchange_received', { document_id: doc.id }))[0].report)).to.include('TOTAL_PASSED');
 
+    });
+
+    it('a full disk at the recipient while it stores the attachments: no quarantine, no 02; received once when space is back', async () => {
+      // ENOSPC for the recipient's attachment files (not the XML package, written first): the parse, midway,
+      // meets storage.full, an outage: the inbox holds the delivery and retries it.
+      const blobDir = join(net.node(SO_TTTT).dataDir, 'blobs');
+      const probePath = join(tmpdir(), `edoc-probe-${randomUUID()}`);
+      const handle = await open(probePath, 'w');
+      const probe = Object.getPrototypeOf(handle) as { writeFile: (this: { fd: number }, data: unknown, ...rest: unknown[]) => Promise<void> };
+      await handle.close();
+      await rm(probePath);
+      const original = probe.writeFile;
+      let refused = 0;
+      let full = true;
+      probe.writeFile = async function (this: { fd: number }, data: unknown, ...rest: unknown[]) {
+        const path = readlinkSync(`/proc/self/fd/${this.fd}`);
+        if (full && path.startsWith(blobDir) && data instanceof Uint8Array && data[0] !== 0x3c /* < */) {
+          refused += 1;
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        }
+        return original.call(this, data, ...rest);
+      };
+      try {
+        const sender = net.node(VPCP);
+        const specialist = await actorFor(sender.db.database, 'chuyen_vien', VPCP);
+        const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject: 'Gửi khi ổ đĩa bên nhận đầy', priority: 0, recipients: [{ organId: SO_TTTT, organName: 'Sở TTTT' }] });
+        await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'cong-van.pdf', mediaType: 'application/pdf', role: 'main', content: (async function* () { yield samplePdf({ text: `Cong van ${draft.id}`, padTo: 20_000 }); })() });
+        const clerk = await actorFor(sender.db.database, 'van_thu', VPCP);
+        await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
+        const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
+        await eventually(async () => refused >= 2, 'the recipient retrying against the full disk');
+        expect(await received(SO_TTTT, sent.edxmlDocumentId)).to.have.length(0);
+        expect(await rows(SO_TTTT, 'exchange_quarantine', { sender_organ_id: VPCP }).where('received_at', '>', new Date(Date.now() - 60_000).toISOString())).to.have.length(0);
+        full = false;
+        const [doc] = await eventually(async () => { const r = await received(SO_TTTT, sent.edxmlDocumentId); return r.length > 0 && r; }, 'receipt once space is back');
+        expect(doc.status).to.equal('received');
+        expect(await rows(SO_TTTT, 'attachments', { document_id: doc.id })).to.have.length(1);
+        const d = await eventually(async () => (await deliveries(draft.id)).find((x) => x.recipientOrganId === SO_TTTT && x.status === '01'), '01 at the sender');
+        expect(d.history.map((e) => e.code)).to.deep.equal(['01']); // never a 02
+        expect(await received(SO_TTTT, sent.edxmlDocumentId)).to.have.length(1);
+      } finally {
+        probe.writeFile = original;
+      }
     });
 
     it('refuses a classified document and an unknown recipient before anything is written', async () => {

@@ -131,4 +131,23 @@ describe('FileSystemBlobStore', () => {
     const store = new FileSystemBlobStore(root);
     expect(() => store.open('../../etc/passwd')).to.throw(DomainError);
   });
+
+  it('a full disk (ENOSPC) is storage.full, an outage the inbox waits out: nothing left behind, the next put works', async () => {
+    const store = new FileSystemBlobStore(root);
+    const probe = await open(join(root, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { writeFile: (...args: unknown[]) => Promise<void> };
+    await probe.close();
+    await rm(join(root, 'probe'));
+    const original = proto.writeFile;
+    proto.writeFile = async () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 }); };
+    let error: unknown;
+    try {
+      await store.put(chunks(randomBytes(1000)), 10_000);
+    } catch (e) { error = e; } finally { proto.writeFile = original; }
+    expect(error).to.be.instanceOf(DomainError);
+    expect(error).to.include({ code: 'storage.full', kind: 'unavailable' });
+    expect(await readdir(join(root, 'tmp'))).to.deep.equal([]);
+    const put = await store.put(chunks(Buffer.from('sau khi giải phóng chỗ trống')), 10_000);
+    expect(await store.has(put.sha256)).to.equal(true);
+  });
 });
