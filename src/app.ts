@@ -128,7 +128,7 @@ export async function createNodeApp(config: Readonly<Config>, options: AppOption
       return { status: 'degraded' as const, database: { status: 'unavailable', kind: database.kind }, axis: { status: config.axis.url ? 'configured' : 'in-process' }, directory: exchange.directoryHealth() };
     }
   };
-  const http = createHttpApp({ auth, registry, registerBooks, attachments, assignments, users, audit, keyCustody, signing, exchange: { sending: exchange.sending, clerk: exchange.clerk, quarantine: exchange.quarantine }, health, bodyLimitBytes: config.server.bodyLimitBytes, attachmentMaxBytes: config.attachments.maxBytes, log: (m, e) => logger.error(m, e) });
+  const http = createHttpApp({ auth, registry, registerBooks, attachments, assignments, users, audit, keyCustody, signing, exchange: { sending: exchange.sending, clerk: exchange.clerk, quarantine: exchange.quarantine, outbox: exchange.outbox }, health, bodyLimitBytes: config.server.bodyLimitBytes, attachmentMaxBytes: config.attachments.maxBytes, log: (m, e) => logger.error(m, e) });
 
   return {
     config, database, uow, hasher, auth, registry, registerBooks, attachments, assignments, users, audit, keyCustody, signing, exchange, http,

@@ -23,6 +23,7 @@ import { SignatureVerifier } from '../pki/verify/signature-verifier.ts';
 import { signEnvelope, signEnvelopeParts } from '../pki/xmldsig/envelope-signer.ts';
 import { DirectoryHolder, signDirectory } from '../services/directory-service.ts';
 import { ExchangeClerkService } from '../services/exchange-clerk.ts';
+import { ExchangeOutboxService } from '../services/exchange-outbox.ts';
 import { ExchangeQuarantineService } from '../services/exchange-quarantine.ts';
 import { OrganisationKeyRing } from '../services/organisation-key-ring.ts';
 import { DIRECTORY_SERVICE_TYPE, ExchangeReceivingService } from '../services/exchange-receiving.ts';
@@ -43,6 +44,8 @@ export interface ExchangeNode {
   readonly receiving: ExchangeReceivingService;
   /** Packages refused on receipt: the list, and receipt again once the cause is mended. */
   readonly quarantine: ExchangeQuarantineService;
+  /** Entries whose retries ran out, sent again (a document, or all the agency's). */
+  readonly outbox: ExchangeOutboxService;
   /** Loads the directory (database, then `exchange.directory.file` if newer), connects the axis, starts relay and consumers. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -113,6 +116,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     onDirectory: (version, installed) => logger.info(`directory version ${version} ${installed ? 'installed' : 'already current'}`),
   });
   const quarantine = new ExchangeQuarantineService(exchangeUow, receiving, clock, wake);
+  const outbox = new ExchangeOutboxService(exchangeUow, directory, clock, wake);
 
   const hostedOrganIds = async (): Promise<string[]> => config.exchange.hostedOrganIds
     ?? (await database.knex('agencies').where({ hosted: true }).orderBy('organ_id').pluck('organ_id')) as string[];
@@ -145,7 +149,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   };
 
   return {
-    directory, sending, clerk, receiving, quarantine,
+    directory, sending, clerk, receiving, quarantine, outbox,
     unitOfWork: exchangeUow,
     wake,
     onCommitted(listener) {

@@ -47,6 +47,15 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
     });
   }
 
+  async retryFailed(trx: Knex.Transaction, senderOrganId: string, documentId: string | null): Promise<Array<{ recipientOrganId: string; messageType: string; documentId: string | null }>> {
+    const rows = await trx('axis_outbox')
+      .where({ sender_organ_id: senderOrganId, state: 'failed' })
+      .modify((q) => { if (documentId !== null) q.where({ document_id: documentId }); })
+      .update({ state: 'pending', attempts: 0, next_attempt_at: new Date(0), failed_at: null, lease_until: null })
+      .returning(['recipient_organ_id', 'message_type', 'document_id']) as Array<{ recipient_organ_id: string; message_type: string; document_id: string | null }>;
+    return rows.map((r) => ({ recipientOrganId: r.recipient_organ_id, messageType: r.message_type, documentId: r.document_id }));
+  }
+
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
     const result = await this.guard(() => this.knex.raw<{ rows: ClaimedRow[] }>(

@@ -214,7 +214,15 @@ export interface ExchangeRepository {
 /** The repositories of one transaction spanning the registry, the exchange tables, the outbox and the inbox. */
 export interface ExchangeRepositories extends Repositories {
   readonly exchange: ExchangeRepository;
-  readonly outbox: { enqueue(entry: NewOutboxEntry): Promise<void> };
+  readonly outbox: {
+    enqueue(entry: NewOutboxEntry): Promise<void>;
+    /**
+     * Puts the `failed` entries sent by this agency (of one document, or all) back to `pending`, due now,
+     * with their attempts reset; their message ids are kept (the recipient's inbox dedupes a re-send).
+     * Returns how many, by recipient and message type.
+     */
+    retryFailed(senderOrganId: string, documentId: string | null): Promise<ReadonlyArray<{ readonly recipientOrganId: string; readonly messageType: string; readonly documentId: string | null }>>;
+  };
   readonly inbox: {
     find(recipient: string, messageId: string): Promise<InboxRecord | undefined>;
     findMany(keys: readonly InboxKey[]): Promise<Map<string, InboxRecord>>;

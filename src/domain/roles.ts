@@ -35,6 +35,8 @@ export const permissions = {
   // Packages refused on receipt: the văn thư handles incoming documents, the quản trị the node (e.g. after
   // installing a fresh directory, a package quarantined while it had expired is re-processed).
   'exchange.quarantine': ['van_thu', 'quan_tri'],
+  // Sending again everything the agency failed to send (documents and statuses) once the axis is back.
+  'exchange.outbox': ['van_thu', 'quan_tri'],
   'key.import_personal': ['lanh_dao', 'quan_tri'],
   'key.manage': ['quan_tri'],
 } as const satisfies Record<string, readonly Role[]>;

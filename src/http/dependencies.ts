@@ -8,6 +8,7 @@ import type { UserService } from '../services/user-service.ts';
 import type { KeyCustodyService } from '../services/key-custody-service.ts';
 import type { SigningService } from '../services/signing-service.ts';
 import type { ExchangeClerkService } from '../services/exchange-clerk.ts';
+import type { ExchangeOutboxService } from '../services/exchange-outbox.ts';
 import type { ExchangeQuarantineService } from '../services/exchange-quarantine.ts';
 import type { ExchangeSendingService } from '../services/exchange-sending.ts';
 
@@ -23,7 +24,7 @@ export interface HttpDependencies {
   readonly keyCustody: KeyCustodyService;
   readonly signing: SigningService;
   /** Exchange over the axis (docs/exchange.md); routes are absent without it. */
-  readonly exchange?: { readonly sending: ExchangeSendingService; readonly clerk: ExchangeClerkService; readonly quarantine: ExchangeQuarantineService };
+  readonly exchange?: { readonly sending: ExchangeSendingService; readonly clerk: ExchangeClerkService; readonly quarantine: ExchangeQuarantineService; readonly outbox: ExchangeOutboxService };
   readonly health: () => Promise<Record<string, unknown> & { status: 'ok' | 'degraded' }>;
   readonly bodyLimitBytes: number;
   readonly attachmentMaxBytes: number;

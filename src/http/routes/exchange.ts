@@ -96,6 +96,15 @@ export function exchangeRoutes(deps: HttpDependencies): Router {
     res.json(presentExchangeRequest(await exchange.clerk.answerRequest(actorOfResponse(res.locals), organIdOf(req), idOf(req), false, reason)));
   });
 
+  // Gửi lại: entries whose retries ran out go back to the relay (same message ids).
+  router.post('/outgoing/:id/retry', async (req, res) => {
+    res.status(202).json(await exchange.outbox.retryDocument(actorOfResponse(res.locals), organIdOf(req), idOf(req)));
+  });
+
+  router.post('/exchange/outbox/retry', async (req, res) => {
+    res.status(202).json(await exchange.outbox.retryAll(actorOfResponse(res.locals), organIdOf(req)));
+  });
+
   router.get('/exchange/quarantine', async (req, res) => {
     const items = await exchange.quarantine.list(actorOfResponse(res.locals), organIdOf(req));
     res.json({ items: items.map(presentQuarantined) });

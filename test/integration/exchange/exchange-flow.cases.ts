@@ -9,6 +9,7 @@ import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSystemBlobStore } from '../../../src/storage/fs-blob-store.ts';
+import { KnexOutboxStore } from '../../../src/db/knex-outbox-store.ts';
 import { expect } from 'chai';
 import { bytesPayload } from '../../../src/domain/axis-transport.ts';
 import type { DeliveryView } from '../../../src/domain/exchange.ts';
@@ -909,6 +910,50 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       } finally {
         probe.writeFile = original;
       }
+    });
+
+    it('a document whose retries ran out (failed) is sent again on request, once, with its message id; the agency-wide retry takes the rest', async () => {
+      const sender = net.node(VPCP);
+      const clerk = await actorFor(sender.db.database, 'van_thu', VPCP);
+      const admin = await actorFor(sender.db.database, 'quan_tri', VPCP);
+      // The relay stopped while the document is sent; its entries then fail as if the broker had been
+      // unreachable for the whole retry schedule (OutboxStore.markFailed, what the relay does at the end).
+      await sender.app.exchange.stop();
+      let documentId = '';
+      let edxmlDocumentId = '';
+      try {
+        ({ documentId, edxmlDocumentId } = await issueAndSend('Văn bản gửi lỗi, gửi lại'));
+        const store = new KnexOutboxStore(sender.db.database.knex);
+        for (const entry of await rows(VPCP, 'axis_outbox', { document_id: documentId })) await store.markFailed(entry.id, 8, new Date(), 'axis.unavailable: broker unreachable');
+      } finally {
+        await sender.app.exchange.start();
+      }
+      const failed = await deliveries(documentId);
+      expect(failed.map((d) => [d.state, d.lastError])).to.deep.equal([['failed', 'axis.unavailable: broker unreachable'], ['failed', 'axis.unavailable: broker unreachable']]);
+      const entries = await rows(VPCP, 'axis_outbox', { document_id: documentId }).orderBy('recipient_organ_id');
+      // Not for the chuyên viên; only the văn thư sends a document again.
+      const specialist = await actorFor(sender.db.database, 'chuyen_vien', VPCP);
+      expect(await codeOf(sender.app.exchange.outbox.retryDocument(specialist, VPCP, documentId))).to.equal('auth.forbidden');
+
+      // One recipient's entry is left failed for the agency-wide retry below.
+      await sender.db.database.knex('axis_outbox').where({ document_id: documentId, recipient_organ_id: SO_TTTT }).update({ state: 'sent' });
+      const retried = await sender.app.exchange.outbox.retryDocument(clerk, VPCP, documentId);
+      expect(retried).to.deep.equal({ retried: 1, entries: [{ recipientOrganId: TAY_NINH, messageType: 'edoc', documentId }] });
+      await eventually(async () => (await received(TAY_NINH, edxmlDocumentId)).length === 1, 'received once sent again');
+      const tn = await eventually(async () => (await deliveries(documentId)).find((d) => d.recipientOrganId === TAY_NINH && d.status === '01'), '01 at the sender');
+      expect(tn.state).to.not.equal('failed');
+      const [tnEntry] = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: TAY_NINH });
+      expect([tnEntry.state, tnEntry.message_id]).to.deep.equal(['sent', entries.find((e) => e.recipient_organ_id === TAY_NINH).message_id]);
+      expect(await codeOf(sender.app.exchange.outbox.retryDocument(clerk, VPCP, documentId))).to.equal('exchange.nothing_failed');
+      expect(await audited(VPCP, 'exchange.outbox.retry', documentId)).to.have.length(1);
+
+      // The agency-wide retry (quản trị): whatever else failed, here Sở TTTT's entry.
+      await sender.db.database.knex('axis_outbox').where({ document_id: documentId, recipient_organ_id: SO_TTTT }).update({ state: 'failed' });
+      expect(await sender.app.exchange.outbox.retryAll(admin, VPCP)).to.deep.include({ retried: 1 });
+      await eventually(async () => (await received(SO_TTTT, edxmlDocumentId)).length === 1, 'Sở TTTT received it');
+      expect(await codeOf(sender.app.exchange.outbox.retryAll(admin, VPCP))).to.equal('exchange.nothing_failed');
+      await eventually(async () => (await deliveries(documentId)).every((d) => d.status === '01'), '01 from both');
+      expect(await received(TAY_NINH, edxmlDocumentId)).to.have.length(1);
     });
 
     it('refuses a classified document and an unknown recipient before anything is written', async () => {
