@@ -120,12 +120,15 @@ export async function createNodeApp(config: Readonly<Config>, options: AppOption
   // Assigning or completing a document received over the axis tells its sender (04/06) in the same transaction.
   const assignments = new AssignmentService(uow, clock, { uow: exchange.unitOfWork, progress: exchange.clerk, afterCommit: exchange.wake });
 
+  // 503 only when the database is down (the node cannot serve its users); the axis and the directory
+  // are reported for monitoring: a lost broker, dead letters or failed sends need an operator, not a restart.
   const health = async () => {
+    const axis = await exchange.axisHealth();
     try {
       await database.knex.raw('select 1');
-      return { status: 'ok' as const, database: { status: 'ok', kind: database.kind }, axis: { status: config.axis.url ? 'configured' : 'in-process' }, directory: exchange.directoryHealth() };
+      return { status: 'ok' as const, database: { status: 'ok', kind: database.kind }, axis, directory: exchange.directoryHealth() };
     } catch {
-      return { status: 'degraded' as const, database: { status: 'unavailable', kind: database.kind }, axis: { status: config.axis.url ? 'configured' : 'in-process' }, directory: exchange.directoryHealth() };
+      return { status: 'degraded' as const, database: { status: 'unavailable', kind: database.kind }, axis, directory: exchange.directoryHealth() };
     }
   };
   const http = createHttpApp({ auth, registry, registerBooks, attachments, assignments, users, audit, keyCustody, signing, exchange: { sending: exchange.sending, clerk: exchange.clerk, quarantine: exchange.quarantine, outbox: exchange.outbox }, health, bodyLimitBytes: config.server.bodyLimitBytes, attachmentMaxBytes: config.attachments.maxBytes, log: (m, e) => logger.error(m, e) });

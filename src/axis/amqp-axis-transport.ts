@@ -123,6 +123,16 @@ export class AmqpAxisTransport implements AxisTransport, AxisDeadLetterQueue {
     await current?.model.close().catch(() => undefined);
   }
 
+  async deadLetterCount(): Promise<number> {
+    const channel = await this.requireConnected().model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return (await channel.checkQueue(this.topology.deadLetterQueue)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   async listDeadLetters(max: number): Promise<AxisDeadLetter[]> {
     const letters: AxisDeadLetter[] = [];
     await this.withDeadLetters((letter) => { if (letters.length < max) letters.push(letter); return 'keep'; });

@@ -95,6 +95,10 @@ export class InProcessAxisTransport implements AxisTransport, AxisDeadLetterQueu
     return this.deadLetters.splice(0, max).map((d) => d.letter);
   }
 
+  async deadLetterCount(): Promise<number> {
+    return this.deadLetters.length;
+  }
+
   async listDeadLetters(max: number): Promise<AxisDeadLetter[]> {
     return this.deadLetters.slice(0, max).map((d) => d.letter);
   }

@@ -11,7 +11,7 @@ import type { Database } from '../db/connection.ts';
 import { KnexExchangeUnitOfWork } from '../db/knex-exchange-unit-of-work.ts';
 import { KnexOutboxStore } from '../db/knex-outbox-store.ts';
 import type { KnexUnitOfWork } from '../db/knex-unit-of-work.ts';
-import { bytesPayload, type AxisDelivery } from '../domain/axis-transport.ts';
+import { bytesPayload, type AxisDelivery, type AxisHealth } from '../domain/axis-transport.ts';
 import type { DirectoryHealth, SignedDirectory } from '../domain/directory.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
 import type { ExchangeRepositories, ExchangeUnitOfWork, PackageSigner, PackageVerifier } from '../domain/exchange.ts';
@@ -52,6 +52,8 @@ export interface ExchangeNode {
   /** Operator: installs a signed directory here and publishes it to every agency it lists, over the axis. */
   publishDirectory(signed: SignedDirectory): Promise<number>;
   directoryHealth(): DirectoryHealth;
+  /** Broker connection, dead letters, outbox backlog; never throws (a part it cannot read is null). */
+  axisHealth(): Promise<AxisHealth>;
   /** Wakes the outbox relay (after a commit that enqueued entries). */
   wake(): void;
   /** Observes every inbox message after its commit (benchmarks, notifications); returns the unsubscribe. */
@@ -116,6 +118,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     onDirectory: (version, installed) => logger.info(`directory version ${version} ${installed ? 'installed' : 'already current'}`),
   });
   const quarantine = new ExchangeQuarantineService(exchangeUow, receiving, clock, wake);
+  const outboxStore = new KnexOutboxStore(database.knex, deps.blobs);
   const outbox = new ExchangeOutboxService(exchangeUow, directory, clock, wake);
 
   const hostedOrganIds = async (): Promise<string[]> => config.exchange.hostedOrganIds
@@ -157,6 +160,15 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
       return () => { committedListeners.delete(listener); };
     },
     directoryHealth: () => directory.health(clock.now()),
+    async axisHealth() {
+      const current = transport;
+      const status = !current ? 'stopped' : !config.axis.url ? 'in-process' : current.connected ? 'connected' : 'disconnected';
+      const [deadLetters, outbox] = await Promise.all([
+        current?.connected ? within(2000, current.deadLetterCount()) : Promise.resolve(null),
+        within(2000, outboxStore.backlog()),
+      ]);
+      return { status, deadLetters, outbox };
+    },
     async start() {
       const organIds = await hostedOrganIds();
       for (const organId of organIds) {
@@ -179,7 +191,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
       }
       transport = deps.sharedTransport ?? buildAxisTransport(config.axis, { dataDir: config.dataDir, hostedOrganIds: organIds, onProblem: (p) => logger.error(`axis: ${JSON.stringify(p)}`) });
       if (!deps.sharedTransport) await transport.start();
-      relay = buildOutboxRelay(config.axis, new KnexOutboxStore(database.knex, deps.blobs), transport);
+      relay = buildOutboxRelay(config.axis, outboxStore, transport);
       relay.start();
       consumer = new InboxConsumer<ExchangeRepositories>({
         transport, unitOfWork: exchangeUow,
@@ -236,4 +248,15 @@ async function devDirectory(database: Database, config: Readonly<Config>, now: D
 
 function envelopeVerifier(layer: TrustLayer, directory: DirectoryHolder): SignatureVerifier {
   return new SignatureVerifier({ pathValidator: layer.paths, timeStampVerifier: layer.timestamps, directory: { organIdOf: (certificate) => directory.organIdOf(certificate.sha256) } });
+}
+
+/** The value, or null when it fails or takes longer than `ms` (a health answer must not hang on a half-dead connection). */
+async function within<T>(ms: number, work: Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), ms); });
+  try {
+    return await Promise.race([work.catch(() => null), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -56,6 +56,13 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
     return rows.map((r) => ({ recipientOrganId: r.recipient_organ_id, messageType: r.message_type, documentId: r.document_id }));
   }
 
+  /** Entries not sent: waiting (pending) and given up (failed), for /health. */
+  async backlog(): Promise<{ pending: number; failed: number }> {
+    const rows = await this.guard(() => this.knex('axis_outbox').whereIn('state', ['pending', 'failed']).groupBy('state').select('state').count('* as n')) as Array<{ state: string; n: string | number }>;
+    const of = (state: string): number => Number(rows.find((r) => r.state === state)?.n ?? 0);
+    return { pending: of('pending'), failed: of('failed') };
+  }
+
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
     const result = await this.guard(() => this.knex.raw<{ rows: ClaimedRow[] }>(

@@ -101,6 +101,17 @@ export interface AxisDeadLetterQueue {
   listDeadLetters(max: number): Promise<AxisDeadLetter[]>;
   /** Re-publishes to their recipients' inboxes up to `max` dead letters that `select` picks; the others stay. */
   redriveDeadLetters(select: (letter: AxisDeadLetter) => boolean, max: number): Promise<AxisDeadLetter[]>;
+  /** How many letters the queue holds (for /health). */
+  deadLetterCount(): Promise<number>;
+}
+
+/** What `/health` says of the axis (docs/axis.md "Health"). */
+export interface AxisHealth {
+  readonly status: 'connected' | 'disconnected' | 'in-process' | 'stopped';
+  /** Messages in the dead-letter queue (RabbitMQ: the whole deployment's, under this prefix); null when unreadable now. */
+  readonly deadLetters: number | null;
+  /** Outbox entries of this node's agencies: waiting for the relay, and failed (retries ran out: send them again). */
+  readonly outbox: { readonly pending: number; readonly failed: number } | null;
 }
 
 /** A payload already in memory. */
