@@ -11,7 +11,7 @@
 // in flight per node, default 8) → documents per second; then paced at half that rate → p50/p95/p99 of
 // issue → 03 applied. Peak RSS per process (each node, and this one). In the same run, the raw floors of
 // the machine: quorum-queue publish+consume with confirms of the package's size, single-row commits in
-// PostgreSQL (knex, 5 KB row), RSA-2048 signatures (node:crypto). Ends with one JSON line.
+// PostgreSQL (knex, 5 KB row), RSA-2048 signatures and verifications (node:crypto). Ends with one JSON line.
 // BENCH_MACHINERY=1 also runs the axis machinery measurements (5 KB messages: raw amqplib classic/quorum,
 // AmqpAxisTransport, InProcessAxisTransport, a 50 MB package in chunks, outbox → inbox without signatures).
 // BENCH_INBOX_BATCH=<n> and BENCH_RELAY_LINGER=<ms> override the nodes' axis.inbox.batchSize and
@@ -23,7 +23,7 @@
 // Environment: AXIS_URL (default amqp://guest:guest@127.0.0.1:5672), TEST_POSTGRES_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres), BENCH_MESSAGES (machinery, default 5000).
 // Everything is created under a fresh prefix / fresh databases and deleted at the end.
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, verify } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -256,16 +256,18 @@ async function rawCommitFloor(admin: Knex): Promise<number> {
   }
 }
 
-function rawRsaSignFloor(): number {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** RSA-2048 signatures and verifications per second on one core, each timed for a second. */
+function rawRsaFloors(): { sign: number; verify: number } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const data = randomBytes(32);
-  const until = performance.now() + 1000;
-  let n = 0;
-  while (performance.now() < until) {
-    sign('sha256', data, privateKey);
-    n += 1;
-  }
-  return n;
+  const signature = sign('sha256', data, privateKey);
+  const rate = (work: () => unknown): number => {
+    const until = performance.now() + 1000;
+    let n = 0;
+    while (performance.now() < until) { work(); n += 1; }
+    return n;
+  };
+  return { sign: rate(() => sign('sha256', data, privateKey)), verify: rate(() => verify('sha256', data, publicKey, signature)) };
 }
 
 async function cleanUp(transport: AmqpAxisTransport): Promise<void> {
@@ -470,8 +472,8 @@ async function main(): Promise<void> {
     console.log(`raw amqplib publish+consume, confirms, quorum, ${(packageBytes / 1024).toFixed(0)} KB (the package size): ${rawPackage.toFixed(0)} msg/s`);
     const rawCommit = await rawCommitFloor(admin);
     console.log(`raw PostgreSQL single-row commits (knex, 5 KB row)  : ${rawCommit.toFixed(0)} commits/s`);
-    const rawRsa = rawRsaSignFloor();
-    console.log(`raw RSA-2048 signatures (node:crypto, one core)     : ${rawRsa.toFixed(0)} signs/s`);
+    const rawRsa = rawRsaFloors();
+    console.log(`raw RSA-2048 (node:crypto, one core)                : ${rawRsa.sign.toFixed(0)} signs/s, ${rawRsa.verify.toFixed(0)} verifications/s`);
     if (process.env.BENCH_MACHINERY === '1') Object.assign(extra, await machinery(admin, stores));
     console.log(`load average at the end: ${await loadAverage()}`);
     console.log(JSON.stringify({
@@ -480,7 +482,7 @@ async function main(): Promise<void> {
       peakRssMb: round(Math.max(...stats.map((s) => s.peakRssMb))), peakRssMbPerNode: Object.fromEntries(stats.map((s) => [s.organId, round(s.peakRssMb)])),
       peakRssMbBenchProcess: round(process.resourceUsage().maxRSS / 1024),
       rawPublishConsumePerSecond: round(rawPackage), packageBytes,
-      rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa),
+      rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa.sign), rawRsaVerifyPerSecond: round(rawRsa.verify),
       cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, agencies: agencyCount, failed: saturated.failed + half.failed, ...extra,
     }));
   } finally {
