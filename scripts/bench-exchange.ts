@@ -370,11 +370,17 @@ async function deleteTopology(runPrefix: string, organIds: readonly string[]): P
   await connection.close();
 }
 
-/** CPU seconds used so far by the processes of each kind (Linux /proc; live processes only). */
-async function cpuByKind(nodePids: readonly number[]): Promise<Record<'nodes' | 'postgres' | 'rabbitmq', number>> {
+type Kind = 'nodes' | 'postgres' | 'rabbitmq';
+
+/**
+ * CPU seconds and minor page faults so far of the processes of each kind (Linux /proc; live processes
+ * only). Faults matter on this VM: a first touch of a page costs ~14 µs (large strings and buffers).
+ */
+async function cpuByKind(nodePids: readonly number[]): Promise<Record<Kind, number> & { faults: Record<Kind, number> }> {
   const { readdir, readFile } = await import('node:fs/promises');
   const ticks = 100; // USER_HZ
   const totals = { nodes: 0, postgres: 0, rabbitmq: 0 };
+  const faults = { nodes: 0, postgres: 0, rabbitmq: 0 };
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
@@ -382,12 +388,12 @@ async function cpuByKind(nodePids: readonly number[]): Promise<Record<'nodes' | 
     if (!match) continue;
     const fields = match[2]!.split(' ');
     const seconds = (Number(fields[11]) + Number(fields[12])) / ticks; // utime + stime
+    const minflt = Number(fields[7]);
     const comm = match[1]!;
-    if (nodePids.includes(Number(entry))) totals.nodes += seconds;
-    else if (comm.startsWith('postgres')) totals.postgres += seconds;
-    else if (comm.startsWith('beam') || comm.startsWith('erl')) totals.rabbitmq += seconds;
+    const kind: Kind | undefined = nodePids.includes(Number(entry)) ? 'nodes' : comm.startsWith('postgres') ? 'postgres' : comm.startsWith('beam') || comm.startsWith('erl') ? 'rabbitmq' : undefined;
+    if (kind) { totals[kind] += seconds; faults[kind] += minflt; }
   }
-  return totals;
+  return { ...totals, faults };
 }
 
 const loadAverage = async (): Promise<string> => (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -452,9 +458,11 @@ async function main(): Promise<void> {
     const cpuBefore = await cpuByKind(pids);
     const saturated = await endToEnd(nodes, 'saturation', documents, null);
     const cpuAfter = await cpuByKind(pids);
-    const cpuMs = (kind: keyof typeof cpuBefore): number => ((cpuAfter[kind] - cpuBefore[kind]) * 1000) / Math.max(1, saturated.latenciesMs.length);
+    const cpuMs = (kind: Kind): number => ((cpuAfter[kind] - cpuBefore[kind]) * 1000) / Math.max(1, saturated.latenciesMs.length);
     console.log(`end to end at saturation (${issueConcurrency} in flight per node)   : ${saturated.perSecond.toFixed(1)} documents/s (${saturated.latenciesMs.length} documents registered, ${saturated.failed} failed; load average ${await loadAverage()})`);
     console.log(`  CPU per document at saturation: nodes ${cpuMs('nodes').toFixed(1)} ms, PostgreSQL ${cpuMs('postgres').toFixed(1)} ms, RabbitMQ ${cpuMs('rabbitmq').toFixed(1)} ms (2 cores = 2,000 ms per second)`);
+    const faultsPerDocument = (kind: Kind): number => (cpuAfter.faults[kind] - cpuBefore.faults[kind]) / Math.max(1, saturated.latenciesMs.length);
+    console.log(`  minor page faults per document: nodes ${faultsPerDocument('nodes').toFixed(0)}, PostgreSQL ${faultsPerDocument('postgres').toFixed(0)} (PostgreSQL backends that exit are not counted)`);
     const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
     const halfCount = Math.max(50, Math.min(documents, rate * 15));
     const half = await endToEnd(nodes, 'half-load', halfCount, rate);
@@ -483,7 +491,7 @@ async function main(): Promise<void> {
       peakRssMbBenchProcess: round(process.resourceUsage().maxRSS / 1024),
       rawPublishConsumePerSecond: round(rawPackage), packageBytes,
       rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa.sign), rawRsaVerifyPerSecond: round(rawRsa.verify),
-      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, agencies: agencyCount, failed: saturated.failed + half.failed, ...extra,
+      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, minorFaultsPerDocument: { nodes: round(faultsPerDocument('nodes')), postgres: round(faultsPerDocument('postgres')) }, agencies: agencyCount, failed: saturated.failed + half.failed, ...extra,
     }));
   } finally {
     for (const n of nodes) n.child.kill('SIGTERM');
