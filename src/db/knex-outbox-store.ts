@@ -14,6 +14,15 @@ import { translateDatabaseError } from './knex-unit-of-work.ts';
 const SLICE_BYTES = 1024 * 1024;
 /** Packages up to this size are read with their claim (a pass of 100 entries holds at most 25 MB). */
 const INLINE_BYTES = OUTBOX_INLINE_MAX_BYTES;
+/**
+ * The claim reads an inline package in slices of this size, each its own column: PostgreSQL sends bytea as
+ * hex text, and a field over 128 KB of text becomes a V8 large-object string (fresh pages, ~14 µs a page
+ * on this VM: ~0.8 ms for a 150 KB package, against ~0.05 ms in 48 KB slices).
+ */
+const INLINE_SLICE_BYTES = 48 * 1024;
+const INLINE_SLICES = Math.ceil(INLINE_BYTES / INLINE_SLICE_BYTES);
+const INLINE_COLUMNS = Array.from({ length: INLINE_SLICES }, (_, i) =>
+  `CASE WHEN octet_length(package) <= ${INLINE_BYTES} AND octet_length(package) > ${i * INLINE_SLICE_BYTES} THEN substring(package from ${i * INLINE_SLICE_BYTES + 1} for ${INLINE_SLICE_BYTES}) END AS inline_${i}`).join(', ');
 
 interface ClaimedRow {
   id: string;
@@ -25,8 +34,18 @@ interface ClaimedRow {
   package_digest: string;
   attempts: number;
   size: number;
-  inline: Buffer | null;
   package_blob: string | null;
+  [inline: `inline_${number}`]: Buffer | null;
+}
+
+/** The inline package from its slices; null when the package is not read with the claim. */
+function inlinePackage(row: ClaimedRow): Buffer | null {
+  const slices: Buffer[] = [];
+  for (let i = 0; i < INLINE_SLICES; i += 1) {
+    const slice = row[`inline_${i}`];
+    if (slice) slices.push(slice);
+  }
+  return slices.length === 0 ? null : slices.length === 1 ? (slices[0] as Buffer) : Buffer.concat(slices);
 }
 
 export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transaction> {
@@ -71,16 +90,16 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
                       WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
                       ORDER BY next_attempt_at, created_at LIMIT ? FOR UPDATE SKIP LOCKED)
         RETURNING id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest, attempts,
-                  COALESCE(octet_length(package), package_size) AS size, CASE WHEN octet_length(package) <= ? THEN package END AS inline, package_blob`,
-      [leaseUntil, now, now, limit, INLINE_BYTES],
+                  COALESCE(octet_length(package), package_size) AS size, ${INLINE_COLUMNS}, package_blob`,
+      [leaseUntil, now, now, limit],
     ));
-    return result.rows.map((row) => ({
+    return result.rows.map((row) => ({ row, inline: inlinePackage(row) })).map(({ row, inline }) => ({
       id: row.id,
       headers: {
         from: row.sender_organ_id, to: row.recipient_organ_id, messageType: row.message_type, serviceType: row.service_type,
         messageId: row.message_id, packageDigest: row.package_digest,
       } satisfies AxisHeaders,
-      payload: row.inline ? bytesPayload(row.inline) : row.package_blob ? this.blobPayload(row.package_blob, Number(row.size)) : this.payload(row.id, Number(row.size)),
+      payload: inline ? bytesPayload(inline) : row.package_blob ? this.blobPayload(row.package_blob, Number(row.size)) : this.payload(row.id, Number(row.size)),
       attempts: row.attempts,
     }));
   }

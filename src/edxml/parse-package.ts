@@ -23,7 +23,7 @@ export interface ParseEdxmlOptions {
   readonly sink?: AttachmentSink;
 }
 
-const SLICE = 1024 * 1024;
+const SLICE = 48 * 1024;
 
 async function* chunksOf(input: EdxmlInput): AsyncIterable<Uint8Array> {
   if (typeof input === 'string') input = Buffer.from(input, 'utf8');

@@ -75,7 +75,7 @@ function attachmentsXml(attachments: readonly AttachmentFragment[]): string[] {
 
 const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
 /** Base64 is written in slices of this many input bytes (a multiple of 3: no padding inside). */
-const BASE64_SLICE = 3 * 1024 * 1024;
+const BASE64_SLICE = 48 * 1024;
 
 /** Writes the base64 of the concatenated `parts` into `out` at `offset`; returns the offset after it. */
 export function writeBase64(out: Buffer, offset: number, parts: readonly Uint8Array[]): number {

@@ -6,6 +6,7 @@ import { InboxConsumer } from '../../../src/axis/inbox-consumer.ts';
 import { KnexInboxStore, KnexTransactionUnitOfWork } from '../../../src/db/knex-inbox-store.ts';
 import { KnexOutboxStore } from '../../../src/db/knex-outbox-store.ts';
 import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../../../src/domain/axis-transport.ts';
+import { OUTBOX_INLINE_MAX_BYTES } from '../../../src/domain/outbox.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.ts';
 import { AGENCY_A, AGENCY_B } from '../../unit/axis/support/transport-behaviour.ts';
 
@@ -100,6 +101,27 @@ for (const kind of databaseKinds) {
       const ids = claims.flat().map((e) => e.id);
       expect(new Set(ids).size).to.equal(ids.length);
       expect(ids).to.have.length(40);
+    });
+
+    it('reads packages up to the inline limit with their claim, whole and intact at every slice boundary', async () => {
+      const S = 48 * 1024;
+      const sizes = [1, S - 1, S, S + 1, 3 * S, 150_000, OUTBOX_INLINE_MAX_BYTES - 1, OUTBOX_INLINE_MAX_BYTES, OUTBOX_INLINE_MAX_BYTES + 1];
+      const packages = new Map<string, Buffer>();
+      await knex.transaction(async (trx) => {
+        for (const size of sizes) {
+          const bytes = randomBytes(size);
+          const h = headers(bytes);
+          packages.set(h.messageId, bytes);
+          await outbox.enqueue(trx, { id: randomUUID(), headers: h, package: bytes, documentId: null });
+        }
+      });
+      const claimed = await outbox.claimDue(new Date(), sizes.length, 60_000);
+      expect(claimed).to.have.length(sizes.length);
+      for (const entry of claimed) {
+        const sent = packages.get(entry.headers.messageId) as Buffer;
+        expect(entry.payload.size).to.equal(sent.byteLength);
+        expect(Buffer.compare(Buffer.from(await entry.payload.bytes()), sent), `package of ${sent.byteLength} bytes`).to.equal(0);
+      }
     });
 
     it('streams a large package out in 1 MB slices', async () => {
