@@ -102,7 +102,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   let trust: TrustLayer | undefined;
   let verifier: SignatureVerifier | undefined;
   const packageVerifier: PackageVerifier = {
-    verifyEnvelope: (bytes) => (verifier ??= envelopeVerifier((trust ??= nodeTrustLayer(config, clock)), directory)).verifyEnvelope(Buffer.from(bytes)),
+    verifyEnvelope: (bytes) => (verifier ??= envelopeVerifier((trust ??= nodeTrustLayer(config, clock)), directory)).verifyEnvelope(bytes),
     verifyPdf: (bytes) => (verifier ??= envelopeVerifier((trust ??= nodeTrustLayer(config, clock)), directory)).verifyPdf(Buffer.from(bytes)),
   };
   let transport: BuiltAxisTransport | undefined;
