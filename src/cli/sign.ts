@@ -14,7 +14,7 @@ import { PdfSyntaxError } from '../pki/pades/pdf-objects.ts';
 import { cliTrustLayer } from '../pki/verify/cli-trust-setup.ts';
 import { digestFile } from '../pki/verify/file-digest.ts';
 import { EnvelopeSigningError, signEnvelopeParts } from '../pki/xmldsig/envelope-signer.ts';
-import { XmlFormatError } from '../pki/xmldsig/xml-scanner.ts';
+import { XmlFormatError } from '../edxml/xml-scanner.ts';
 
 const usage = `sign envelope|pdf|cms --key <file.p12|key.pem> [--cert <cert.pem>] [--chain <pem>...] --pass-env <VAR> --in <file> --out <file> [--no-timestamp]
 

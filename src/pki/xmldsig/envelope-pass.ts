@@ -5,7 +5,7 @@
 // (MessageHeader/From/OrganId, a node the signature covers).
 import { createHash, type Hash } from 'node:crypto';
 import { ExclusiveCanonicalizer } from './exclusive-c14n.ts';
-import { decodeText, scanXml, type ScannedAttr, type ScannedElement, type ScanHandler } from './xml-scanner.ts';
+import { decodeText, scanXml, type ScannedAttr, type ScannedElement, type ScanHandler } from '../../edxml/xml-scanner.ts';
 
 export const EDXML_NS = 'http://www.mic.gov.vn/TBT/QCVN_102_2016';
 export const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';

@@ -5,7 +5,7 @@ import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { digestMethods } from './algorithms.ts';
 import { DSIG_NS, runEnvelopePass, type SignatureNode } from './envelope-pass.ts';
 import { checkSignatureProfile, ProfileError } from './signature-profile.ts';
-import { XmlFormatError } from './xml-scanner.ts';
+import { XmlFormatError } from '../../edxml/xml-scanner.ts';
 
 export type EnvelopeCheck =
   | { readonly kind: 'format'; readonly message: string }

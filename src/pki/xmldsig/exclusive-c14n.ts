@@ -1,9 +1,9 @@
 // Exclusive XML Canonicalization 1.0 without comments (W3C REC xml-exc-c14n-20020718), written as a
-// streaming sink for the events of xml-scanner.ts. Only namespaces visibly utilized by an element or its
+// streaming sink for the events of src/edxml/xml-scanner.ts. Only namespaces visibly utilized by an element or its
 // attributes are rendered (§3), and only where the nearest output ancestor has not rendered the same
 // binding; attributes are sorted by namespace URI then local name (C14N 1.0 §2.2). Character data that
 // needs no escaping is passed through as a view of the input bytes.
-import { decodeText, lookupNamespace, type ScannedElement } from './xml-scanner.ts';
+import { decodeText, lookupNamespace, type ScannedElement } from '../../edxml/xml-scanner.ts';
 
 export type C14nSink = (chunk: string | Uint8Array) => void;
 

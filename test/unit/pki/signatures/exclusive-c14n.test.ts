@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { ExclusiveCanonicalizer } from '../../../../src/pki/xmldsig/exclusive-c14n.ts';
-import { scanXml, XmlFormatError } from '../../../../src/pki/xmldsig/xml-scanner.ts';
+import { scanXml, XmlFormatError } from '../../../../src/edxml/xml-scanner.ts';
 
 function ours(xml: string): string {
   const chunks: Buffer[] = [];

@@ -84,6 +84,8 @@ function splitName(qname: string, at: number, cache: Map<string, [string, string
 export interface ScanLimits {
   readonly maxDepth: number;
   readonly maxAttributes: number;
+  /** Skip processing instructions instead of refusing them (the edXML reader tolerates them; signatures do not). */
+  readonly skipProcessingInstructions?: boolean;
 }
 
 const defaultLimits: ScanLimits = { maxDepth: 64, maxAttributes: 64 };
@@ -126,7 +128,7 @@ export function scanXml(bytes: Buffer, handler: ScanHandler, limits: ScanLimits 
         const decl = bytes.toString('latin1', i, close);
         const enc = /encoding\s*=\s*["']([^"']+)["']/.exec(decl)?.[1];
         if (enc && enc.toUpperCase() !== 'UTF-8') throw new XmlFormatError(`encoding ${enc} is not allowed (UTF-8 only)`);
-      } else {
+      } else if (!limits.skipProcessingInstructions || target.toLowerCase() === 'xml' || target === '') {
         throw new XmlFormatError(`processing instruction <?${target}?> is not allowed`);
       }
       i = close + 2;
