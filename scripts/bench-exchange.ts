@@ -376,11 +376,12 @@ type Kind = 'nodes' | 'postgres' | 'rabbitmq';
  * CPU seconds and minor page faults so far of the processes of each kind (Linux /proc; live processes
  * only). Faults matter on this VM: a first touch of a page costs ~14 µs (large strings and buffers).
  */
-async function cpuByKind(nodePids: readonly number[]): Promise<Record<Kind, number> & { faults: Record<Kind, number> }> {
+async function cpuByKind(nodePids: readonly number[]): Promise<Record<Kind, number> & { faults: Record<Kind, number>; kernel: Record<Kind, number> }> {
   const { readdir, readFile } = await import('node:fs/promises');
   const ticks = 100; // USER_HZ
   const totals = { nodes: 0, postgres: 0, rabbitmq: 0 };
   const faults = { nodes: 0, postgres: 0, rabbitmq: 0 };
+  const kernel = { nodes: 0, postgres: 0, rabbitmq: 0 };
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
@@ -391,9 +392,9 @@ async function cpuByKind(nodePids: readonly number[]): Promise<Record<Kind, numb
     const minflt = Number(fields[7]);
     const comm = match[1]!;
     const kind: Kind | undefined = nodePids.includes(Number(entry)) ? 'nodes' : comm.startsWith('postgres') ? 'postgres' : comm.startsWith('beam') || comm.startsWith('erl') ? 'rabbitmq' : undefined;
-    if (kind) { totals[kind] += seconds; faults[kind] += minflt; }
+    if (kind) { totals[kind] += seconds; faults[kind] += minflt; kernel[kind] += Number(fields[12]) / ticks; }
   }
-  return { ...totals, faults };
+  return { ...totals, faults, kernel };
 }
 
 const loadAverage = async (): Promise<string> => (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -461,6 +462,8 @@ async function main(): Promise<void> {
     const cpuMs = (kind: Kind): number => ((cpuAfter[kind] - cpuBefore[kind]) * 1000) / Math.max(1, saturated.latenciesMs.length);
     console.log(`end to end at saturation (${issueConcurrency} in flight per node)   : ${saturated.perSecond.toFixed(1)} documents/s (${saturated.latenciesMs.length} documents registered, ${saturated.failed} failed; load average ${await loadAverage()})`);
     console.log(`  CPU per document at saturation: nodes ${cpuMs('nodes').toFixed(1)} ms, PostgreSQL ${cpuMs('postgres').toFixed(1)} ms, RabbitMQ ${cpuMs('rabbitmq').toFixed(1)} ms (2 cores = 2,000 ms per second)`);
+    const kernelMs = (kind: Kind): number => ((cpuAfter.kernel[kind] - cpuBefore.kernel[kind]) * 1000) / Math.max(1, saturated.latenciesMs.length);
+    console.log(`    of which in the kernel (system time): nodes ${kernelMs('nodes').toFixed(1)} ms, PostgreSQL ${kernelMs('postgres').toFixed(1)} ms, RabbitMQ ${kernelMs('rabbitmq').toFixed(1)} ms`);
     const faultsPerDocument = (kind: Kind): number => (cpuAfter.faults[kind] - cpuBefore.faults[kind]) / Math.max(1, saturated.latenciesMs.length);
     console.log(`  minor page faults per document: nodes ${faultsPerDocument('nodes').toFixed(0)}, PostgreSQL ${faultsPerDocument('postgres').toFixed(0)} (PostgreSQL backends that exit are not counted)`);
     const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
