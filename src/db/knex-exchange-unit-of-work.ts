@@ -23,7 +23,9 @@ export class KnexExchangeUnitOfWork implements ExchangeUnitOfWork {
     const repos: ExchangeRepositories = {
       ...this.registry.repositories(trx, audit),
       exchange: new KnexExchangeRepository(trx),
-      outbox: { enqueue: (entry) => this.outbox.enqueue(trx, entry), retryFailed: (sender, documentId) => this.outbox.retryFailed(trx, sender, documentId) },
+      outbox: { enqueue: (entry) => this.outbox.enqueue(trx, entry), retryFailed: (sender, documentId) => this.outbox.retryFailed(trx, sender, documentId),
+        listFailed: (sender, limit) => this.outbox.listFailed(trx, sender, limit),
+      },
       inbox: {
         find: (recipient, messageId) => this.inbox.find(trx, recipient, messageId), findMany: (keys) => this.inbox.findMany(trx, keys),
         record: (record) => this.inbox.record(trx, record), recordMany: (records) => this.inbox.recordMany(trx, records),

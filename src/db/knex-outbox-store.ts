@@ -5,6 +5,7 @@
 // in the same statement. A larger one is in the blob store (migration 20261123180000), written there once
 // by the sender for all its recipients, and is streamed from it. (A row written before that migration with
 // a large `package` is streamed out in 1 MB slices: substring on an EXTERNAL bytea, never loaded whole.)
+import type { FailedOutboxEntry } from '../domain/exchange.ts';
 import type { Knex } from 'knex';
 import { bytesPayload, type AxisHeaders, type AxisMessageType, type AxisPayload } from '../domain/axis-transport.ts';
 import { OUTBOX_INLINE_MAX_BYTES, type NewOutboxEntry, type OutboxEntry, type OutboxStore, type OutboxWriter } from '../domain/outbox.ts';
@@ -73,6 +74,15 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
       .update({ state: 'pending', attempts: 0, next_attempt_at: new Date(0), failed_at: null, lease_until: null })
       .returning(['recipient_organ_id', 'message_type', 'document_id']) as Array<{ recipient_organ_id: string; message_type: string; document_id: string | null }>;
     return rows.map((r) => ({ recipientOrganId: r.recipient_organ_id, messageType: r.message_type, documentId: r.document_id }));
+  }
+
+  async listFailed(trx: Knex.Transaction, senderOrganId: string, limit: number): Promise<FailedOutboxEntry[]> {
+    const rows = await trx('axis_outbox').where({ sender_organ_id: senderOrganId, state: 'failed' }).orderBy('failed_at', 'desc').limit(limit)
+      .select('message_id', 'recipient_organ_id', 'message_type', 'document_id', 'attempts', 'last_error', 'failed_at') as Array<{ message_id: string; recipient_organ_id: string; message_type: string; document_id: string | null; attempts: number; last_error: string | null; failed_at: Date | string | null }>;
+    return rows.map((r) => ({
+      messageId: r.message_id, recipientOrganId: r.recipient_organ_id, messageType: r.message_type, documentId: r.document_id, attempts: r.attempts, lastError: r.last_error,
+      failedAt: r.failed_at === null ? null : new Date(r.failed_at).toISOString(),
+    }));
   }
 
   /** Entries not sent: waiting (pending) and given up (failed), for /health. */

@@ -211,6 +211,17 @@ export interface ExchangeRepository {
   loadDirectory(): Promise<SignedDirectory | undefined>;
 }
 
+/** An outbox entry whose retries ran out (delivery state `failed`). */
+export interface FailedOutboxEntry {
+  readonly messageId: string;
+  readonly recipientOrganId: string;
+  readonly messageType: string;
+  readonly documentId: string | null;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly failedAt: string | null;
+}
+
 /** The repositories of one transaction spanning the registry, the exchange tables, the outbox and the inbox. */
 export interface ExchangeRepositories extends Repositories {
   readonly exchange: ExchangeRepository;
@@ -222,6 +233,8 @@ export interface ExchangeRepositories extends Repositories {
      * Returns how many, by recipient and message type.
      */
     retryFailed(senderOrganId: string, documentId: string | null): Promise<ReadonlyArray<{ readonly recipientOrganId: string; readonly messageType: string; readonly documentId: string | null }>>;
+    /** The agency's failed entries, newest first (what a retry would send again). */
+    listFailed(senderOrganId: string, limit: number): Promise<FailedOutboxEntry[]>;
   };
   readonly inbox: {
     find(recipient: string, messageId: string): Promise<InboxRecord | undefined>;

@@ -6,7 +6,7 @@
 // that had in fact received one dedupes it. Refused while the directory is invalid (fail closed).
 import { authorize, type Actor } from '../domain/actor.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ExchangeRepositories, ExchangeUnitOfWork } from '../domain/exchange.ts';
+import type { ExchangeRepositories, ExchangeUnitOfWork, FailedOutboxEntry } from '../domain/exchange.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import type { DirectoryHolder } from './directory-service.ts';
 
@@ -30,6 +30,12 @@ export class ExchangeOutboxService {
       const doc = await repos.documents.find(organId, documentId);
       if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
     });
+  }
+
+  /** What the agency failed to send, newest first: documents and status messages, with the last error. */
+  async listFailed(actor: Actor, organId: string, limit = 100): Promise<FailedOutboxEntry[]> {
+    authorize(actor, 'exchange.outbox', organId);
+    return this.uow.run((repos) => repos.outbox.listFailed(organId, limit));
   }
 
   /** Every failed entry the agency sent: documents and status messages (01–06, 15/16, 02). */

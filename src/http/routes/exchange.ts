@@ -101,6 +101,10 @@ export function exchangeRoutes(deps: HttpDependencies): Router {
     res.status(202).json(await exchange.outbox.retryDocument(actorOfResponse(res.locals), organIdOf(req), idOf(req)));
   });
 
+  router.get('/exchange/outbox/failed', async (req, res) => {
+    res.json({ items: await exchange.outbox.listFailed(actorOfResponse(res.locals), organIdOf(req)) });
+  });
+
   router.post('/exchange/outbox/retry', async (req, res) => {
     res.status(202).json(await exchange.outbox.retryAll(actorOfResponse(res.locals), organIdOf(req)));
   });

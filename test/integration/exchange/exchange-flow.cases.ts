@@ -932,6 +932,10 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       const failed = await deliveries(documentId);
       expect(failed.map((d) => [d.state, d.lastError])).to.deep.equal([['failed', 'axis.unavailable: broker unreachable'], ['failed', 'axis.unavailable: broker unreachable']]);
       const entries = await rows(VPCP, 'axis_outbox', { document_id: documentId }).orderBy('recipient_organ_id');
+      // The quản trị sees what failed, with the reason.
+      const listed = (await sender.app.exchange.outbox.listFailed(admin, VPCP)).filter((e) => e.documentId === documentId);
+      expect(listed.map((e) => [e.recipientOrganId, e.messageType, e.attempts, e.lastError])).to.have.deep.members([[SO_TTTT, 'edoc', 8, 'axis.unavailable: broker unreachable'], [TAY_NINH, 'edoc', 8, 'axis.unavailable: broker unreachable']]);
+      expect(listed.every((e) => typeof e.failedAt === 'string' && entries.some((x) => x.message_id === e.messageId))).to.equal(true);
       // Not for the chuyên viên; only the văn thư sends a document again.
       const specialist = await actorFor(sender.db.database, 'chuyen_vien', VPCP);
       expect(await codeOf(sender.app.exchange.outbox.retryDocument(specialist, VPCP, documentId))).to.equal('auth.forbidden');
@@ -953,6 +957,8 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(await sender.app.exchange.outbox.retryAll(admin, VPCP)).to.deep.include({ retried: 1 });
       await eventually(async () => (await received(SO_TTTT, edxmlDocumentId)).length === 1, 'Sở TTTT received it');
       expect(await codeOf(sender.app.exchange.outbox.retryAll(admin, VPCP))).to.equal('exchange.nothing_failed');
+      expect((await sender.app.exchange.outbox.listFailed(admin, VPCP)).filter((e) => e.documentId === documentId)).to.deep.equal([]);
+      expect(await codeOf(sender.app.exchange.outbox.listFailed(specialist, VPCP))).to.equal('auth.forbidden');
       await eventually(async () => (await deliveries(documentId)).every((d) => d.status === '01'), '01 from both');
       expect(await received(TAY_NINH, edxmlDocumentId)).to.have.length(1);
     });

@@ -45,6 +45,7 @@ const routes: Route[] = [
   { name: 'GET exchange/quarantine', allowed: [V, Q], call: async (n, o, t) => (await n.request('GET', `/api/agencies/${o}/exchange/quarantine`, { token: t })).status },
   { name: 'POST exchange/quarantine/{id}/reprocess', allowed: [V, Q], authorizedOnly: true, call: async (n, o, t) => (await n.request('POST', `/api/agencies/${o}/exchange/quarantine/${randomUUID()}/reprocess`, { token: t })).status },
   { name: 'POST outgoing/{id}/retry', allowed: [V], authorizedOnly: true, call: async (n, o, t, f) => (await n.request('POST', `/api/agencies/${o}/outgoing/${await f.draftId()}/retry`, { token: t })).status },
+  { name: 'GET exchange/outbox/failed', allowed: [V, Q], call: async (n, o, t) => (await n.request('GET', `/api/agencies/${o}/exchange/outbox/failed`, { token: t })).status },
   { name: 'POST exchange/outbox/retry', allowed: [V, Q], authorizedOnly: true, call: async (n, o, t) => (await n.request('POST', `/api/agencies/${o}/exchange/outbox/retry`, { token: t })).status },
   { name: 'GET documents/{id}/metadata-history', allowed: ALL, call: async (n, o, t, f) => (await n.request('GET', `/api/agencies/${o}/documents/${f.incomingId}/metadata-history`, { token: t })).status },
   // Signatures and keys.
