@@ -103,7 +103,7 @@ export class ExchangeSendingService {
     const result = await this.uow.run(async (repos) => {
       const doc = await repos.documents.findForUpdate(organId, documentId);
       if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
-      if (doc.status !== 'issued') throw new DomainError('exchange.not_sendable', { details: [{ field: 'status', message: doc.status }] });
+      assertInForce(doc);
       const targets = (await activeDeliveries(repos, organId, documentId)).filter((d) => !d.history.some((e) => e.code === '13'));
       const first = targets[0];
       if (!first) throw new DomainError('exchange.not_sendable', { details: [{ field: 'recipients', message: 'no delivery to recall' }] });
@@ -143,7 +143,7 @@ export class ExchangeSendingService {
     const result = await this.uow.run(async (repos) => {
       const doc = await repos.documents.findForUpdate(organId, documentId);
       if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
-      if (doc.status !== 'issued') throw new DomainError('exchange.not_sendable', { details: [{ field: 'status', message: doc.status }] });
+      assertInForce(doc);
       const all = await repos.exchange.listDeliveries(organId, documentId);
       const active = all.filter((d) => d.removedAt === null && d.status !== '02');
       const first = all[0];
@@ -245,7 +245,7 @@ export class ExchangeSendingService {
     const replaced = await repos.documents.findForUpdate(organId, replacedId);
     if (!replaced || replaced.direction !== 'outgoing') throw new DomainError('registry.document_not_found', { details: [{ field: 'replacesDocumentId', message: replacedId }] });
     // Only a document in force can be replaced: not one already replaced or recalled.
-    if (replaced.status !== 'issued') throw new DomainError('exchange.not_sendable', { details: [{ field: 'replacesDocumentId', message: `${replacedId}: ${replaced.status}` }] });
+    if (replaced.status !== 'issued') throw new DomainError(isWithdrawn(replaced) ? 'exchange.withdrawn' : 'exchange.not_sendable', { details: [{ field: 'replacesDocumentId', message: `${replacedId}: ${replaced.status}` }] });
     const sent = await repos.exchange.listDeliveries(organId, replacedId);
     const first = sent[0];
     if (!first) throw new DomainError('exchange.not_sent', { details: [{ field: 'replacesDocumentId', message: replacedId }] });
@@ -304,9 +304,16 @@ export class ExchangeSendingService {
 
   private assertSendable(doc: RegistryDocument): void {
     if (isClassified(doc.confidentiality)) throw new DomainError('registry.classified_not_electronic');
-    if (doc.status !== 'issued') throw new DomainError('exchange.not_sendable', { details: [{ field: 'status', message: doc.status }] });
+    assertInForce(doc);
     if (doc.metadata.to.length === 0) throw new DomainError('exchange.not_sendable', { details: [{ field: 'recipients', message: 'no recipients' }] });
   }
+}
+
+const isWithdrawn = (doc: RegistryDocument): boolean => doc.status === 'recalled' || doc.status === 'replaced';
+
+/** Issued and neither recalled nor replaced: what may be sent, updated, recalled or replaced. */
+function assertInForce(doc: RegistryDocument): void {
+  if (doc.status !== 'issued') throw new DomainError(isWithdrawn(doc) ? 'exchange.withdrawn' : 'exchange.not_sendable', { details: [{ field: 'status', message: doc.status }] });
 }
 
 function requireReason(reason: string, why: string): string {

@@ -288,8 +288,8 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(recalled.recipients).to.deep.equal([TAY_NINH, SO_TTTT]);
       // The sender's book shows it withdrawn at once, and it cannot be recalled, updated or replaced again.
       expect((await rows(VPCP, 'documents', { id: documentId }))[0].status).to.equal('recalled');
-      expect(await codeOf(net.node(VPCP).app.exchange.sending.recall(clerk, VPCP, documentId, 'Lần hai'))).to.equal('exchange.not_sendable');
-      expect(await codeOf(net.node(VPCP).app.exchange.sending.update(clerk, VPCP, documentId, { reason: 'Sửa', metadata: { subject: 'Sửa' } }))).to.equal('exchange.not_sendable');
+      expect(await codeOf(net.node(VPCP).app.exchange.sending.recall(clerk, VPCP, documentId, 'Lần hai'))).to.equal('exchange.withdrawn');
+      expect(await codeOf(net.node(VPCP).app.exchange.sending.update(clerk, VPCP, documentId, { reason: 'Sửa', metadata: { subject: 'Sửa' } }))).to.equal('exchange.withdrawn');
       expect(await audited(VPCP, 'outgoing.recall', documentId)).to.have.length(1);
       const requestAt = async (organId: string) => eventually(async () => (await net.node(organId).app.exchange.clerk.requests(await actorFor(net.node(organId).db.database, 'van_thu', organId), organId)).find((r) => r.edxmlDocumentId === edxmlDocumentId), `recall at ${organId}`);
       const tnRequest = await requestAt(TAY_NINH);
@@ -509,9 +509,9 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect((await deliveries(old.documentId)).map((d) => d.recipientOrganId)).to.have.members([TAY_NINH, SO_TTTT]); // still followed
         const another = await sender.app.registry.draftOutgoing(await actorFor(sender.db.database, 'chuyen_vien', VPCP), VPCP, { typeName: 'Công văn', subject: 'Thay thế lần hai', priority: 0, recipients: [{ organId: TAY_NINH, organName: NAMES[TAY_NINH] as string }] });
         await sender.app.registry.issueOutgoing(await clerkOf(VPCP), VPCP, another.id);
-        expect(await codeOf(sender.app.exchange.sending.replace(await clerkOf(VPCP), VPCP, another.id, { replacesDocumentId: old.documentId, reason: 'Lần hai' }))).to.equal('exchange.not_sendable');
+        expect(await codeOf(sender.app.exchange.sending.replace(await clerkOf(VPCP), VPCP, another.id, { replacesDocumentId: old.documentId, reason: 'Lần hai' }))).to.equal('exchange.withdrawn');
         expect(await rows(VPCP, 'exchange_deliveries', { document_id: another.id })).to.have.length(0); // nothing sent
-        expect(await codeOf(sender.app.exchange.sending.recall(await clerkOf(VPCP), VPCP, old.documentId, 'Thu hồi'))).to.equal('exchange.not_sendable');
+        expect(await codeOf(sender.app.exchange.sending.recall(await clerkOf(VPCP), VPCP, old.documentId, 'Thu hồi'))).to.equal('exchange.withdrawn');
 
         const tnNew = await incomingAt(TAY_NINH, sent.edxmlDocumentId);
         expect(tnNew.status).to.equal('received');
