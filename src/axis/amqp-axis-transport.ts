@@ -142,7 +142,7 @@ export class AmqpAxisTransport implements AxisTransport, AxisDeadLetterQueue {
   async redriveDeadLetters(select: (letter: AxisDeadLetter) => boolean, max: number): Promise<AxisDeadLetter[]> {
     const redriven: AxisDeadLetter[] = [];
     await this.withDeadLetters((letter) => {
-      if (redriven.length >= max || !select(letter)) return 'keep';
+      if (redriven.length >= max || !letter.headers.to || !select(letter)) return 'keep'; // no recipient: nowhere to send it
       redriven.push(letter);
       return 'redrive';
     });

@@ -73,7 +73,8 @@ export async function walkDeadLetters(channel: ConfirmChannel, topology: AxisTop
     const to = letter.headers.to;
     const kept = { ...headers, [REASON]: letter.reason, ...(letter.deadLetteredAt ? { [AT]: letter.deadLetteredAt } : {}) };
     const keep = (): boolean => channel.sendToQueue(queue, message.content, publishOptions(message.properties, kept));
-    if (to && decide(letter) === 'redrive') {
+    const decision = decide(letter); // every letter is seen (listed), even one that cannot be re-driven
+    if (to && decision === 'redrive') {
       // The recipient's inbox may not exist on this broker any more: declaring it keeps the publish routable.
       if (!inboxes.has(to)) { await declareInbox(channel, topology, to); inboxes.add(to); }
       const fresh = Object.fromEntries(Object.entries(headers).filter(([name]) => !BROKER_HEADERS.test(name) && name !== REASON && name !== AT));

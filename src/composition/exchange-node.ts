@@ -103,7 +103,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   let verifier: SignatureVerifier | undefined;
   const packageVerifier: PackageVerifier = {
     verifyEnvelope: (bytes) => (verifier ??= envelopeVerifier((trust ??= nodeTrustLayer(config, clock)), directory)).verifyEnvelope(bytes),
-    verifyPdf: (bytes) => (verifier ??= envelopeVerifier((trust ??= nodeTrustLayer(config, clock)), directory)).verifyPdf(Buffer.from(bytes)),
+    verifyPdf: (bytes) => (verifier ??= envelopeVerifier((trust ??= nodeTrustLayer(config, clock)), directory)).verifyPdf(bytes),
   };
   let transport: BuiltAxisTransport | undefined;
   let relay: OutboxRelay | undefined;
@@ -163,11 +163,11 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     async axisHealth() {
       const current = transport;
       const status = !current ? 'stopped' : !config.axis.url ? 'in-process' : current.connected ? 'connected' : 'disconnected';
-      const [deadLetters, outbox] = await Promise.all([
+      const [deadLetters, backlog] = await Promise.all([
         current?.connected ? within(2000, current.deadLetterCount()) : Promise.resolve(null),
         within(2000, outboxStore.backlog()),
       ]);
-      return { status, deadLetters, outbox };
+      return { status, deadLetters, outbox: backlog };
     },
     async start() {
       const organIds = await hostedOrganIds();

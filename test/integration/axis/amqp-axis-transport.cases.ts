@@ -87,6 +87,25 @@ export function amqpTransportCases(vhost: () => TestVhost): void {
         }
       });
 
+      it('lists a dead letter that lacks its axis headers, and never re-drives it (it has no recipient)', async () => {
+        const { transport } = await amqpTransport(DEFAULT_SETTINGS);
+        await transport.consume(AGENCY_B, async () => 'ack');
+        const connection = await amqp.connect(vhost().url);
+        try {
+          const channel = await connection.createConfirmChannel();
+          // Straight into the inbox without from/to/messagetype: dead-lettered at once (axis.invalid_headers).
+          channel.sendToQueue(transport.topology.inboxQueue(AGENCY_B), Buffer.from('no headers'), { persistent: true, messageId: 'headerless-1' });
+          await channel.waitForConfirms();
+        } finally {
+          await connection.close().catch(() => undefined);
+        }
+        let letters: Awaited<ReturnType<typeof transport.listDeadLetters>> = [];
+        await eventually(async () => (letters = await transport.listDeadLetters(10)).length === 1, 'the headerless message dead-lettered');
+        expect(letters[0]).to.deep.include({ headers: { messageId: 'headerless-1' }, reason: 'rejected', size: 10 });
+        expect(await transport.redriveDeadLetters(() => true, 10)).to.deep.equal([]);
+        expect((await transport.listDeadLetters(10)).map((l) => l.headers.messageId)).to.deep.equal(['headerless-1']);
+      });
+
       it('declares the inbox of a recipient hosted elsewhere on the first publishes to it, once, and keeps them', async () => {
         const { transport } = await amqpTransport(DEFAULT_SETTINGS);
         const elsewhere = '000.21.32.H53';
