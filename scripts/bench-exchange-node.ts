@@ -21,13 +21,15 @@ import { actorFor, cheapHasher } from '../test/support/network.ts';
 import { samplePdf } from '../test/unit/pki/signatures/support/sample-pdf.ts';
 
 type Command =
-  | { readonly type: 'prepare'; readonly key: string; readonly count: number; readonly recipient: string }
-  | { readonly type: 'run'; readonly key: string; readonly concurrency: number; readonly ratePerSecond: number | null }
-  | { readonly type: 'stats' }
+  | { readonly type: 'prepare'; readonly key: string; readonly organId: string; readonly count: number; readonly recipient: string }
+  | { readonly type: 'run'; readonly key: string; readonly organId: string; readonly concurrency: number; readonly ratePerSecond: number | null }
+  | { readonly type: 'stats'; readonly organId: string }
   | { readonly type: 'stop' };
 
 const ROOT = new URL('../', import.meta.url).pathname;
-const organId = required('BENCH_ORGAN_ID');
+// BENCH_ORGAN_IDS: the agencies this process hosts (the bench's BENCH_PROCESSES=1 puts all of them in one).
+const organIds = required('BENCH_ORGAN_IDS').split(',');
+const processName = organIds.join('+');
 const now = (): number => performance.timeOrigin + performance.now();
 const send = (message: unknown): void => { process.send?.(message); };
 
@@ -49,14 +51,14 @@ function nodeConfig(): Config {
       ...(process.env.BENCH_INBOX_BATCH ? { inbox: { batchSize: Number(process.env.BENCH_INBOX_BATCH) } } : {}),
       ...(process.env.BENCH_RELAY_LINGER ? { relay: { ...base.axis.relay, lingerMs: Number(process.env.BENCH_RELAY_LINGER) } } : {}),
     },
-    exchange: { ...base.exchange, hostedOrganIds: [organId] },
+    exchange: { ...base.exchange, hostedOrganIds: organIds },
   };
 }
 
 let peakRssMb = 0;
 const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20); }, 100);
 
-async function signedPdfOnce(app: NodeApp, specialist: Actor): Promise<Buffer> {
+async function signedPdfOnce(app: NodeApp, organId: string, specialist: Actor): Promise<Buffer> {
   const leader = await actorFor(app.database, 'lanh_dao', organId);
   const draft = await app.registry.draftOutgoing(specialist, organId, { typeName: 'Công văn', subject: 'Tệp PDF mẫu có chữ ký số (bench)', priority: 0, recipients: [] });
   await app.attachments.upload(specialist, organId, draft.id, { fileName: 'van-ban.pdf', mediaType: 'application/pdf', role: 'main', content: once(incompressiblePdf(`Van ban ${organId}`, 100_000)) });
@@ -111,32 +113,34 @@ async function main(): Promise<void> {
       e.count += 1; e.bytes += size; sqlBytes.set(key, e);
     });
   }
-  const specialist = await actorFor(app.database, 'chuyen_vien', organId);
-  const clerk = await actorFor(app.database, 'van_thu', organId);
-  const pdf = await signedPdfOnce(app, specialist);
+  interface Agency { readonly specialist: Actor; readonly clerk: Actor; readonly pdf: Buffer; readonly issuedAt: Map<string, number>; onRegistered?: (documentId: string, at: number) => void }
+  const agencies = new Map<string, Agency>();
+  for (const organId of organIds) {
+    const specialist = await actorFor(app.database, 'chuyen_vien', organId);
+    agencies.set(organId, { specialist, clerk: await actorFor(app.database, 'van_thu', organId), pdf: await signedPdfOnce(app, organId, specialist), issuedAt: new Map() });
+  }
+  const agency = (organId: string): Agency => agencies.get(organId) as Agency;
 
   // Recipient side: the văn thư accepts each received document as soon as its receipt commits (2 at a time).
-  const toAccept: string[] = [];
+  const toAccept: Array<{ organId: string; documentId: string }> = [];
   let accepting = 0;
   const acceptNext = (): void => {
     while (accepting < 2 && toAccept.length > 0) {
-      const documentId = toAccept.shift() as string;
+      const { organId, documentId } = toAccept.shift() as { organId: string; documentId: string };
       accepting += 1;
-      app.exchange.clerk.accept(clerk, organId, documentId)
+      app.exchange.clerk.accept(agency(organId).clerk, organId, documentId)
         .catch((error: unknown) => console.error(`bench node ${organId}: accept ${documentId} failed`, error))
         .finally(() => { accepting -= 1; acceptNext(); });
     }
   };
-  // Sender side: issue → 03 applied here, per document.
-  const issuedAt = new Map<string, number>();
-  let onRegistered: ((documentId: string, at: number) => void) | undefined;
+  // Sender side: issue → 03 applied here, per document (a status goes to the document's sender: headers.to).
   app.exchange.onCommitted(({ headers, outcome, duplicate }) => {
     if (duplicate) return;
     if (headers.messageType === 'edoc' && outcome.status === '01' && typeof outcome.documentId === 'string') {
-      toAccept.push(outcome.documentId);
+      toAccept.push({ organId: headers.to, documentId: outcome.documentId });
       acceptNext();
     } else if (headers.messageType === 'status' && outcome.applied === true && outcome.statusCode === '03' && typeof outcome.documentId === 'string') {
-      onRegistered?.(outcome.documentId, now());
+      agencies.get(headers.to)?.onRegistered?.(outcome.documentId, now());
     }
   });
 
@@ -144,28 +148,30 @@ async function main(): Promise<void> {
   process.on('message', (command: Command) => {
     void (async () => {
       if (command.type === 'prepare') {
+        const { specialist, pdf } = agency(command.organId);
         const name = demoNetwork.find((a) => a.organId === command.recipient)?.name ?? command.recipient;
         const ids: string[] = [];
         for (let i = 0; i < command.count; i++) {
-          const draft = await app.registry.draftOutgoing(specialist, organId, { typeName: 'Công văn', subject: `Đo thông lượng ${command.key} ${i}`, priority: 0, recipients: [{ organId: command.recipient, organName: name }] });
-          await app.attachments.upload(specialist, organId, draft.id, { fileName: 'van-ban.pdf', mediaType: 'application/pdf', role: 'main', content: once(pdf) });
+          const draft = await app.registry.draftOutgoing(specialist, command.organId, { typeName: 'Công văn', subject: `Đo thông lượng ${command.key} ${i}`, priority: 0, recipients: [{ organId: command.recipient, organName: name }] });
+          await app.attachments.upload(specialist, command.organId, draft.id, { fileName: 'van-ban.pdf', mediaType: 'application/pdf', role: 'main', content: once(pdf) });
           ids.push(draft.id);
         }
-        prepared.set(command.key, ids);
-        send({ type: 'prepared', key: command.key, count: ids.length });
+        prepared.set(`${command.key}@${command.organId}`, ids);
+        send({ type: 'prepared', key: `${command.key}@${command.organId}`, count: ids.length });
       } else if (command.type === 'run') {
-        if (command.key === 'saturation') sqlBytes.clear(); // the trace counts the timed run only
-        const profiling = command.key === 'saturation' && process.env.BENCH_CPU_PROF ? await startProfile() : undefined;
-        const result = await run(app, clerk, prepared.get(command.key) ?? [], command, issuedAt, (listener) => { onRegistered = listener; });
-        if (profiling) await profiling(join(process.env.BENCH_CPU_PROF as string, `${organId}.cpuprofile`));
-        send({ type: 'done', key: command.key, ...result });
+        if (command.key === 'saturation' && command.organId === organIds[0]) sqlBytes.clear(); // the trace counts the timed run only
+        const profiling = command.key === 'saturation' && command.organId === organIds[0] && process.env.BENCH_CPU_PROF ? await startProfile() : undefined;
+        const a = agency(command.organId);
+        const result = await run(app, command.organId, a.clerk, prepared.get(`${command.key}@${command.organId}`) ?? [], command, a.issuedAt, (listener) => { a.onRegistered = listener; });
+        if (profiling) await profiling(join(process.env.BENCH_CPU_PROF as string, `${processName}.cpuprofile`));
+        send({ type: 'done', key: `${command.key}@${command.organId}`, ...result });
       } else if (command.type === 'stats') {
         const row = await app.database.knex('axis_outbox').where({ message_type: 'edoc' }).select(app.database.knex.raw('octet_length(package) as bytes')).first() as { bytes: number | string } | undefined;
-        if (process.env.BENCH_TRACE_SQL) {
-          console.log(organId, 'statements from the saturation run on:', [...sqlBytes.values()].reduce((n, e) => n + e.count, 0));
-          for (const [sql, e] of [...sqlBytes].sort((a, b) => b[1].count - a[1].count).slice(0, 40)) console.log(organId, e.count, (e.bytes / 1e6).toFixed(1), 'MB', sql);
+        if (process.env.BENCH_TRACE_SQL && command.organId === organIds[0]) {
+          console.log(processName, 'statements from the saturation run on:', [...sqlBytes.values()].reduce((n, e) => n + e.count, 0));
+          for (const [sql, e] of [...sqlBytes].sort((a, b) => b[1].count - a[1].count).slice(0, 40)) console.log(processName, e.count, (e.bytes / 1e6).toFixed(1), 'MB', sql);
         }
-        send({ type: 'stats', organId, peakRssMb, packageBytes: Number(row?.bytes ?? 0) });
+        send({ type: 'stats', key: command.organId, organId: command.organId, peakRssMb, packageBytes: Number(row?.bytes ?? 0) });
       } else {
         clearInterval(sampler);
         await app.close();
@@ -173,14 +179,14 @@ async function main(): Promise<void> {
         process.disconnect?.();
       }
     })().catch((error: unknown) => {
-      console.error(`bench node ${organId}: ${command.type} failed`, error);
+      console.error(`bench node ${processName}: ${command.type} failed`, error);
       process.exit(1);
     });
   });
-  send({ type: 'ready', organId });
+  send({ type: 'ready' });
 }
 
-async function run(app: NodeApp, clerk: Actor, ids: readonly string[], command: Extract<Command, { type: 'run' }>, issuedAt: Map<string, number>,
+async function run(app: NodeApp, organId: string, clerk: Actor, ids: readonly string[], command: Extract<Command, { type: 'run' }>, issuedAt: Map<string, number>,
   listen: (listener: (documentId: string, at: number) => void) => void): Promise<{ latenciesMs: number[]; firstIssueAt: number; lastRegisteredAt: number; failed: number }> {
   const latenciesMs: number[] = [];
   let lastRegisteredAt = 0;
@@ -223,6 +229,6 @@ async function run(app: NodeApp, clerk: Actor, ids: readonly string[], command: 
 }
 
 main().catch((error: unknown) => {
-  console.error(`bench node ${organId} failed to start`, error);
+  console.error(`bench node ${processName} failed to start`, error);
   process.exit(1);
 });

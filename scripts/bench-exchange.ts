@@ -20,6 +20,7 @@
 // BENCH_NODE_ARGS='<flags>': extra Node.js flags for the node processes (e.g. V8 tracing or heap sizes).
 // BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile of its saturation run there (<organ id>.cpuprofile).
 // BENCH_WARMUP=<n>: documents exchanged before the timed runs, not counted (default 15; JIT and caches).
+// BENCH_PROCESSES=1: one node process (one database) hosts every agency, instead of one process each.
 // Environment: AXIS_URL (default amqp://guest:guest@127.0.0.1:5672), TEST_POSTGRES_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres), BENCH_MESSAGES (machinery, default 5000).
 // Everything is created under a fresh prefix / fresh databases and deleted at the end.
@@ -286,6 +287,7 @@ const agencyCount = Number(process.env.BENCH_AGENCIES ?? 3);
 const documents = Number(process.env.BENCH_DOCUMENTS ?? 1000);
 const issueConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const warmupDocuments = Number(process.env.BENCH_WARMUP ?? 15);
+const processCount = process.env.BENCH_PROCESSES === '1' ? 1 : agencyCount;
 /** Demo agencies that have dev keys (certs-dev/agencies/), in ring order. */
 const RING = ['000.00.00.G22', '000.00.00.G10', '000.00.00.H53', '000.00.13.H53', '000.00.32.H53', '000.21.32.H53'];
 
@@ -325,11 +327,18 @@ class BenchNode {
   }
 }
 
+/**
+ * The node processes: one per agency (default), or with BENCH_PROCESSES=1 one process hosting every agency
+ * on one database (still exchanging through RabbitMQ). A BenchNode stands for one agency of a process.
+ */
 async function startNodes(admin: Knex, root: string, runPrefix: string): Promise<{ nodes: BenchNode[]; databases: string[] }> {
   const nodes: BenchNode[] = [];
   const databases: string[] = [];
-  for (const organId of RING.slice(0, agencyCount)) {
-    const name = `edoc_bench_${organId.replace(/\./g, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
+  const agencies = RING.slice(0, agencyCount);
+  const groups = processCount === 1 ? [agencies] : agencies.map((a) => [a]);
+  for (const group of groups) {
+    const organId = group.join('+');
+    const name = `edoc_bench_${(group.length === 1 ? organId : 'all').replace(/\./g, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
     await admin.raw(`CREATE DATABASE ${name}`);
     databases.push(name);
     const u = new URL(postgresAdminUrl);
@@ -338,10 +347,9 @@ async function startNodes(admin: Knex, root: string, runPrefix: string): Promise
     if (process.env.BENCH_PG_SOCKET) u.searchParams.set('host', process.env.BENCH_PG_SOCKET);
     const child = fork(new URL('./bench-exchange-node.ts', import.meta.url).pathname, [], {
       execArgv: [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
-      env: { ...process.env, BENCH_ORGAN_ID: organId, BENCH_DATABASE_URL: u.toString(), BENCH_AXIS_URL: url, BENCH_PREFIX: runPrefix, BENCH_DATA_DIR: join(root, organId) },
+      env: { ...process.env, BENCH_ORGAN_IDS: group.join(','), BENCH_DATABASE_URL: u.toString(), BENCH_AXIS_URL: url, BENCH_PREFIX: runPrefix, BENCH_DATA_DIR: join(root, organId) },
     });
-    const node = new BenchNode(organId, child);
-    nodes.push(node);
+    for (const agency of group) nodes.push(new BenchNode(agency, child));
   }
   await Promise.all(nodes.map((n) => n.expect('ready')));
   return { nodes, databases };
@@ -350,9 +358,9 @@ async function startNodes(admin: Knex, root: string, runPrefix: string): Promise
 /** Each node sends its share of `count` documents to the next node of the ring; returns the merged result. */
 async function endToEnd(nodes: BenchNode[], key: string, count: number, ratePerSecond: number | null): Promise<RunResult & { perSecond: number }> {
   const share = (i: number): number => Math.floor(count / nodes.length) + (i < count % nodes.length ? 1 : 0);
-  await Promise.all(nodes.map((n, i) => n.request({ type: 'prepare', key, count: share(i), recipient: nodes[(i + 1) % nodes.length]!.organId }, 'prepared', key)));
+  await Promise.all(nodes.map((n, i) => n.request({ type: 'prepare', key, organId: n.organId, count: share(i), recipient: nodes[(i + 1) % nodes.length]!.organId }, 'prepared', `${key}@${n.organId}`)));
   const perNode = ratePerSecond === null ? null : ratePerSecond / nodes.length;
-  const results = await Promise.all(nodes.map((n) => n.request<RunResult>({ type: 'run', key, concurrency: perNode === null ? issueConcurrency : 64, ratePerSecond: perNode }, 'done', key)));
+  const results = await Promise.all(nodes.map((n) => n.request<RunResult>({ type: 'run', key, organId: n.organId, concurrency: perNode === null ? issueConcurrency : 64, ratePerSecond: perNode }, 'done', `${key}@${n.organId}`)));
   const merged = {
     latenciesMs: results.flatMap((r) => r.latenciesMs),
     firstIssueAt: Math.min(...results.map((r) => r.firstIssueAt)),
@@ -444,7 +452,7 @@ async function main(): Promise<void> {
   const stores: Stores = (name) => ({ chunkStore: new FileChunkStore(join(root, name, 'chunks')), payloadSink: new TempFilePayloadSink(join(root, name, 'in')) });
   const admin = knexFactory({ client: 'pg', connection: postgresAdminUrl, pool: { min: 0, max: 1 } });
   const runPrefix = `${prefix}e2e.`;
-  console.log(`bench:exchange — ${agencyCount} agencies (one node process each, PostgreSQL each, RabbitMQ ${new URL(url).host}, prefix ${runPrefix}), ${documents} documents with a signed 100 KB PDF; load average ${await loadAverage()}`);
+  console.log(`bench:exchange — ${agencyCount} agencies (${processCount === 1 ? "one node process and one PostgreSQL database for all" : "one node process each, PostgreSQL each"}, RabbitMQ ${new URL(url).host}, prefix ${runPrefix}), ${documents} documents with a signed 100 KB PDF; load average ${await loadAverage()}`);
   const extra: Record<string, number> = {};
   let nodes: BenchNode[] = [];
   let databases: string[] = [];
@@ -472,10 +480,11 @@ async function main(): Promise<void> {
     const sorted = half.latenciesMs.slice().sort((a, b) => a - b);
     const [p50, p95, p99] = [percentile(sorted, 0.5), percentile(sorted, 0.95), percentile(sorted, 0.99)];
     console.log(`  at half that rate (${rate}/s, ${halfCount} documents), issue → 03  : p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (achieved ${half.perSecond.toFixed(1)}/s; load average ${await loadAverage()})`);
-    const stats = await Promise.all(nodes.map((n) => n.request<NodeStats>({ type: 'stats' }, 'stats')));
-    for (const s of stats) console.log(`  peak RSS of node ${s.organId}                  : ${s.peakRssMb.toFixed(0)} MB`);
+    const stats = await Promise.all(nodes.map((n) => n.request<NodeStats>({ type: 'stats', organId: n.organId }, 'stats', n.organId)));
+    for (const s of stats) console.log(`  peak RSS of node ${s.organId}${processCount === 1 ? ' (one process for all)' : ''}                  : ${s.peakRssMb.toFixed(0)} MB`);
     const packageBytes = Math.max(...stats.map((s) => s.packageBytes));
-    await Promise.all(nodes.map((n) => n.request({ type: 'stop' }, 'stopped')));
+    const processes = [...new Map(nodes.map((n) => [n.child, n])).values()]; // one agency per process
+    await Promise.all(processes.map((n) => n.request({ type: 'stop' }, 'stopped')));
     await Promise.all(nodes.map((n) => n.exited));
     nodes = [];
 
@@ -494,7 +503,7 @@ async function main(): Promise<void> {
       peakRssMbBenchProcess: round(process.resourceUsage().maxRSS / 1024),
       rawPublishConsumePerSecond: round(rawPackage), packageBytes,
       rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa.sign), rawRsaVerifyPerSecond: round(rawRsa.verify),
-      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, minorFaultsPerDocument: { nodes: round(faultsPerDocument('nodes')), postgres: round(faultsPerDocument('postgres')) }, agencies: agencyCount, failed: saturated.failed + half.failed, ...extra,
+      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, minorFaultsPerDocument: { nodes: round(faultsPerDocument('nodes')), postgres: round(faultsPerDocument('postgres')) }, agencies: agencyCount, nodeProcesses: processCount, failed: saturated.failed + half.failed, ...extra,
     }));
   } finally {
     for (const n of nodes) n.child.kill('SIGTERM');
