@@ -6,7 +6,7 @@
 // that had in fact received one dedupes it. Refused while the directory is invalid (fail closed).
 import { authorize, type Actor } from '../domain/actor.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ExchangeRepositories, ExchangeUnitOfWork, FailedOutboxEntry } from '../domain/exchange.ts';
+import type { ExchangeUnitOfWork, FailedOutboxEntry } from '../domain/exchange.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import type { DirectoryHolder } from './directory-service.ts';
 
@@ -26,10 +26,7 @@ export class ExchangeOutboxService {
   /** Gửi lại: the failed entries of one outgoing document (its package, a recall, an update). */
   async retryDocument(actor: Actor, organId: string, documentId: string): Promise<RetriedEntries> {
     authorize(actor, 'outgoing.issue', organId);
-    return this.retry(actor, organId, documentId, async (repos) => {
-      const doc = await repos.documents.find(organId, documentId);
-      if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
-    });
+    return this.retry(actor, organId, documentId);
   }
 
   /** What the agency failed to send, newest first: documents and status messages, with the last error. */
@@ -41,13 +38,17 @@ export class ExchangeOutboxService {
   /** Every failed entry the agency sent: documents and status messages (01–06, 15/16, 02). */
   async retryAll(actor: Actor, organId: string): Promise<RetriedEntries> {
     authorize(actor, 'exchange.outbox', organId);
-    return this.retry(actor, organId, null, async () => undefined);
+    return this.retry(actor, organId, null);
   }
 
-  private async retry(actor: Actor, organId: string, documentId: string | null, check: (repos: ExchangeRepositories) => Promise<void>): Promise<RetriedEntries> {
+  /** `documentId` null: every failed entry of the agency; else that outgoing document's (which must exist). */
+  private async retry(actor: Actor, organId: string, documentId: string | null): Promise<RetriedEntries> {
     this.directory.requireValid(this.clock.now());
     const result = await this.uow.run(async (repos) => {
-      await check(repos);
+      if (documentId !== null) {
+        const doc = await repos.documents.find(organId, documentId);
+        if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
+      }
       const entries = await repos.outbox.retryFailed(organId, documentId);
       if (entries.length === 0) throw new DomainError('exchange.nothing_failed');
       await repos.audit.append(organId, {

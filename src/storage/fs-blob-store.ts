@@ -15,7 +15,7 @@ import type { BlobStore } from '../domain/registry-ports.ts';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
-  /** Directories made (or found) already: a put then costs no mkdir calls (blobs are never removed). */
+  /** Directories made (or found) already: a put then costs no mkdir calls (a sweep removes blobs, never directories). */
   private readonly made = new Set<string>();
 
   constructor(private readonly root: string) {}
