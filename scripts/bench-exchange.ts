@@ -17,9 +17,11 @@
 // BENCH_INBOX_BATCH=<n> and BENCH_RELAY_LINGER=<ms> override the nodes' axis.inbox.batchSize and
 // axis.relay.lingerMs (to compare).
 // BENCH_PG_SOCKET=<dir> (e.g. /var/run/postgresql): the nodes use PostgreSQL's Unix socket instead of TCP.
-// BENCH_NODE_ARGS='<flags>': extra Node.js flags for the node processes (e.g. V8 tracing or heap sizes).
+// BENCH_NODE_ARGS='<flags>': Node.js flags for the node processes (e.g. V8 tracing); default the flag
+// `edoc-node start` runs with (--initial-old-space-size=256, bin/edoc-node.js); BENCH_NODE_ARGS=' ' runs without.
 // BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile of its saturation run there (<organ id>.cpuprofile).
 // BENCH_WARMUP=<n>: documents exchanged before the timed runs, not counted (default 15; JIT and caches).
+// BENCH_RATE=<n>: the paced run at n documents/s instead of half the saturation rate (latency at low load).
 // BENCH_PROCESSES=1: one node process (one database) hosts every agency, instead of one process each.
 // Environment: AXIS_URL (default amqp://guest:guest@127.0.0.1:5672), TEST_POSTGRES_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres), BENCH_MESSAGES (machinery, default 5000).
@@ -288,6 +290,8 @@ const documents = Number(process.env.BENCH_DOCUMENTS ?? 1000);
 const issueConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const warmupDocuments = Number(process.env.BENCH_WARMUP ?? 15);
 const processCount = process.env.BENCH_PROCESSES === '1' ? 1 : agencyCount;
+/** The Node.js flags of `npm start` and bin/edoc-node.js (the V8 heap's first limit). */
+const NODE_START_FLAGS = '--initial-old-space-size=256';
 /** Demo agencies that have dev keys (certs-dev/agencies/), in ring order. */
 const RING = ['000.00.00.G22', '000.00.00.G10', '000.00.00.H53', '000.00.13.H53', '000.00.32.H53', '000.21.32.H53'];
 
@@ -346,7 +350,7 @@ async function startNodes(admin: Knex, root: string, runPrefix: string): Promise
     // BENCH_PG_SOCKET=<dir>: the nodes reach PostgreSQL over its Unix socket (same machine) instead of TCP.
     if (process.env.BENCH_PG_SOCKET) u.searchParams.set('host', process.env.BENCH_PG_SOCKET);
     const child = fork(new URL('./bench-exchange-node.ts', import.meta.url).pathname, [], {
-      execArgv: [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'],
+      execArgv: [...(process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).split(' ').filter(Boolean), '--import', 'tsx'],
       env: { ...process.env, BENCH_ORGAN_IDS: group.join(','), BENCH_DATABASE_URL: u.toString(), BENCH_AXIS_URL: url, BENCH_PREFIX: runPrefix, BENCH_DATA_DIR: join(root, organId) },
     });
     for (const agency of group) nodes.push(new BenchNode(agency, child));
@@ -452,7 +456,7 @@ async function main(): Promise<void> {
   const stores: Stores = (name) => ({ chunkStore: new FileChunkStore(join(root, name, 'chunks')), payloadSink: new TempFilePayloadSink(join(root, name, 'in')) });
   const admin = knexFactory({ client: 'pg', connection: postgresAdminUrl, pool: { min: 0, max: 1 } });
   const runPrefix = `${prefix}e2e.`;
-  console.log(`bench:exchange — ${agencyCount} agencies (${processCount === 1 ? "one node process and one PostgreSQL database for all" : "one node process each, PostgreSQL each"}, RabbitMQ ${new URL(url).host}, prefix ${runPrefix}), ${documents} documents with a signed 100 KB PDF; load average ${await loadAverage()}`);
+  console.log(`bench:exchange — ${agencyCount} agencies (${processCount === 1 ? "one node process and one PostgreSQL database for all" : "one node process each, PostgreSQL each"}, node flags '${(process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim()}', RabbitMQ ${new URL(url).host}, prefix ${runPrefix}), ${documents} documents with a signed 100 KB PDF; load average ${await loadAverage()}`);
   const extra: Record<string, number> = {};
   let nodes: BenchNode[] = [];
   let databases: string[] = [];
@@ -474,7 +478,7 @@ async function main(): Promise<void> {
     console.log(`    of which in the kernel (system time): nodes ${kernelMs('nodes').toFixed(1)} ms, PostgreSQL ${kernelMs('postgres').toFixed(1)} ms, RabbitMQ ${kernelMs('rabbitmq').toFixed(1)} ms`);
     const faultsPerDocument = (kind: Kind): number => (cpuAfter.faults[kind] - cpuBefore.faults[kind]) / Math.max(1, saturated.latenciesMs.length);
     console.log(`  minor page faults per document: nodes ${faultsPerDocument('nodes').toFixed(0)}, PostgreSQL ${faultsPerDocument('postgres').toFixed(0)} (PostgreSQL backends that exit are not counted)`);
-    const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
+    const rate = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : Math.max(1, Math.floor(saturated.perSecond / 2));
     const halfCount = Math.max(50, Math.min(documents, rate * 15));
     const half = await endToEnd(nodes, 'half-load', halfCount, rate);
     const sorted = half.latenciesMs.slice().sort((a, b) => a - b);
@@ -503,7 +507,7 @@ async function main(): Promise<void> {
       peakRssMbBenchProcess: round(process.resourceUsage().maxRSS / 1024),
       rawPublishConsumePerSecond: round(rawPackage), packageBytes,
       rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa.sign), rawRsaVerifyPerSecond: round(rawRsa.verify),
-      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, minorFaultsPerDocument: { nodes: round(faultsPerDocument('nodes')), postgres: round(faultsPerDocument('postgres')) }, agencies: agencyCount, nodeProcesses: processCount, failed: saturated.failed + half.failed, ...extra,
+      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, minorFaultsPerDocument: { nodes: round(faultsPerDocument('nodes')), postgres: round(faultsPerDocument('postgres')) }, agencies: agencyCount, nodeProcesses: processCount, nodeFlags: (process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim(), failed: saturated.failed + half.failed, ...extra,
     }));
   } finally {
     for (const n of nodes) n.child.kill('SIGTERM');
