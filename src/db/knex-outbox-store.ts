@@ -26,6 +26,7 @@ const INLINE_COLUMNS = Array.from({ length: INLINE_SLICES }, (_, i) =>
   `CASE WHEN octet_length(package) <= ${INLINE_BYTES} AND octet_length(package) > ${i * INLINE_SLICE_BYTES} THEN substring(package from ${i * INLINE_SLICE_BYTES + 1} for ${INLINE_SLICE_BYTES}) END AS inline_${i}`).join(', ');
 
 interface ClaimedRow {
+  seq: string | number; // bigint: a string from pg
   id: string;
   message_id: string;
   sender_organ_id: string;
@@ -98,12 +99,14 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
       `UPDATE axis_outbox SET lease_until = ?
         WHERE id IN (SELECT id FROM axis_outbox
                       WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-                      ORDER BY next_attempt_at, created_at LIMIT ? FOR UPDATE SKIP LOCKED)
-        RETURNING id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest, attempts,
+                      ORDER BY next_attempt_at, seq LIMIT ? FOR UPDATE SKIP LOCKED)
+        RETURNING seq, id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest, attempts,
                   COALESCE(octet_length(package), package_size) AS size, ${INLINE_COLUMNS}, package_blob`,
       [leaseUntil, now, now, limit],
     ));
-    return result.rows.map((row) => ({ row, inline: inlinePackage(row) })).map(({ row, inline }) => ({
+    // RETURNING gives the rows in the heap's order: back to the order they were written (03 before 05).
+    const written = result.rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+    return written.map((row) => ({ row, inline: inlinePackage(row) })).map(({ row, inline }) => ({
       id: row.id,
       headers: {
         from: row.sender_organ_id, to: row.recipient_organ_id, messageType: row.message_type, serviceType: row.service_type,

@@ -20,6 +20,7 @@ export interface OutboxStore {
    * Claims up to `limit` pending entries whose next attempt is due at `now`, leasing them until
    * `now + leaseMs` so that two relays (two processes) never publish the same entry at the same time
    * (PostgreSQL: `FOR UPDATE SKIP LOCKED` + a lease column). A lease that expires (crash) frees the entry.
+   * The entries come in the order they were written, within one transaction too (03 before 05).
    */
   claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]>;
   /** Marks entries sent (one statement for a relay pass); called only after the broker confirmed each. */

@@ -103,6 +103,24 @@ for (const kind of databaseKinds) {
       expect(ids).to.have.length(40);
     });
 
+    it('gives claimed entries in the order they were written, within one transaction too (03 before 05)', async () => {
+      const written: string[] = [];
+      await knex.transaction(async (trx) => {
+        for (let i = 0; i < 6; i++) {
+          const p = Buffer.from(`status ${i}`);
+          const h = { ...headers(p), messageType: 'status' as const };
+          written.push(h.messageId);
+          await outbox.enqueue(trx, { id: randomUUID(), headers: h, package: p, documentId: null });
+        }
+      });
+      // The first two rows get new versions at the end of the heap, as any update of a row does.
+      await knex('axis_outbox').whereIn('message_id', written.slice(0, 2)).update({ attempts: 0 });
+      const heapOrder = (await knex.raw<{ rows: Array<{ message_id: string }> }>('SELECT message_id FROM axis_outbox')).rows.map((r) => r.message_id);
+      expect(heapOrder, 'the test needs the heap out of the written order').to.not.deep.equal(written);
+      const claimed = await outbox.claimDue(new Date(), 10, 60_000);
+      expect(claimed.map((e) => e.headers.messageId)).to.deep.equal(written);
+    });
+
     it('reads packages up to the inline limit with their claim, whole and intact at every slice boundary', async () => {
       const S = 48 * 1024;
       const sizes = [1, S - 1, S, S + 1, 3 * S, 150_000, OUTBOX_INLINE_MAX_BYTES - 1, OUTBOX_INLINE_MAX_BYTES, OUTBOX_INLINE_MAX_BYTES + 1];

@@ -49,6 +49,18 @@ describe('OutboxRelay', () => {
     expect(store.rows.get('e1')).to.include({ state: 'sent', sentAt: now, attempts: 0 });
   });
 
+  it('publishes a pass in the order the store gives (the order the entries were written), though several publish at once', async () => {
+    const store = new MemoryOutboxStore();
+    const written = ['01', '03', '05', '01', '03', '05'].map((code, i) => {
+      const message = axisMessage(AGENCY_B, `status ${code} of document ${Math.floor(i / 3)}`);
+      store.add(`e${i}`, message.headers, message.payload);
+      return message.headers.messageId;
+    });
+    const transport = new ScriptedTransport([]);
+    expect(await relayWith(store, transport).runOnce()).to.include({ claimed: 6, sent: 6 });
+    expect(transport.confirmed).to.deep.equal(written);
+  });
+
   it('retries a broker failure on the schedule, keeping the message id, then sends', async () => {
     const store = new MemoryOutboxStore();
     const message = axisMessage(AGENCY_B, 'doc');
