@@ -20,7 +20,7 @@ import { keyObjectCredentials, type SigningCredentials } from '../pki/cms/signer
 import { devPassphrase } from '../pki/dev/dev-manifest.ts';
 import type { TrustLayer } from '../pki/trust/trust-layer.ts';
 import { SignatureVerifier } from '../pki/verify/signature-verifier.ts';
-import { signEnvelope, signEnvelopeParts } from '../pki/xmldsig/envelope-signer.ts';
+import { signEnvelope, signEnvelopeSkeleton } from '../pki/xmldsig/envelope-signer.ts';
 import { DirectoryHolder, signDirectory } from '../services/directory-service.ts';
 import { ExchangeClerkService } from '../services/exchange-clerk.ts';
 import { ExchangeOutboxService } from '../services/exchange-outbox.ts';
@@ -97,7 +97,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   };
   const signer: PackageSigner = {
     signPackage: async (organId, unsigned) => signEnvelope(Buffer.from(unsigned), credentialsOf(organId)),
-    signPackageParts: async (organId, unsigned) => signEnvelopeParts(Buffer.from(unsigned.buffer, unsigned.byteOffset, unsigned.byteLength), credentialsOf(organId)),
+    signPackageSkeleton: async (organId, unsigned) => signEnvelopeSkeleton({ ...unsigned, skeleton: Buffer.from(unsigned.skeleton.buffer, unsigned.skeleton.byteOffset, unsigned.skeleton.byteLength) }, credentialsOf(organId)),
   };
   let trust: TrustLayer | undefined;
   let verifier: SignatureVerifier | undefined;

@@ -262,8 +262,23 @@ export interface ProgressReporter {
 /** Signs a built edXML package (or status message) with the agency's organisation key (DOMAIN.md §3). */
 export interface PackageSigner {
   signPackage(organId: string, unsigned: Uint8Array): Promise<Uint8Array>;
-  /** The signed package as consecutive parts (no copy of a large package is made to join them). */
-  signPackageParts(organId: string, unsigned: Uint8Array): Promise<readonly Uint8Array[]>;
+  /**
+   * A document package signed from its skeleton: the attachments' base64 is hashed and written slice by
+   * slice, so a package with a 50 MB attachment is never whole in memory.
+   */
+  signPackageSkeleton(organId: string, unsigned: UnsignedPackageSkeleton): Promise<SignedPackage>;
+}
+
+/** An unsigned package as a small skeleton, each attachment's base64 standing in it as a marker (edxml/xml-writer.ts). */
+export interface UnsignedPackageSkeleton {
+  readonly skeleton: Uint8Array;
+  readonly attachments: ReadonlyArray<{ readonly marker: string; readonly size: number; base64(): Iterable<Uint8Array> }>;
+}
+
+/** A signed package: its size, and its bytes as slices, made afresh on each call. */
+export interface SignedPackage {
+  readonly size: number;
+  slices(): Iterable<Uint8Array>;
 }
 
 /** Verifies an envelope signature with the trust layer and the directory (signer organisation = From). */

@@ -6,7 +6,7 @@ import { writeEdxmlDate, writeEdxmlTimestamp } from './edxml-dates.ts';
 import { invalid, missing } from './field-reader.ts';
 import type { Business, DocumentHeader, OutgoingDocumentPackage, Organization, ResponseFor, StaffInfo, StatusMessage, TraceHeader } from './model.ts';
 import { singleFileZipParts } from './single-file-zip.ts';
-import { el, envelopeFragment, optional, packageXml, type AttachmentFragment, type XMLBuilder } from './xml-writer.ts';
+import { el, envelopeFragment, optional, packageSkeleton, packageXml, type AttachmentFragment, type PackageSkeleton, type XMLBuilder } from './xml-writer.ts';
 
 function writeOrganization(parent: XMLBuilder, name: 'From' | 'To', o: Organization): void {
   const e = el(parent, name);
@@ -147,8 +147,8 @@ function encodeAttachments(pkg: OutgoingDocumentPackage): AttachmentFragment[] {
   });
 }
 
-/** A document package, as UTF-8 bytes. */
-export function buildDocumentPackage(pkg: OutgoingDocumentPackage): Buffer {
+/** The envelope of a document package and its attachments, encoded for transfer. */
+function documentEnvelope(pkg: OutgoingDocumentPackage): { envelope: XMLBuilder; attachments: AttachmentFragment[] } {
   const attachments = encodeAttachments(pkg);
   const envelope = envelopeFragment();
   const header = el(envelope, 'edXMLHeader');
@@ -162,7 +162,19 @@ export function buildDocumentPackage(pkg: OutgoingDocumentPackage): Buffer {
     optional(ref, 'Description', a.description);
     el(ref, 'AttachmentName', a.name);
   }
+  return { envelope, attachments };
+}
+
+/** A document package, as UTF-8 bytes. */
+export function buildDocumentPackage(pkg: OutgoingDocumentPackage): Buffer {
+  const { envelope, attachments } = documentEnvelope(pkg);
   return packageXml(envelope, attachments);
+}
+
+/** The same package as a skeleton with its attachments' base64 made on demand (signed without joining it). */
+export function buildDocumentPackageSkeleton(pkg: OutgoingDocumentPackage): PackageSkeleton {
+  const { envelope, attachments } = documentEnvelope(pkg);
+  return packageSkeleton(envelope, attachments);
 }
 
 /** A status message (no body), as UTF-8 bytes. */

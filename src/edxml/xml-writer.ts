@@ -5,6 +5,7 @@
 // serialised as separate fragments and joined; base64 content is spliced in, never escaped or copied
 // through the XML serialiser. The package is assembled in one buffer of its final size, the base64 of
 // each attachment written into it slice by slice: a 50 MB attachment never exists as a 67 MB string.
+import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { QCVN_102_NAMESPACE } from './model.ts';
@@ -77,9 +78,8 @@ const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
 /** Base64 is written in slices of this many input bytes (a multiple of 3: no padding inside). */
 const BASE64_SLICE = 48 * 1024;
 
-/** Writes the base64 of the concatenated `parts` into `out` at `offset`; returns the offset after it. */
-export function writeBase64(out: Buffer, offset: number, parts: readonly Uint8Array[]): number {
-  let at = offset;
+/** The base64 of the concatenated `parts`, as consecutive strings of at most 64 KB (no padding inside). */
+export function* base64Strings(parts: readonly Uint8Array[]): Generator<string> {
   let carry = Buffer.alloc(0); // < 3 bytes left over from the previous part
   for (const part of parts) {
     const bytes = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
@@ -88,26 +88,61 @@ export function writeBase64(out: Buffer, offset: number, parts: readonly Uint8Ar
       const head = Buffer.concat([carry, bytes.subarray(0, 3 - carry.length)]);
       start = head.length - carry.length;
       if (head.length < 3) { carry = head; continue; }
-      at += out.write(head.toString('base64'), at, 'latin1');
+      yield head.toString('base64');
       carry = Buffer.alloc(0);
     }
     const whole = start + Math.floor((bytes.length - start) / 3) * 3;
-    for (let from = start; from < whole; from += BASE64_SLICE) {
-      at += out.write(bytes.toString('base64', from, Math.min(whole, from + BASE64_SLICE)), at, 'latin1');
-    }
+    for (let from = start; from < whole; from += BASE64_SLICE) yield bytes.toString('base64', from, Math.min(whole, from + BASE64_SLICE));
     carry = Buffer.from(bytes.subarray(whole));
   }
-  if (carry.length > 0) at += out.write(carry.toString('base64'), at, 'latin1');
+  if (carry.length > 0) yield carry.toString('base64');
+}
+
+/** Writes the base64 of the concatenated `parts` into `out` at `offset`; returns the offset after it. */
+export function writeBase64(out: Buffer, offset: number, parts: readonly Uint8Array[]): number {
+  let at = offset;
+  for (const text of base64Strings(parts)) at += out.write(text, at, 'latin1');
   return at;
 }
 
-/** Joins the envelope fragment and the attachments into the package, as UTF-8 bytes in one buffer. */
-export function packageXml(envelope: XMLBuilder, attachments: readonly AttachmentFragment[]): Buffer {
+/** The package before its attachments' base64 is spliced in, in the order the markers appear (see {@link packageSkeleton}). */
+export interface PackageSkeleton {
+  /** The package with each attachment's base64 replaced by its marker (small whatever the attachments). */
+  readonly skeleton: Buffer;
+  readonly attachments: ReadonlyArray<{ readonly marker: string; readonly size: number; readonly base64: () => Iterable<Uint8Array> }>;
+}
+
+/** The text pieces of a package: before the first attachment's base64, between them, after the last. */
+function packagePieces(envelope: XMLBuilder, attachments: readonly AttachmentFragment[]): string[] {
   const envelopeXml = envelope.end({ headless: true, prettyPrint: true, indent: '  ', offset: 1 });
   const head = [XML_DECLARATION, `<edXML xmlns="${QCVN_102_NAMESPACE}">\n`, envelopeXml, '\n'].join('');
   const pieces = attachments.length > 0 ? attachmentsXml(attachments) : [''];
   pieces[0] = head + pieces[0];
   pieces[pieces.length - 1] += `${attachments.length > 0 ? '\n' : ''}</edXML>\n`;
+  return pieces;
+}
+
+/**
+ * The package as a small skeleton plus, per attachment, its base64 as slices made on demand: signing
+ * canonicalizes the skeleton and splices the base64 into the digest and into the output, so a package
+ * with a 50 MB attachment is never held whole. Markers are letters and digits with a random part: text
+ * the canonical form leaves as it is, and that no user text can contain by chance.
+ */
+export function packageSkeleton(envelope: XMLBuilder, attachments: readonly AttachmentFragment[]): PackageSkeleton {
+  const pieces = packagePieces(envelope, attachments);
+  const nonce = randomUUID().replace(/-/g, '');
+  const marked = attachments.map((a, i) => ({
+    marker: `edocAttachment${nonce}n${i}e`, // `e` ends it: n1e is not a prefix of n10e
+    size: base64Length(a.transfer.reduce((n, p) => n + p.byteLength, 0)),
+    base64: function* (): Generator<Uint8Array> { for (const text of base64Strings(a.transfer)) yield Buffer.from(text, 'latin1'); },
+  }));
+  const skeleton = pieces.map((piece, i) => piece + (marked[i]?.marker ?? '')).join('');
+  return { skeleton: Buffer.from(skeleton, 'utf8'), attachments: marked };
+}
+
+/** Joins the envelope fragment and the attachments into the package, as UTF-8 bytes in one buffer. */
+export function packageXml(envelope: XMLBuilder, attachments: readonly AttachmentFragment[]): Buffer {
+  const pieces = packagePieces(envelope, attachments);
   const sizes = attachments.map((a) => a.transfer.reduce((n, p) => n + p.byteLength, 0));
   const total = pieces.reduce((n, piece) => n + Buffer.byteLength(piece, 'utf8'), 0) + sizes.reduce((n, size) => n + base64Length(size), 0);
   const out = Buffer.allocUnsafe(total);

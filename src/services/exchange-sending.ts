@@ -9,22 +9,23 @@ import { authorize, type Actor } from '../domain/actor.ts';
 import { isClassified, type RegistryDocument } from '../domain/document.ts';
 import { DomainError } from '../domain/errors.ts';
 import { findAgency } from '../domain/directory.ts';
-import type { DeliveryView, ExchangeRepositories, ExchangeUnitOfWork, NewDelivery, PackageSigner, RequestKind } from '../domain/exchange.ts';
+import type { DeliveryView, ExchangeRepositories, ExchangeUnitOfWork, NewDelivery, PackageSigner, RequestKind, SignedPackage } from '../domain/exchange.ts';
 import { changeRecipients, diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
 import type { OrganRef } from '../domain/document.ts';
 import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import { OUTBOX_INLINE_MAX_BYTES, type StoredPackage } from '../domain/outbox.ts';
 import { currentAttachments } from '../domain/signing-keys.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
-import { buildDocumentPackage } from '../edxml/package-builder.ts';
+import { buildDocumentPackageSkeleton } from '../edxml/package-builder.ts';
 import type { Business, OutgoingAttachment, ReceiverChangeEntry } from '../edxml/model.ts';
 import type { OrganId } from '../domain/organ-id.ts';
 import { packageFromOutgoing } from '../edxml/registry-mapping.ts';
 import type { InstalledDirectory } from '../domain/directory.ts';
 import type { DirectoryHolder } from './directory-service.ts';
 
-async function* partsOf(parts: readonly Uint8Array[]): AsyncIterable<Uint8Array> {
-  yield* parts;
+/** The package's slices for the blob store, made one at a time as it writes them. */
+async function* asyncSlices(signed: SignedPackage): AsyncIterable<Uint8Array> {
+  yield* signed.slices();
 }
 
 export interface SendResult {
@@ -114,7 +115,7 @@ export class ExchangeSendingService {
         documentId: first.edxmlDocumentId,
         business: { businessDocType: 1, businessDocReason: why, documentId: first.edxmlDocumentId, paper: false, replacementInfoList: [] },
       });
-      await this.enqueue(repos, organId, documentId, await this.signer.signPackageParts(organId, buildDocumentPackage(pkg)), targets.map((t) => t.recipientOrganId));
+      await this.enqueue(repos, organId, documentId, await this.signer.signPackageSkeleton(organId, buildDocumentPackageSkeleton(pkg)), targets.map((t) => t.recipientOrganId));
       for (const target of targets) {
         const d = await repos.exchange.findDeliveryForUpdate(organId, target.edxmlDocumentId, target.recipientOrganId);
         if (d) await repos.exchange.updateDelivery({ ...d, pendingRequest: 'recall', history: [...d.history, { code: '13', at: now.toISOString(), description: why, arrivalNumber: null, request: 'recall' }] });
@@ -174,7 +175,7 @@ export class ExchangeSendingService {
         attachments: add.length > 0 ? await this.attachmentsOf(repos, documentId) : [], sentAt: now, documentId: first.edxmlDocumentId,
         business: { businessDocType: 2, businessDocReason: reason, documentId: first.edxmlDocumentId, paper: false, businessDocumentInfo: { documentInfo, documentReceiver: receivers.length > 0, receivers }, replacementInfoList: [] },
       });
-      const signed = await this.signer.signPackageParts(organId, buildDocumentPackage(pkg));
+      const signed = await this.signer.signPackageSkeleton(organId, buildDocumentPackageSkeleton(pkg));
       const { messageIds } = await this.enqueue(repos, organId, documentId, signed, addressees.map((a) => a.organId));
       for (const d of active) {
         const locked = await repos.exchange.findDeliveryForUpdate(organId, d.edxmlDocumentId, d.recipientOrganId);
@@ -221,7 +222,7 @@ export class ExchangeSendingService {
         recipients: recipients.map((r) => ({ organId: r.organId as OrganId, organName: r.name })), attachments: await this.attachmentsOf(repos, documentId), sentAt: now,
         ...(business ? { business } : {}),
       });
-      const signed = await this.signer.signPackageParts(organId, buildDocumentPackage(pkg));
+      const signed = await this.signer.signPackageSkeleton(organId, buildDocumentPackageSkeleton(pkg));
       const { messageIds, digest } = await this.enqueue(repos, organId, documentId, signed, recipients.map((r) => r.organId));
       const deliveries: NewDelivery[] = recipients.map((r) => ({
         documentId, agencyOrganId: organId, recipientOrganId: r.organId, recipientName: r.name, edxmlDocumentId: pkg.header.documentId, messageId: messageIds.get(r.organId) as string,
@@ -273,19 +274,18 @@ export class ExchangeSendingService {
 
   /**
    * One outbox entry (own message id) per recipient, all carrying the one signed package: in the entries
-   * when small, else written once to the blob store (from its parts, never joined in memory), which the
-   * entries name. Returns the message ids by recipient and the package digest (SHA-256, hex).
+   * when small, else written once to the blob store slice by slice (the package is never whole in
+   * memory), which the entries name. Returns the message ids by recipient and the package digest (SHA-256, hex).
    */
-  private async enqueue(repos: ExchangeRepositories, organId: string, documentId: string, signed: readonly Uint8Array[], recipients: readonly string[]): Promise<{ messageIds: Map<string, string>; digest: string }> {
-    const size = signed.reduce((n, part) => n + part.byteLength, 0);
+  private async enqueue(repos: ExchangeRepositories, organId: string, documentId: string, signed: SignedPackage, recipients: readonly string[]): Promise<{ messageIds: Map<string, string>; digest: string }> {
     let content: { package: Uint8Array } | { packageBlob: StoredPackage };
     let digest: string;
-    if (size > OUTBOX_INLINE_MAX_BYTES) {
-      const packageBlob = await this.blobs.put(partsOf(signed), Number.MAX_SAFE_INTEGER);
+    if (signed.size > OUTBOX_INLINE_MAX_BYTES) {
+      const packageBlob = await this.blobs.put(asyncSlices(signed), Number.MAX_SAFE_INTEGER);
       content = { packageBlob };
       digest = packageBlob.sha256;
     } else {
-      const whole = Buffer.concat(signed);
+      const whole = Buffer.concat([...signed.slices()]);
       content = { package: whole };
       digest = createHash('sha256').update(whole).digest('hex');
     }

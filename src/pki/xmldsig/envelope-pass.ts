@@ -3,7 +3,7 @@
 // of the whole document hashed as it goes (the Reference URI="" digest), the capture of the Signature
 // element (small) with its SignedInfo canonicalized separately, and the sending agency's organ id
 // (MessageHeader/From/OrganId, a node the signature covers).
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ExclusiveCanonicalizer } from './exclusive-c14n.ts';
 import { decodeText, scanXml, type ScannedAttr, type ScannedElement, type ScanHandler } from '../../edxml/xml-scanner.ts';
 
@@ -34,8 +34,17 @@ export interface EnvelopePassResult {
   readonly fromOrganId?: string;
 }
 
-/** A hash name known up front (signing), a choice made from the captured Signature (verifying), or none. */
-export type DigestChoice = string | ((signature: SignatureNode | undefined) => string | undefined) | null;
+/** What takes the canonical form: `update` in document order, then `digest` once at the end. */
+export interface CanonicalSink {
+  update(chunk: string | Uint8Array): unknown;
+  digest(): Buffer;
+}
+
+/**
+ * A hash name known up front (signing), a sink of the canonical form (signing a skeleton: the sink
+ * splices the attachments in), a choice made from the captured Signature (verifying), or none.
+ */
+export type DigestChoice = string | CanonicalSink | ((signature: SignatureNode | undefined) => string | undefined) | null;
 
 const isEdxml = (el: ScannedElement | null, local: string): boolean => el !== null && el.uri === EDXML_NS && el.local === local;
 const isDsig = (el: ScannedElement | null, local: string): boolean => el !== null && el.uri === DSIG_NS && el.local === local;
@@ -51,7 +60,7 @@ class EnvelopePass implements ScanHandler {
   private readonly counts = new Map<string, number>();
   private readonly document: ExclusiveCanonicalizer;
   private pending: Array<string | Uint8Array> | null = [];
-  private hash: Hash | null = null;
+  private hash: CanonicalSink | null = null;
   private sigStack: SignatureNode[] = [];
   private signedInfo: { c14n: ExclusiveCanonicalizer; chunks: Array<string | Uint8Array>; depth: number } | null = null;
   private headerElementsAfterSignature = 0;
@@ -60,6 +69,7 @@ class EnvelopePass implements ScanHandler {
 
   constructor(private readonly digestAlgorithm: DigestChoice) {
     if (typeof digestAlgorithm === 'string') { this.hash = createHash(digestAlgorithm); this.pending = null; }
+    if (typeof digestAlgorithm === 'object' && digestAlgorithm !== null) { this.hash = digestAlgorithm; this.pending = null; }
     if (digestAlgorithm === null) this.pending = null;
     // Small strings are batched: one hash update per ~16 KB of markup instead of one per tag.
     this.document = new ExclusiveCanonicalizer((chunk) => {

@@ -3,9 +3,11 @@
 // KeyInfo/X509Data; the Signature goes into edXMLHeader right after TraceHeaderList, where the vendor
 // packages put it. It is inserted without surrounding white space, so the canonical form of the signed
 // document minus the Signature is exactly that of the input: one pass computes the digest.
+import { createHash } from 'node:crypto';
+import type { PackageSkeleton } from '../../edxml/xml-writer.ts';
 import type { SigningCredentials } from '../cms/signer.ts';
 import { ALG } from './algorithms.ts';
-import { DSIG_NS, runEnvelopePass } from './envelope-pass.ts';
+import { DSIG_NS, runEnvelopePass, type DigestChoice } from './envelope-pass.ts';
 
 export class EnvelopeSigningError extends Error {}
 
@@ -27,24 +29,91 @@ function ecdsaDerToRaw(der: Uint8Array, size = 32): Buffer {
   return Buffer.concat([fix(read()), fix(read())]);
 }
 
+/** The pass over an unsigned package, checked: where the Signature goes, and the digest (from `digest`). */
+function checkedPass(document: Buffer, digest: DigestChoice): { insertAt: number; documentDigest: Buffer } {
+  const pass = runEnvelopePass(document, digest);
+  if (pass.dsigSignatureCount > 0 || pass.foreignSignatureCount > 0) throw new EnvelopeSigningError('the package already carries a Signature; build it unsigned');
+  if (pass.shapeErrors.length > 0) throw new EnvelopeSigningError(`not an edXML package of the expected shape: ${pass.shapeErrors.join('; ')}`);
+  if (pass.insertAt === undefined || !pass.documentDigest) throw new EnvelopeSigningError('edXMLHeader has no MessageHeader to place the Signature after');
+  return { insertAt: pass.insertAt, documentDigest: pass.documentDigest };
+}
+
+/** The Signature element over a document digest (SHA-256), as UTF-8 bytes. */
+async function signatureElement(documentDigest: Buffer, credentials: SigningCredentials): Promise<Buffer> {
+  const ecdsa = credentials.keyAlgorithm === 'ec';
+  const signedInfo = canonicalSignedInfo(documentDigest.toString('base64'), ecdsa);
+  let signature: Buffer = Buffer.from(await credentials.sign(Buffer.from(signedInfo, 'utf8')));
+  if (ecdsa) signature = ecdsaDerToRaw(signature);
+  const certificates = [credentials.certificate, ...credentials.chain].map((c) => `<X509Certificate>${Buffer.from(c).toString('base64')}</X509Certificate>`).join('');
+  return Buffer.from(`<Signature xmlns="${DSIG_NS}">${signedInfo.replace(` xmlns="${DSIG_NS}"`, '')}<SignatureValue>${signature.toString('base64')}</SignatureValue>`
+    + `<KeyInfo><X509Data>${certificates}</X509Data></KeyInfo></Signature>`, 'utf8');
+}
+
 /**
  * The signed package as three parts — the input up to the insertion point, the Signature element, the
  * rest of the input — so a caller writing to a file or a socket never copies a 50 MB package.
  */
 export async function signEnvelopeParts(bytes: Uint8Array, credentials: SigningCredentials): Promise<[Buffer, Buffer, Buffer]> {
   const document = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const pass = runEnvelopePass(document, 'sha256');
-  if (pass.dsigSignatureCount > 0 || pass.foreignSignatureCount > 0) throw new EnvelopeSigningError('the package already carries a Signature; build it unsigned');
-  if (pass.shapeErrors.length > 0) throw new EnvelopeSigningError(`not an edXML package of the expected shape: ${pass.shapeErrors.join('; ')}`);
-  if (pass.insertAt === undefined || !pass.documentDigest) throw new EnvelopeSigningError('edXMLHeader has no MessageHeader to place the Signature after');
-  const ecdsa = credentials.keyAlgorithm === 'ec';
-  const signedInfo = canonicalSignedInfo(pass.documentDigest.toString('base64'), ecdsa);
-  let signature: Buffer = Buffer.from(await credentials.sign(Buffer.from(signedInfo, 'utf8')));
-  if (ecdsa) signature = ecdsaDerToRaw(signature);
-  const certificates = [credentials.certificate, ...credentials.chain].map((c) => `<X509Certificate>${Buffer.from(c).toString('base64')}</X509Certificate>`).join('');
-  const element = `<Signature xmlns="${DSIG_NS}">${signedInfo.replace(` xmlns="${DSIG_NS}"`, '')}<SignatureValue>${signature.toString('base64')}</SignatureValue>`
-    + `<KeyInfo><X509Data>${certificates}</X509Data></KeyInfo></Signature>`;
-  return [document.subarray(0, pass.insertAt), Buffer.from(element, 'utf8'), document.subarray(pass.insertAt)];
+  const { insertAt, documentDigest } = checkedPass(document, 'sha256');
+  return [document.subarray(0, insertAt), await signatureElement(documentDigest, credentials), document.subarray(insertAt)];
+}
+
+/** A signed package that is never whole in memory: its size, and its bytes as slices made on each call. */
+export interface SignedPackageSlices {
+  readonly size: number;
+  slices(): Iterable<Uint8Array>;
+}
+
+/**
+ * Signs a package skeleton (edxml/xml-writer.ts `packageSkeleton`): the skeleton is canonicalized once
+ * (small), and each attachment's base64 is hashed where its marker stands in the canonical form — base64
+ * is text that exclusive c14n leaves as it is — then spliced in again where the marker stands in the
+ * output. The bytes are exactly those of `signEnvelopeParts` over the joined package (RSA signatures are
+ * deterministic: the test compares them), with only the skeleton and one slice in memory at a time.
+ */
+export async function signEnvelopeSkeleton(pkg: PackageSkeleton, credentials: SigningCredentials): Promise<SignedPackageSlices> {
+  const chunks: Buffer[] = [];
+  const capture = { update: (chunk: string | Uint8Array) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk)), digest: () => Buffer.alloc(0) };
+  const { insertAt } = checkedPass(pkg.skeleton, capture);
+  const canonical = Buffer.concat(chunks);
+  const hash = createHash('sha256');
+  for (const slice of spliced(canonical, markerPositions(canonical, pkg, 'canonical form'), pkg)) hash.update(slice);
+  const element = await signatureElement(hash.digest(), credentials);
+  const rest = pkg.skeleton.subarray(insertAt);
+  const positions = markerPositions(rest, pkg, 'package after the Signature'); // every marker after the Signature
+  const size = pkg.skeleton.length + element.length + pkg.attachments.reduce((n, a) => n + a.size - a.marker.length, 0);
+  return {
+    size,
+    *slices() {
+      yield pkg.skeleton.subarray(0, insertAt);
+      yield element;
+      yield* spliced(rest, positions, pkg);
+    },
+  };
+}
+
+/** Where each attachment's marker stands in `text`, in order; each must stand there exactly once. */
+function markerPositions(text: Buffer, pkg: PackageSkeleton, what: string): number[] {
+  let from = 0;
+  return pkg.attachments.map((a, i) => {
+    const at = text.indexOf(a.marker, 0, 'latin1');
+    if (at < from || text.indexOf(a.marker, at + 1, 'latin1') >= 0) throw new EnvelopeSigningError(`the marker of attachment ${i + 1} is not exactly once, in order, in the ${what}`);
+    from = at + a.marker.length;
+    return at;
+  });
+}
+
+/** `text` with each attachment's base64 in place of its marker (at `positions`), slice by slice. */
+function* spliced(text: Buffer, positions: readonly number[], pkg: PackageSkeleton): Generator<Uint8Array> {
+  let from = 0;
+  for (const [i, a] of pkg.attachments.entries()) {
+    const at = positions[i] as number;
+    yield text.subarray(from, at);
+    yield* a.base64();
+    from = at + a.marker.length;
+  }
+  yield text.subarray(from);
 }
 
 export async function signEnvelope(document: Uint8Array, credentials: SigningCredentials): Promise<Buffer> {
