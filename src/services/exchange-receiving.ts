@@ -79,46 +79,23 @@ export class ExchangeReceivingService {
   /** The inbox handler: everything here is in the consumer's transaction. */
   async handle(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<InboxOutcome> {
     const h = delivery.headers;
-    const bytes = await delivery.payload.bytes();
-    if (h.serviceType === DIRECTORY_SERVICE_TYPE) return this.receiveDirectory(repos, bytes);
-    const now = this.clock.now();
-    const { sha256: packageSha256 } = await this.blobs.put(once(bytes), Number.MAX_SAFE_INTEGER);
-    let directory: InstalledDirectory;
-    try {
-      directory = this.directory.requireValid(now);
-    } catch (error) {
-      if (!isDomainError(error, 'axis.directory_expired')) throw error;
-      // Fail closed: nothing is accepted without a valid directory, and nothing can be sent to answer.
-      return this.quarantine(repos, h, packageSha256, directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false });
-    }
-    if (h.messageType === 'status') return this.receiveStatus(repos, h, bytes, packageSha256, directory);
-
-    let parsed;
-    try {
-      // Decoded attachments stream into the blob store (content-addressed: harmless if this transaction rolls back).
-      parsed = await parseEdxml(bytes, { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink: new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes) });
-    } catch (error) {
-      // A full disk or another outage is no fault of the package: the inbox holds it and retries (never a 02).
-      if (!isDomainError(error) || error.kind === 'unavailable') throw error;
-      return this.quarantine(repos, h, packageSha256, directory, { code: error.code, reason: `${error.messageVi} ${error.details.map((d) => d.field ?? '').filter(Boolean).join(', ')}`.trim(), report: { message: error.message, details: error.details }, claimedSender: h.from, answer: true });
-    }
-    if (parsed.kind !== 'document') {
-      return this.quarantine(repos, h, packageSha256, directory, { code: 'edxml.malformed', reason: 'Gói tin gửi là văn bản nhưng chứa thông điệp trạng thái.', report: null, claimedSender: h.from, answer: true });
-    }
+    const checked = await this.checkPackage(repos, delivery);
+    if ('outcome' in checked) return checked.outcome;
+    // From here on the package itself is no longer held: a 67 MB package is not kept beside the 50 MB PDF read next.
+    const { parsed, report, packageSha256, directory, now } = checked;
     const header = parsed.header;
     const sender = header.from.organId;
-    const refuse = (code: string, reason: string, report: unknown) => this.quarantine(repos, h, packageSha256, directory, { code, reason, report, original: header, claimedSender: sender, answer: true });
-
-    if (!header.to.some((t) => t.organId === h.to)) return refuse('exchange.wrong_recipient', `Văn bản không gửi cho cơ quan ${h.to} (gửi nhầm cơ quan nhận).`, null);
-    const report = await this.verifier.verifyEnvelope(bytes);
-    if (report.indication !== 'TOTAL_PASSED') return refuse('exchange.signature_invalid', `Chữ ký số của gói tin không hợp lệ: ${report.messageVi}`, report);
     const pdfReports = await this.verifyPdfAttachments(parsed);
     const badPdf = pdfReports.find((r) => r.indication === 'TOTAL_FAILED' && r.subIndication !== 'FORMAT_FAILURE');
-    if (badPdf) return refuse('exchange.signature_invalid', `Chữ ký số trên tệp đính kèm không hợp lệ: ${badPdf.messageVi}`, { envelope: report, pdf: pdfReports });
+    if (badPdf) {
+      return this.quarantine(repos, h, packageSha256, directory, {
+        code: 'exchange.signature_invalid', reason: `Chữ ký số trên tệp đính kèm không hợp lệ: ${badPdf.messageVi}`, report: { envelope: report, pdf: pdfReports }, original: header, claimedSender: sender, answer: true,
+      });
+    }
 
     const businessDocType = parsed.business?.businessDocType ?? 0;
     if (businessDocType !== 0) {
-      const storeAsNew = () => this.store(repos, h, parsed, bytes.byteLength, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
+      const storeAsNew = () => this.store(repos, h, parsed, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
       return this.requests.receive(repos, { recipient: h.to, messageId: h.messageId, parsed, businessDocType, packageSha256, from: this.organisation(directory, h.to), now, storeAsNew });
     }
     const earlier = await repos.exchange.findReceivedDocument(h.to, sender, header.documentId); // also one an update created (BussinessDocType 2)
@@ -127,7 +104,48 @@ export class ExchangeReceivingService {
       await this.emitter.emit(repos, { from: this.organisation(directory, h.to), original: earlier.header as DocumentHeader, code: earlier.lastStatus, at: now, description: describeStatus(earlier.lastStatus), documentId: earlier.documentId, to: sender });
       return { duplicateOf: earlier.documentId, status: earlier.lastStatus };
     }
-    return this.store(repos, h, parsed, bytes.byteLength, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
+    return this.store(repos, h, parsed, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
+  }
+
+  /**
+   * The package-level checks, the only place the whole package is in memory: stored as a blob, parsed (the
+   * attachments streamed into the blob store), its envelope signature verified. Returns the outcome when
+   * the delivery ends here (a directory, a status, a refusal), else what the document checks need.
+   */
+  private async checkPackage(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<{ outcome: InboxOutcome } | { parsed: ParsedDocumentPackage; report: SignatureValidationReport; packageSha256: string; directory: InstalledDirectory; now: Date }> {
+    const h = delivery.headers;
+    const bytes = await delivery.payload.bytes();
+    if (h.serviceType === DIRECTORY_SERVICE_TYPE) return { outcome: await this.receiveDirectory(repos, bytes) };
+    const now = this.clock.now();
+    const { sha256: packageSha256 } = await this.blobs.put(once(bytes), Number.MAX_SAFE_INTEGER);
+    let directory: InstalledDirectory;
+    try {
+      directory = this.directory.requireValid(now);
+    } catch (error) {
+      if (!isDomainError(error, 'axis.directory_expired')) throw error;
+      // Fail closed: nothing is accepted without a valid directory, and nothing can be sent to answer.
+      return { outcome: await this.quarantine(repos, h, packageSha256, directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false }) };
+    }
+    if (h.messageType === 'status') return { outcome: await this.receiveStatus(repos, h, bytes, packageSha256, directory) };
+
+    let parsed;
+    try {
+      // Decoded attachments stream into the blob store (content-addressed: harmless if this transaction rolls back).
+      parsed = await parseEdxml(bytes, { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink: new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes) });
+    } catch (error) {
+      // A full disk or another outage is no fault of the package: the inbox holds it and retries (never a 02).
+      if (!isDomainError(error) || error.kind === 'unavailable') throw error;
+      return { outcome: await this.quarantine(repos, h, packageSha256, directory, { code: error.code, reason: `${error.messageVi} ${error.details.map((d) => d.field ?? '').filter(Boolean).join(', ')}`.trim(), report: { message: error.message, details: error.details }, claimedSender: h.from, answer: true }) };
+    }
+    if (parsed.kind !== 'document') {
+      return { outcome: await this.quarantine(repos, h, packageSha256, directory, { code: 'edxml.malformed', reason: 'Gói tin gửi là văn bản nhưng chứa thông điệp trạng thái.', report: null, claimedSender: h.from, answer: true }) };
+    }
+    const header = parsed.header;
+    const refuse = async (code: string, reason: string, report: unknown) => ({ outcome: await this.quarantine(repos, h, packageSha256, directory, { code, reason, report, original: header, claimedSender: header.from.organId, answer: true }) });
+    if (!header.to.some((t) => t.organId === h.to)) return refuse('exchange.wrong_recipient', `Văn bản không gửi cho cơ quan ${h.to} (gửi nhầm cơ quan nhận).`, null);
+    const report = await this.verifier.verifyEnvelope(bytes);
+    if (report.indication !== 'TOTAL_PASSED') return refuse('exchange.signature_invalid', `Chữ ký số của gói tin không hợp lệ: ${report.messageVi}`, report);
+    return { parsed, report, packageSha256, directory, now };
   }
 
   /**
@@ -157,7 +175,7 @@ export class ExchangeReceivingService {
     return true;
   }
 
-  private async store(repos: ExchangeRepositories, h: AxisHeaders, parsed: ParsedDocumentPackage, _size: number, packageSha256: string, reports: { envelope: SignatureValidationReport; pdf: SignatureValidationReport[] }, directory: InstalledDirectory, now: Date): Promise<InboxOutcome> {
+  private async store(repos: ExchangeRepositories, h: AxisHeaders, parsed: ParsedDocumentPackage, packageSha256: string, reports: { envelope: SignatureValidationReport; pdf: SignatureValidationReport[] }, directory: InstalledDirectory, now: Date): Promise<InboxOutcome> {
     const incoming = incomingMetadataFromPackage(parsed, now);
     const createdBy = this.axisUsers.get(h.to) ?? await axisUserFor(repos, h.to);
     const document = await repos.documents.insert({
