@@ -115,6 +115,7 @@ export const errorCatalogue = {
   'exchange.request_pending': entry('conflict', 'Còn yêu cầu thu hồi, cập nhật hoặc thay thế chưa được cơ quan nhận trả lời.', 'A recall, update or replacement of this document is still waiting for a recipient\'s answer (15/16); wait for it first.'),
   'exchange.request_answered': entry('conflict', 'Yêu cầu đã được trả lời.', 'This request was already accepted or refused.'),
   'exchange.withdrawn': entry('conflict', 'Văn bản đã được thu hồi hoặc đã bị thay thế: không gửi, cập nhật, thu hồi hay thay thế lại được.', 'The outgoing document was recalled or replaced: it cannot be sent, updated, recalled or replaced again.'),
+  'exchange.nothing_to_reprocess': entry('conflict', 'Không có gói tin nào trong khu cách ly có thể xử lý lại.', 'No quarantined package can be re-processed: only packages not answered 02 and not re-processed before.'),
   'exchange.nothing_failed': entry('conflict', 'Không có gói tin gửi lỗi nào để gửi lại.', 'No failed outbox entry to send again: only entries whose retries ran out (delivery state failed) are sent again.'),
   'exchange.quarantine_not_found': entry('not_found', 'Không tìm thấy gói tin bị cách ly.', 'No quarantined package with this id for this agency.'),
   'exchange.quarantine_reprocessed': entry('conflict', 'Gói tin bị cách ly này đã được xử lý lại.', 'This quarantined package was already run through receipt again (once only); see its outcome.'),

@@ -4,7 +4,7 @@
 // mended, so that a document that arrived while the node was closed is not lost. Only packages the sender
 // was not answered 02 for: a 02 is final for the sender (DOMAIN.md §4), which must send again instead.
 import { authorize, type Actor } from '../domain/actor.ts';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, isDomainError } from '../domain/errors.ts';
 import { reprocessRefusal, type ExchangeUnitOfWork, type QuarantinedPackage } from '../domain/exchange.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import type { ExchangeReceivingService } from './exchange-receiving.ts';
@@ -43,4 +43,30 @@ export class ExchangeQuarantineService {
     this.afterCommit(); // statuses to send (01, or a 02 now answerable)
     return result;
   }
+
+  /**
+   * Every package that can be re-processed (after a directory outage there may be dozens), each in its own
+   * transaction as {@link reprocess} does it, oldest first. An entry refused on its own (another user was
+   * first) is reported and the rest go on; a cause that refuses them all (the directory still not valid, the
+   * database gone) stops the run with its error. Up to `limit` per call.
+   */
+  async reprocessAll(actor: Actor, organId: string, limit = 500): Promise<{ reprocessed: QuarantinedPackage[]; refused: Array<{ id: string; code: string }> }> {
+    authorize(actor, 'exchange.quarantine', organId);
+    const candidates = (await this.uow.run((repos) => repos.exchange.listQuarantine(organId, limit))).filter((q) => reprocessRefusal(q) === null).reverse();
+    if (candidates.length === 0) throw new DomainError('exchange.nothing_to_reprocess');
+    const reprocessed: QuarantinedPackage[] = [];
+    const refused: Array<{ id: string; code: string }> = [];
+    for (const q of candidates) {
+      try {
+        reprocessed.push(await this.reprocess(actor, organId, q.id));
+      } catch (error) {
+        if (!isDomainError(error) || !ENTRY_REFUSALS.has(error.code)) throw error;
+        refused.push({ id: q.id, code: error.code });
+      }
+    }
+    return { reprocessed, refused };
+  }
 }
+
+/** What refuses one entry and not the others: it was re-processed or answered in the meantime. */
+const ENTRY_REFUSALS = new Set(['exchange.quarantine_reprocessed', 'exchange.quarantine_answered', 'exchange.quarantine_not_found']);

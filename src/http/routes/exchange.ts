@@ -114,6 +114,11 @@ export function exchangeRoutes(deps: HttpDependencies): Router {
     res.json({ items: items.map(presentQuarantined) });
   });
 
+  router.post('/exchange/quarantine/reprocess', async (req, res) => {
+    const { reprocessed, refused } = await exchange.quarantine.reprocessAll(actorOfResponse(res.locals), organIdOf(req));
+    res.json({ reprocessed: reprocessed.map(presentQuarantined), refused });
+  });
+
   router.post('/exchange/quarantine/:id/reprocess', async (req, res) => {
     res.json(presentQuarantined(await exchange.quarantine.reprocess(actorOfResponse(res.locals), organIdOf(req), idOf(req))));
   });

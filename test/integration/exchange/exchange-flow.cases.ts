@@ -852,6 +852,34 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(await codeOf(node.app.exchange.quarantine.reprocess(specialist, SO_TTTT, forged.id))).to.equal('auth.forbidden');
     });
 
+    it('every package quarantined during a directory outage is re-processed at once (reprocessAll), each received once', async () => {
+      const node = net.node(SO_TTTT);
+      const clerk = await actorFor(node.db.database, 'van_thu', SO_TTTT);
+      const ids = [1, 2].map((i) => `${VPCP},2026/11/23,bulk-${i}-${randomUUID()}`);
+      const held: string[] = [];
+      try {
+        node.clock.set(new Date(Date.now() + 31 * 24 * HOUR));
+        for (const id of ids) {
+          const bytes = await signedPackage2(id);
+          const messageId = randomUUID();
+          await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+          held.push((await eventually(async () => (await rows(SO_TTTT, 'exchange_quarantine', { message_id: messageId }))[0], `quarantine of ${messageId}`)).id);
+        }
+        expect(await codeOf(node.app.exchange.quarantine.reprocessAll(clerk, SO_TTTT))).to.equal('axis.directory_expired');
+      } finally {
+        node.clock.set(new Date());
+      }
+      const specialist = await actorFor(node.db.database, 'chuyen_vien', SO_TTTT);
+      expect(await codeOf(node.app.exchange.quarantine.reprocessAll(specialist, SO_TTTT))).to.equal('auth.forbidden');
+      const result = await node.app.exchange.quarantine.reprocessAll(clerk, SO_TTTT);
+      expect(result.refused).to.deep.equal([]);
+      expect(result.reprocessed.map((q) => q.id)).to.include.members(held);
+      for (const q of result.reprocessed.filter((x) => held.includes(x.id))) expect(q.reprocessed?.outcome).to.include({ status: '01' });
+      for (const id of ids) expect(await received(SO_TTTT, id)).to.have.length(1);
+      expect(await codeOf(node.app.exchange.quarantine.reprocessAll(clerk, SO_TTTT))).to.equal('exchange.nothing_to_reprocess');
+      for (const id of ids) expect(await received(SO_TTTT, id)).to.have.length(1);
+    });
+
     it('an organisation key rotated in key custody signs at once, without a restart', async () => {
       const node = net.node(VPCP);
       const admin = await actorFor(node.db.database, 'quan_tri', VPCP);

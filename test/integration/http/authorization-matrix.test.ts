@@ -43,6 +43,7 @@ const routes: Route[] = [
   { name: 'POST incoming/{id}/return', allowed: [V], authorizedOnly: true, call: async (n, o, t, f) => (await n.request('POST', `/api/agencies/${o}/incoming/${f.incomingId}/return`, { token: t, json: { reason: 'thử' } })).status },
   { name: 'GET exchange/requests', allowed: [V], call: async (n, o, t) => (await n.request('GET', `/api/agencies/${o}/exchange/requests`, { token: t })).status },
   { name: 'GET exchange/quarantine', allowed: [V, Q], call: async (n, o, t) => (await n.request('GET', `/api/agencies/${o}/exchange/quarantine`, { token: t })).status },
+  { name: 'POST exchange/quarantine/reprocess', allowed: [V, Q], authorizedOnly: true, call: async (n, o, t) => (await n.request('POST', `/api/agencies/${o}/exchange/quarantine/reprocess`, { token: t })).status },
   { name: 'POST exchange/quarantine/{id}/reprocess', allowed: [V, Q], authorizedOnly: true, call: async (n, o, t) => (await n.request('POST', `/api/agencies/${o}/exchange/quarantine/${randomUUID()}/reprocess`, { token: t })).status },
   { name: 'POST outgoing/{id}/retry', allowed: [V], authorizedOnly: true, call: async (n, o, t, f) => (await n.request('POST', `/api/agencies/${o}/outgoing/${await f.draftId()}/retry`, { token: t })).status },
   { name: 'GET exchange/outbox/failed', allowed: [V, Q], call: async (n, o, t) => (await n.request('GET', `/api/agencies/${o}/exchange/outbox/failed`, { token: t })).status },
