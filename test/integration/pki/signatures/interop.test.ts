@@ -13,7 +13,9 @@ import { devPassphrase } from '../../../../src/pki/dev/dev-manifest.ts';
 import { appendPadesSignature } from '../../../../src/pki/pades/incremental-signer.ts';
 import type { TrustLayer } from '../../../../src/pki/trust/trust-layer.ts';
 import { SignatureVerifier } from '../../../../src/pki/verify/signature-verifier.ts';
-import { signEnvelope } from '../../../../src/pki/xmldsig/envelope-signer.ts';
+import { signEnvelope, signEnvelopeSkeleton } from '../../../../src/pki/xmldsig/envelope-signer.ts';
+import { buildDocumentPackageSkeleton } from '../../../../src/edxml/package-builder.ts';
+import { samplePackage } from '../../../unit/edxml/sample-package.ts';
 import { samplePdf } from '../../../unit/pki/signatures/support/sample-pdf.ts';
 import { pdfsigWithDevTrust } from '../../../support/pdfsig.ts';
 import { devCredentials, devFile, devRootPem, devTrustLayer, issuingCaPem, repoDir } from './support/dev-trust.ts';
@@ -52,6 +54,15 @@ describe('signature interop with the standard tools (dev PKI)', function () {
     expect(report.indication).to.equal('TOTAL_PASSED');
     expect(report.signer?.organId).to.equal('000.00.00.G22');
     expect(report.evidence.revocation.length).to.be.greaterThan(0);
+  });
+
+  it('a package the sender signs from its skeleton (zipped PDF of 300 KB, never whole in memory) verifies with xmlsec1', async () => {
+    const pkg = samplePackage({ attachments: [{ contentId: 'a1', name: 'van-ban.pdf', contentType: 'application/pdf', content: samplePdf({ text: 'Skeleton', padTo: 300_000 }) }] });
+    const signed = await signEnvelopeSkeleton(buildDocumentPackageSkeleton(pkg), devCredentials('org:000.00.00.G22'));
+    writeFileSync(join(dir, 'skeleton.edxml'), Buffer.concat([...signed.slices()]));
+    const result = run('xmlsec1', ['--verify', '--trusted-pem', devRootPem, join(dir, 'skeleton.edxml')]);
+    expect(result.out).to.match(/^OK$/m);
+    expect(result.ok).to.equal(true);
   });
 
   it('our c14n matches libxml2 on namespace corner cases (xmlns="" subtree, prefixed attributes)', async () => {
