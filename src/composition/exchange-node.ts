@@ -103,6 +103,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   let verifier: SignatureVerifier | undefined;
   const packageVerifier: PackageVerifier = {
     verifyEnvelope: (bytes) => (verifier ??= envelopeVerifier((trust ??= nodeTrustLayer(config, clock)), directory)).verifyEnvelope(bytes),
+    verifyEnvelopeStream: (read) => (verifier ??= envelopeVerifier((trust ??= nodeTrustLayer(config, clock)), directory)).verifyEnvelopeStream(read),
     verifyPdf: (bytes) => (verifier ??= envelopeVerifier((trust ??= nodeTrustLayer(config, clock)), directory)).verifyPdf(bytes),
   };
   let transport: BuiltAxisTransport | undefined;

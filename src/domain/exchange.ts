@@ -284,6 +284,11 @@ export interface SignedPackage {
 /** Verifies an envelope signature with the trust layer and the directory (signer organisation = From). */
 export interface PackageVerifier {
   verifyEnvelope(signed: Uint8Array): Promise<SignatureValidationReport>;
+  /**
+   * A package too large to hold whole, read as a stream (`read` starts it again on each call); null when it
+   * cannot be verified that way (then read it whole and call verifyEnvelope).
+   */
+  verifyEnvelopeStream(read: () => AsyncIterable<Uint8Array>): Promise<SignatureValidationReport | null>;
   /** Every signature of a PDF attachment (PAdES), oldest first. */
   verifyPdf(pdf: Uint8Array): Promise<SignatureValidationReport[]>;
 }

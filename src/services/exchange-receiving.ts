@@ -30,6 +30,9 @@ export const DIRECTORY_SERVICE_TYPE = 'directory';
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> { yield bytes; }
 
 /** The user a received document is created by: the node's axis service for that agency (no roles, disabled). */
+/** A package over this size (the axis chunks it) is streamed, never read whole (issue 5 item 7). */
+const LARGE_PACKAGE_BYTES = 1024 * 1024;
+
 export async function axisUserFor(repos: ExchangeRepositories, organId: string): Promise<string> {
   const username = `truc-lien-thong@${organId}`;
   const existing = await repos.users.findCredentials(username);
@@ -108,16 +111,21 @@ export class ExchangeReceivingService {
   }
 
   /**
-   * The package-level checks, the only place the whole package is in memory: stored as a blob, parsed (the
-   * attachments streamed into the blob store), its envelope signature verified. Returns the outcome when
-   * the delivery ends here (a directory, a status, a refusal), else what the document checks need.
+   * The package-level checks: stored as a blob, parsed (the attachments streamed into the blob store), its
+   * envelope signature verified. A package over 1 MB (one the axis chunks: a document with large files)
+   * is never read whole: it streams into the blob store and the parser, and its envelope is verified from
+   * a skeleton (pki/xmldsig/base64-runs.ts), unless it cannot be split safely. A smaller one is held only
+   * here. Returns the outcome when the delivery ends here (a directory, a status, a refusal), else what
+   * the document checks need.
    */
   private async checkPackage(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<{ outcome: InboxOutcome } | { parsed: ParsedDocumentPackage; report: SignatureValidationReport; packageSha256: string; directory: InstalledDirectory; now: Date }> {
     const h = delivery.headers;
-    const bytes = await delivery.payload.bytes();
-    if (h.serviceType === DIRECTORY_SERVICE_TYPE) return { outcome: await this.receiveDirectory(repos, bytes) };
+    const payload = delivery.payload;
+    const large = h.messageType === 'edoc' && h.serviceType !== DIRECTORY_SERVICE_TYPE && payload.size > LARGE_PACKAGE_BYTES;
+    const bytes = large ? null : await payload.bytes();
+    if (h.serviceType === DIRECTORY_SERVICE_TYPE) return { outcome: await this.receiveDirectory(repos, bytes ?? await payload.bytes()) };
     const now = this.clock.now();
-    const { sha256: packageSha256 } = await this.blobs.put(once(bytes), Number.MAX_SAFE_INTEGER);
+    const { sha256: packageSha256 } = await this.blobs.put(bytes ? once(bytes) : payload.chunks(), Number.MAX_SAFE_INTEGER);
     let directory: InstalledDirectory;
     try {
       directory = this.directory.requireValid(now);
@@ -126,12 +134,12 @@ export class ExchangeReceivingService {
       // Fail closed: nothing is accepted without a valid directory, and nothing can be sent to answer.
       return { outcome: await this.quarantine(repos, h, packageSha256, directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false }) };
     }
-    if (h.messageType === 'status') return { outcome: await this.receiveStatus(repos, h, bytes, packageSha256, directory) };
+    if (h.messageType === 'status') return { outcome: await this.receiveStatus(repos, h, bytes ?? await payload.bytes(), packageSha256, directory) };
 
     let parsed;
     try {
       // Decoded attachments stream into the blob store (content-addressed: harmless if this transaction rolls back).
-      parsed = await parseEdxml(bytes, { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink: new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes) });
+      parsed = await parseEdxml(bytes ?? payload.chunks(), { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink: new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes) });
     } catch (error) {
       // A full disk or another outage is no fault of the package: the inbox holds it and retries (never a 02).
       if (!isDomainError(error) || error.kind === 'unavailable') throw error;
@@ -143,7 +151,9 @@ export class ExchangeReceivingService {
     const header = parsed.header;
     const refuse = async (code: string, reason: string, report: unknown) => ({ outcome: await this.quarantine(repos, h, packageSha256, directory, { code, reason, report, original: header, claimedSender: header.from.organId, answer: true }) });
     if (!header.to.some((t) => t.organId === h.to)) return refuse('exchange.wrong_recipient', `Văn bản không gửi cho cơ quan ${h.to} (gửi nhầm cơ quan nhận).`, null);
-    const report = await this.verifier.verifyEnvelope(bytes);
+    const report = bytes
+      ? await this.verifier.verifyEnvelope(bytes)
+      : await this.verifier.verifyEnvelopeStream(() => payload.chunks()) ?? await this.verifier.verifyEnvelope(await payload.bytes());
     if (report.indication !== 'TOTAL_PASSED') return refuse('exchange.signature_invalid', `Chữ ký số của gói tin không hợp lệ: ${report.messageVi}`, report);
     return { parsed, report, packageSha256, directory, now };
   }

@@ -5,7 +5,8 @@ import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import type { SignatureValidationReport } from '../../domain/validation-report.ts';
 import { checkCmsCryptography } from '../cms/cms-signature-check.ts';
 import { CmsFormatError, parseSignedData, type CmsSignatureParts } from '../cms/signed-data-parser.ts';
-import { checkEnvelopeSignature } from '../xmldsig/envelope-verifier.ts';
+import { splitBase64Runs } from '../xmldsig/base64-runs.ts';
+import { checkEnvelopeSignature, checkSplitEnvelopeSignature, type EnvelopeCheck } from '../xmldsig/envelope-verifier.ts';
 import { findPdfSignatures } from '../pades/pdf-signatures.ts';
 import { purposeOf } from './certificate-facts.ts';
 import { assessSignature, type SignatureFacts, type VerificationContext } from './signature-assessment.ts';
@@ -34,7 +35,22 @@ export class SignatureVerifier {
   }
 
   async verifyEnvelope(bytes: Uint8Array): Promise<SignatureValidationReport> {
-    const check = checkEnvelopeSignature(asBuffer(bytes), (c) => this.certificateKey(c).key);
+    return this.envelopeReport(checkEnvelopeSignature(asBuffer(bytes), (c) => this.certificateKey(c).key));
+  }
+
+  /**
+   * A package too large to hold whole, read as a stream (`read` starts it afresh on each call): verified
+   * from its skeleton, its base64 runs read again for the digest (xmldsig/base64-runs.ts). Null when the
+   * package cannot be split safely: then read it whole and call {@link verifyEnvelope}.
+   */
+  async verifyEnvelopeStream(read: () => AsyncIterable<Uint8Array>): Promise<SignatureValidationReport | null> {
+    const split = await splitBase64Runs(read);
+    if (!split) return null;
+    const check = await checkSplitEnvelopeSignature(split, read, (c) => this.certificateKey(c).key);
+    return check ? await this.envelopeReport(check) : null;
+  }
+
+  private async envelopeReport(check: EnvelopeCheck): Promise<SignatureValidationReport> {
     let facts: SignatureFacts;
     if (check.kind === 'format') facts = { form: 'XML-DSig', stage: 'format', message: check.message };
     else if (check.kind === 'no-certificate') facts = { form: 'XML-DSig', stage: 'no-certificate', message: check.message };

@@ -1,9 +1,10 @@
 // The cryptographic and structural half of verifying an edXML envelope signature: strict parse, edXML
 // shape, signature profile, Reference digest over the canonical document, SignatureValue over the
 // canonical SignedInfo. Certificate path, time and organisation are judged by src/pki/verify.
-import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { digestMethods } from './algorithms.ts';
-import { DSIG_NS, runEnvelopePass, type SignatureNode } from './envelope-pass.ts';
+import { splicedDigest, type SplitPackage } from './base64-runs.ts';
+import { DSIG_NS, runEnvelopePass, type EnvelopePassResult, type SignatureNode } from './envelope-pass.ts';
 import { checkSignatureProfile, ProfileError } from './signature-profile.ts';
 import { XmlFormatError } from '../../edxml/xml-scanner.ts';
 
@@ -33,6 +34,36 @@ export function checkEnvelopeSignature(document: Buffer, keyOf: (certificate: Bu
     if (error instanceof XmlFormatError) return { kind: 'format', message: `not well-formed or not allowed XML: ${error.message}` };
     throw error;
   }
+  return judge(pass, pass.documentDigest, keyOf);
+}
+
+/**
+ * The same check for a package too large to read whole (base64-runs.ts): the skeleton is canonicalized,
+ * the digest taken with the runs read again from `read`. Null when the split cannot be used (a run's
+ * marker is not rendered exactly once, in order): the caller reads the package whole.
+ */
+export async function checkSplitEnvelopeSignature(split: SplitPackage, read: () => AsyncIterable<Uint8Array>, keyOf: (certificate: Buffer) => KeyObject): Promise<EnvelopeCheck | null> {
+  const canonical: Buffer[] = [];
+  const capture = { update: (chunk: string | Uint8Array) => canonical.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk)), digest: () => Buffer.alloc(0) };
+  let pass;
+  try {
+    pass = runEnvelopePass(split.skeleton, capture);
+  } catch (error) {
+    if (error instanceof XmlFormatError) return null; // the whole package gives the error, with offsets of its own
+    throw error;
+  }
+  const algorithm = digestOf(pass.signature);
+  let documentDigest: Buffer | undefined;
+  if (algorithm) {
+    const digest = await splicedDigest(Buffer.concat(canonical), split, read, createHash(algorithm));
+    if (!digest) return null;
+    documentDigest = digest;
+  }
+  return judge(pass, documentDigest, keyOf);
+}
+
+/** Everything after the pass: one Signature, its profile and certificate, the digest and the SignatureValue. */
+function judge(pass: EnvelopePassResult, documentDigest: Buffer | undefined, keyOf: (certificate: Buffer) => KeyObject): EnvelopeCheck {
   if (pass.dsigSignatureCount === 0) {
     return { kind: 'format', message: pass.foreignSignatureCount > 0 ? 'the Signature element lacks the XML-DSig namespace (legacy vendor package): it cannot be verified' : 'the package carries no XML-DSig Signature' };
   }
@@ -55,7 +86,7 @@ export function checkEnvelopeSignature(document: Buffer, keyOf: (certificate: Bu
   } catch {
     return { kind: 'no-certificate', message: 'the X509Certificate in KeyInfo cannot be parsed', ...organ };
   }
-  const digestOk = pass.documentDigest !== undefined && pass.documentDigest.equals(profile.digestValue);
+  const digestOk = documentDigest !== undefined && documentDigest.equals(profile.digestValue);
   const signatureOk = cryptoVerify(profile.signatureHash, pass.canonicalSignedInfo as Buffer, profile.ecdsa ? { key, dsaEncoding: 'ieee-p1363' } : key, profile.signatureValue);
   return { kind: 'checked', certificates: profile.certificates, digestOk, signatureOk, ...organ };
 }

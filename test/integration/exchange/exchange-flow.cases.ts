@@ -744,6 +744,19 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect(await received(TAY_NINH, id)).to.have.length(0);
       });
 
+      it('tampered attachment in a large package (2 MB, chunked over RabbitMQ, verified as a stream) → quarantined (HASH_FAILURE), answered 02', async () => {
+        const id = `${VPCP},2026/11/23,tampered-large-${randomUUID()}`;
+        const good = await signedPackage(id, VPCP, VPCP, randomBytes(1_500_000));
+        const tampered = Buffer.from(good);
+        const at = tampered.indexOf('<edXML:ContentTransferEncoded') + 1_000_000;
+        tampered[at] = tampered[at] === 0x41 ? 0x42 : 0x41; // another base64 letter, in the middle of the run
+        const q = await deliver(VPCP, tampered);
+        expect(q.reason_code).to.equal('exchange.signature_invalid');
+        expect(JSON.stringify(q.report)).to.include('HASH_FAILURE');
+        await eventually(async () => answered02(id), '02 enqueued to the sender');
+        expect(await received(TAY_NINH, id)).to.have.length(0);
+      });
+
       it('envelope signed by another agency\'s key → quarantined (organisation mismatch), answered 02', async () => {
         const id = `${VPCP},2026/11/23,forged-${randomUUID()}`;
         const q = await deliver(VPCP, await signedPackage(id, VPCP, SO_TTTT));

@@ -5,20 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { buildDocumentPackage, buildDocumentPackageSkeleton } from '../../../../src/edxml/package-builder.ts';
 import type { OutgoingAttachment } from '../../../../src/edxml/model.ts';
-import { keyObjectCredentials } from '../../../../src/pki/cms/signer.ts';
-import { SignatureVerifier } from '../../../../src/pki/verify/signature-verifier.ts';
 import { EnvelopeSigningError, signEnvelope, signEnvelopeSkeleton } from '../../../../src/pki/xmldsig/envelope-signer.ts';
 import { samplePackage } from '../../edxml/sample-package.ts';
-import { FakePathValidator, FakeTimeStampVerifier } from './support/fakes.ts';
-import { createThrowawayPki, type ThrowawayPki } from './support/throwaway-pki.ts';
+import { envelopeSetup } from './support/envelope-setup.ts';
 
 const SLICE = 48 * 1024;
 
 describe('edXML envelope signed from a package skeleton', function () {
   this.timeout(30_000);
-  let pki: ThrowawayPki;
-  before(() => { pki = createThrowawayPki(); });
-  const org = () => keyObjectCredentials(pki.org.key, pki.org.der, [pki.ca.der]);
+  const t = envelopeSetup();
   const attachment = (size: number, i: number, transferEncoding: 'zip' | 'raw' = 'raw'): OutgoingAttachment =>
     ({ contentId: `a${i}`, name: `tep-${i}.bin`, contentType: 'application/octet-stream', content: randomBytes(size), transferEncoding });
 
@@ -31,8 +26,8 @@ describe('edXML envelope signed from a package skeleton', function () {
   for (const [name, attachments] of cases) {
     it(`${name}: the same bytes as signing the joined package, and its size`, async () => {
       const pkg = samplePackage({ attachments });
-      const signed = await signEnvelopeSkeleton(buildDocumentPackageSkeleton(pkg), org());
-      const joined = await signEnvelope(buildDocumentPackage(pkg), org());
+      const signed = await signEnvelopeSkeleton(buildDocumentPackageSkeleton(pkg), t.org());
+      const joined = await signEnvelope(buildDocumentPackage(pkg), t.org());
       const sliced = Buffer.concat([...signed.slices()]);
       expect(sliced.length).to.equal(signed.size);
       expect(Buffer.compare(sliced, joined)).to.equal(0);
@@ -41,14 +36,13 @@ describe('edXML envelope signed from a package skeleton', function () {
   }
 
   it('verifies (TOTAL_PASSED), and a changed byte of an attachment breaks the digest', async () => {
-    const verifier = new SignatureVerifier({ pathValidator: new FakePathValidator({ anchors: [pki.root.der], intermediates: [pki.ca.der] }), timeStampVerifier: new FakeTimeStampVerifier() });
-    const signed = Buffer.concat([...(await signEnvelopeSkeleton(buildDocumentPackageSkeleton(samplePackage({ attachments: [attachment(60_000, 1)] })), org())).slices()]);
-    expect((await verifier.verifyEnvelope(signed)).indication).to.equal('TOTAL_PASSED');
+    const signed = Buffer.concat([...(await signEnvelopeSkeleton(buildDocumentPackageSkeleton(samplePackage({ attachments: [attachment(60_000, 1)] })), t.org())).slices()]);
+    expect((await t.verifier.verifyEnvelope(signed)).indication).to.equal('TOTAL_PASSED');
     const body = signed.indexOf('<edXML:ContentTransferEncoded');
     const tampered = Buffer.from(signed);
     const at = tampered.indexOf('>', body) + 1000;
     tampered[at] = tampered[at] === 0x41 ? 0x42 : 0x41; // another base64 letter
-    expect((await verifier.verifyEnvelope(tampered)).indication).to.equal('TOTAL_FAILED');
+    expect((await t.verifier.verifyEnvelope(tampered)).indication).to.equal('TOTAL_FAILED');
   });
 
   it('refuses a skeleton whose marker is missing or repeated (e.g. copied into user text)', async () => {
@@ -56,11 +50,11 @@ describe('edXML envelope signed from a package skeleton', function () {
     const marker = skeleton.attachments[0]!.marker;
     const repeated = { ...skeleton, skeleton: Buffer.from(skeleton.skeleton.toString('utf8').replace('</edXML:Subject>', `${marker}</edXML:Subject>`), 'utf8') };
     let error: unknown;
-    try { await signEnvelopeSkeleton(repeated, org()); } catch (e) { error = e; }
+    try { await signEnvelopeSkeleton(repeated, t.org()); } catch (e) { error = e; }
     expect(error).to.be.instanceOf(EnvelopeSigningError);
     const missing = { ...skeleton, skeleton: Buffer.from(skeleton.skeleton.toString('utf8').replace(marker, ''), 'utf8') };
     error = undefined;
-    try { await signEnvelopeSkeleton(missing, org()); } catch (e) { error = e; }
+    try { await signEnvelopeSkeleton(missing, t.org()); } catch (e) { error = e; }
     expect(error).to.be.instanceOf(EnvelopeSigningError);
   });
 });
