@@ -29,10 +29,10 @@ export const DIRECTORY_SERVICE_TYPE = 'directory';
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> { yield bytes; }
 
-/** The user a received document is created by: the node's axis service for that agency (no roles, disabled). */
 /** A package over this size (the axis chunks it) is streamed, never read whole (issue 5 item 7). */
 const LARGE_PACKAGE_BYTES = 1024 * 1024;
 
+/** The user a received document is created by: the node's axis service for that agency (no roles, disabled). */
 export async function axisUserFor(repos: ExchangeRepositories, organId: string): Promise<string> {
   const username = `truc-lien-thong@${organId}`;
   const existing = await repos.users.findCredentials(username);
