@@ -9,6 +9,7 @@
 // canonical form and the caller reads the package whole instead. Each marker must stand exactly once,
 // in document order, or the split is not used.
 import { randomUUID } from 'node:crypto';
+import { markerPositions } from './canonical-splice.ts';
 
 const LT = 0x3c;
 const GT = 0x3e;
@@ -90,14 +91,8 @@ async function findRuns(chunks: AsyncIterable<Uint8Array>, minRun: number): Prom
  * or null when a marker does not stand exactly once, in order. `read` streams the package again.
  */
 export async function splicedDigest(canonical: Buffer, split: SplitPackage, read: () => AsyncIterable<Uint8Array>, hash: { update(chunk: Uint8Array): unknown; digest(): Buffer }): Promise<Buffer | null> {
-  const positions: number[] = [];
-  let from = 0;
-  for (const run of split.runs) {
-    const p = canonical.indexOf(run.marker, 0, 'latin1');
-    if (p < from || canonical.indexOf(run.marker, p + 1, 'latin1') >= 0) return null;
-    positions.push(p);
-    from = p + run.marker.length;
-  }
+  const positions = markerPositions(canonical, split.runs.map((r) => r.marker));
+  if (!positions) return null;
   const reader = new ForwardReader(read()[Symbol.asyncIterator]());
   let canonicalAt = 0;
   for (const [i, run] of split.runs.entries()) {

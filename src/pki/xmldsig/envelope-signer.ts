@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { PackageSkeleton } from '../../edxml/xml-writer.ts';
 import type { SigningCredentials } from '../cms/signer.ts';
 import { ALG } from './algorithms.ts';
-import { DSIG_NS, runEnvelopePass, type DigestChoice } from './envelope-pass.ts';
+import { canonicalForm, markerPositions } from './canonical-splice.ts';
+import { DSIG_NS, runEnvelopePass, type EnvelopePassResult } from './envelope-pass.ts';
 
 export class EnvelopeSigningError extends Error {}
 
@@ -29,13 +30,12 @@ function ecdsaDerToRaw(der: Uint8Array, size = 32): Buffer {
   return Buffer.concat([fix(read()), fix(read())]);
 }
 
-/** The pass over an unsigned package, checked: where the Signature goes, and the digest (from `digest`). */
-function checkedPass(document: Buffer, digest: DigestChoice): { insertAt: number; documentDigest: Buffer } {
-  const pass = runEnvelopePass(document, digest);
+/** The pass over an unsigned package, checked: where the Signature goes. */
+function insertionPoint(pass: EnvelopePassResult): number {
   if (pass.dsigSignatureCount > 0 || pass.foreignSignatureCount > 0) throw new EnvelopeSigningError('the package already carries a Signature; build it unsigned');
   if (pass.shapeErrors.length > 0) throw new EnvelopeSigningError(`not an edXML package of the expected shape: ${pass.shapeErrors.join('; ')}`);
-  if (pass.insertAt === undefined || !pass.documentDigest) throw new EnvelopeSigningError('edXMLHeader has no MessageHeader to place the Signature after');
-  return { insertAt: pass.insertAt, documentDigest: pass.documentDigest };
+  if (pass.insertAt === undefined) throw new EnvelopeSigningError('edXMLHeader has no MessageHeader to place the Signature after');
+  return pass.insertAt;
 }
 
 /** The Signature element over a document digest (SHA-256), as UTF-8 bytes. */
@@ -55,8 +55,9 @@ async function signatureElement(documentDigest: Buffer, credentials: SigningCred
  */
 export async function signEnvelopeParts(bytes: Uint8Array, credentials: SigningCredentials): Promise<[Buffer, Buffer, Buffer]> {
   const document = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { insertAt, documentDigest } = checkedPass(document, 'sha256');
-  return [document.subarray(0, insertAt), await signatureElement(documentDigest, credentials), document.subarray(insertAt)];
+  const pass = runEnvelopePass(document, 'sha256');
+  const insertAt = insertionPoint(pass);
+  return [document.subarray(0, insertAt), await signatureElement(pass.documentDigest as Buffer, credentials), document.subarray(insertAt)];
 }
 
 /** A signed package that is never whole in memory: its size, and its bytes as slices made on each call. */
@@ -73,15 +74,13 @@ export interface SignedPackageSlices {
  * deterministic: the test compares them), with only the skeleton and one slice in memory at a time.
  */
 export async function signEnvelopeSkeleton(pkg: PackageSkeleton, credentials: SigningCredentials): Promise<SignedPackageSlices> {
-  const chunks: Buffer[] = [];
-  const capture = { update: (chunk: string | Uint8Array) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk)), digest: () => Buffer.alloc(0) };
-  const { insertAt } = checkedPass(pkg.skeleton, capture);
-  const canonical = Buffer.concat(chunks);
+  const { pass, canonical } = canonicalForm(pkg.skeleton);
+  const insertAt = insertionPoint(pass);
   const hash = createHash('sha256');
-  for (const slice of spliced(canonical, markerPositions(canonical, pkg, 'canonical form'), pkg)) hash.update(slice);
+  for (const slice of spliced(canonical, positionsIn(canonical, pkg, 'canonical form'), pkg)) hash.update(slice);
   const element = await signatureElement(hash.digest(), credentials);
   const rest = pkg.skeleton.subarray(insertAt);
-  const positions = markerPositions(rest, pkg, 'package after the Signature'); // every marker after the Signature
+  const positions = positionsIn(rest, pkg, 'package after the Signature'); // every marker after the Signature
   const size = pkg.skeleton.length + element.length + pkg.attachments.reduce((n, a) => n + a.size - a.marker.length, 0);
   return {
     size,
@@ -93,15 +92,11 @@ export async function signEnvelopeSkeleton(pkg: PackageSkeleton, credentials: Si
   };
 }
 
-/** Where each attachment's marker stands in `text`, in order; each must stand there exactly once. */
-function markerPositions(text: Buffer, pkg: PackageSkeleton, what: string): number[] {
-  let from = 0;
-  return pkg.attachments.map((a, i) => {
-    const at = text.indexOf(a.marker, 0, 'latin1');
-    if (at < from || text.indexOf(a.marker, at + 1, 'latin1') >= 0) throw new EnvelopeSigningError(`the marker of attachment ${i + 1} is not exactly once, in order, in the ${what}`);
-    from = at + a.marker.length;
-    return at;
-  });
+/** Where each attachment's marker stands in `text`; each must stand there exactly once, in order. */
+function positionsIn(text: Buffer, pkg: PackageSkeleton, what: string): number[] {
+  const positions = markerPositions(text, pkg.attachments.map((a) => a.marker));
+  if (!positions) throw new EnvelopeSigningError(`an attachment's marker is not exactly once, in order, in the ${what}`);
+  return positions;
 }
 
 /** `text` with each attachment's base64 in place of its marker (at `positions`), slice by slice. */

@@ -4,6 +4,7 @@
 import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { digestMethods } from './algorithms.ts';
 import { splicedDigest, type SplitPackage } from './base64-runs.ts';
+import { canonicalForm } from './canonical-splice.ts';
 import { DSIG_NS, runEnvelopePass, type EnvelopePassResult, type SignatureNode } from './envelope-pass.ts';
 import { checkSignatureProfile, ProfileError } from './signature-profile.ts';
 import { XmlFormatError } from '../../edxml/xml-scanner.ts';
@@ -43,11 +44,10 @@ export function checkEnvelopeSignature(document: Buffer, keyOf: (certificate: Bu
  * marker is not rendered exactly once, in order): the caller reads the package whole.
  */
 export async function checkSplitEnvelopeSignature(split: SplitPackage, read: () => AsyncIterable<Uint8Array>, keyOf: (certificate: Buffer) => KeyObject): Promise<EnvelopeCheck | null> {
-  const canonical: Buffer[] = [];
-  const capture = { update: (chunk: string | Uint8Array) => canonical.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk)), digest: () => Buffer.alloc(0) };
   let pass;
+  let canonical;
   try {
-    pass = runEnvelopePass(split.skeleton, capture);
+    ({ pass, canonical } = canonicalForm(split.skeleton));
   } catch (error) {
     if (error instanceof XmlFormatError) return null; // the whole package gives the error, with offsets of its own
     throw error;
@@ -55,7 +55,7 @@ export async function checkSplitEnvelopeSignature(split: SplitPackage, read: () 
   const algorithm = digestOf(pass.signature);
   let documentDigest: Buffer | undefined;
   if (algorithm) {
-    const digest = await splicedDigest(Buffer.concat(canonical), split, read, createHash(algorithm));
+    const digest = await splicedDigest(canonical, split, read, createHash(algorithm));
     if (!digest) return null;
     documentDigest = digest;
   }
