@@ -757,6 +757,15 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect(await received(TAY_NINH, id)).to.have.length(0);
       });
 
+      it('a large package cut short (2 MB, parsed as a stream) → quarantined edxml.malformed, answered 02, nothing received', async () => {
+        const id = `${VPCP},2026/11/23,cut-${randomUUID()}`;
+        const good = await signedPackage(id, VPCP, VPCP, randomBytes(1_500_000));
+        const q = await deliver(VPCP, good.subarray(0, good.indexOf('<edXML:ContentTransferEncoded') + 1_200_000));
+        expect(q.reason_code).to.equal('edxml.malformed');
+        expect(q.answered).to.equal(true);
+        expect(await received(TAY_NINH, id)).to.have.length(0);
+      });
+
       it('envelope signed by another agency\'s key → quarantined (organisation mismatch), answered 02', async () => {
         const id = `${VPCP},2026/11/23,forged-${randomUUID()}`;
         const q = await deliver(VPCP, await signedPackage(id, VPCP, SO_TTTT));
