@@ -44,11 +44,11 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
 interface RequestRow {
   id: string; agency_organ_id: string; sender_organ_id: string; edxml_document_id: string; business_doc_type: number; document_id: string | null;
   reason: string | null; state: ExchangeRequest['state']; answer: string | null; message_id: string; header: unknown; received_at: Date | string;
-  package_sha256: string; business: unknown; replacement_document_id: string | null;
+  package_sha256: string; business: unknown; replacement_document_id: string | null; target_edxml_document_id: string | null;
 }
 const toRequest = (r: RequestRow): ExchangeRequest => ({
   id: r.id, agencyOrganId: r.agency_organ_id, senderOrganId: r.sender_organ_id, edxmlDocumentId: r.edxml_document_id, businessDocType: r.business_doc_type,
-  documentId: r.document_id, replacementDocumentId: r.replacement_document_id ?? null, reason: r.reason, state: r.state, answer: r.answer, messageId: r.message_id,
+  targetEdxmlDocumentId: r.target_edxml_document_id ?? null, documentId: r.document_id, replacementDocumentId: r.replacement_document_id ?? null, reason: r.reason, state: r.state, answer: r.answer, messageId: r.message_id,
   packageSha256: r.package_sha256, header: json(r.header), business: r.business === null ? null : json(r.business), receivedAt: iso(r.received_at),
 });
 
@@ -160,7 +160,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
   async insertRequest(r: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'> {
     const rows = await this.trx('exchange_requests').insert({
       id: r.id, agency_organ_id: r.agencyOrganId, sender_organ_id: r.senderOrganId, edxml_document_id: r.edxmlDocumentId, business_doc_type: r.businessDocType,
-      document_id: r.documentId, replacement_document_id: r.replacementDocumentId, reason: r.reason, message_id: r.messageId, header: JSON.stringify(r.header),
+      target_edxml_document_id: r.targetEdxmlDocumentId, document_id: r.documentId, replacement_document_id: r.replacementDocumentId, reason: r.reason, message_id: r.messageId, header: JSON.stringify(r.header),
       package_sha256: r.packageSha256, business: r.business === null || r.business === undefined ? null : JSON.stringify(r.business),
     }).onConflict(['agency_organ_id', 'sender_organ_id', 'edxml_document_id', 'business_doc_type', 'package_sha256']).ignore().returning('id');
     return rows.length === 1 ? 'inserted' : 'duplicate';
@@ -175,6 +175,13 @@ export class KnexExchangeRepository implements ExchangeRepository {
   async findRequestForUpdate(agencyOrganId: string, id: string): Promise<ExchangeRequest | null> {
     const row = await this.trx<RequestRow>('exchange_requests').where({ agency_organ_id: agencyOrganId, id }).forUpdate().first();
     return row ? toRequest(row) : null;
+  }
+
+  async linkRequests(agencyOrganId: string, senderOrganId: string, targetEdxmlDocumentId: string, documentId: string): Promise<ExchangeRequest[]> {
+    const rows = await this.trx<RequestRow>('exchange_requests')
+      .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, target_edxml_document_id: targetEdxmlDocumentId }).whereNull('document_id')
+      .update({ document_id: documentId }).returning('*') as RequestRow[];
+    return rows.sort((a, b) => iso(a.received_at).localeCompare(iso(b.received_at))).map(toRequest);
   }
 
   async answerRequest(id: string, state: 'accepted' | 'refused', answer: string | null): Promise<void> {

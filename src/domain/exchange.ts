@@ -149,7 +149,12 @@ export interface ExchangeRequest {
   /** The package's DocumentId: the document concerned (recall, update) or the new document (replacement). */
   readonly edxmlDocumentId: string;
   readonly businessDocType: number;
-  /** The incoming document concerned (recalled, updated, or replaced), when this node has it. */
+  /** The DocumentId of the document concerned: the package's own (recall, update) or the replaced one (replacement). */
+  readonly targetEdxmlDocumentId: string | null;
+  /**
+   * The incoming document concerned (recalled, updated, or replaced), when this node has it. A request that
+   * arrived before its document has none until the document arrives (`linkRequests`).
+   */
   readonly documentId: string | null;
   /** Replacement: the new incoming document (stored as `received` like any new document). */
   readonly replacementDocumentId: string | null;
@@ -202,6 +207,11 @@ export interface ExchangeRepository {
   insertRequest(request: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'>;
   findRequest(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number, packageSha256?: string): Promise<ExchangeRequest | null>;
   findRequestForUpdate(agencyOrganId: string, id: string): Promise<ExchangeRequest | null>;
+  /**
+   * Links the requests that arrived before their document (no `documentId`, same sender and target
+   * DocumentId) to that document, now stored; returns them, locked, with their state (answered or not).
+   */
+  linkRequests(agencyOrganId: string, senderOrganId: string, targetEdxmlDocumentId: string, documentId: string): Promise<ExchangeRequest[]>;
   answerRequest(id: string, state: 'accepted' | 'refused', answer: string | null): Promise<void>;
   listRequests(agencyOrganId: string, limit: number): Promise<ExchangeRequest[]>;
   /** Writes the changed metadata of a document (the updatable items only) and records the previous values. */

@@ -5,19 +5,17 @@
 // recipient is returned through the system); assignment → 04; completion → 06 (also for AssignmentService,
 // as its ProgressReporter). And the answers to the sender's requests (issue 5 item 6): recall, update,
 // replacement → 15 (accepted, applied with the history kept) or 16 (refused, nothing changes).
-import { randomUUID } from 'node:crypto';
 import { authorize, type Actor } from '../domain/actor.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import { findAgency } from '../domain/directory.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ExchangeRepositories, ExchangeRequest, ExchangeUnitOfWork, MetadataHistoryEntry, ProgressReporter, ProgressStep, ReceivedPackage } from '../domain/exchange.ts';
-import { diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
-import type { Business, DocumentHeader, Organization } from '../edxml/model.ts';
-import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
+import { requestKindOf, type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type MetadataHistoryEntry, type ProgressReporter, type ProgressStep, type ReceivedPackage } from '../domain/exchange.ts';
+import type { DocumentHeader, Organization } from '../edxml/model.ts';
 import type { OrganId } from '../domain/organ-id.ts';
 import { INCOMING_SERIES, registerName } from '../domain/registers.ts';
 import { vietnamYear, type Clock } from '../domain/vietnam-time.ts';
 import type { DirectoryHolder } from './directory-service.ts';
+import { applyAcceptedRequest } from './exchange-request-effects.ts';
 import { describeStatus, type StatusEmitter } from './exchange-status.ts';
 
 export class ExchangeClerkService implements ProgressReporter {
@@ -108,9 +106,9 @@ export class ExchangeClerkService implements ProgressReporter {
       if (request.state !== 'pending') throw new DomainError('exchange.request_answered', { details: [{ field: 'state', message: request.state }] });
       const answer = reason?.trim() || null;
       let effect: Record<string, unknown> = {};
-      if (accept && request.documentId) effect = await this.apply(repos, actor, organId, request, request.documentId);
+      if (accept && request.documentId) effect = await applyAcceptedRequest(repos, organId, request, request.documentId, actor.userId);
       await repos.exchange.answerRequest(request.id, accept ? 'accepted' : 'refused', answer);
-      const kind = KIND[request.businessDocType] ?? 'request';
+      const kind = requestKindOf(request.businessDocType) ?? 'request';
       await repos.audit.append(organId, { actor: actor.userId, action: `incoming.${kind}_${accept ? 'accept' : 'refuse'}`, subjectType: 'document', subjectId: request.documentId ?? request.id, after: { requestId: request.id, reason: request.reason, answer, ...effect } });
       const code = accept ? '15' : '16';
       await this.emitter.emit(repos, { from, original: request.header as DocumentHeader, code, at: now, description: describeStatus(code, null, answer), documentId: request.documentId ?? request.replacementDocumentId, to: request.senderOrganId });
@@ -135,28 +133,6 @@ export class ExchangeClerkService implements ProgressReporter {
     });
   }
 
-  private async apply(repos: ExchangeRepositories, actor: Actor, organId: string, request: ExchangeRequest, documentId: string): Promise<Record<string, unknown>> {
-    const doc = await repos.documents.findForUpdate(organId, documentId);
-    if (!doc) throw new DomainError('registry.document_not_found', { details: [{ field: 'documentId', message: documentId }] });
-    if (request.businessDocType === 1) {
-      await repos.documents.setStatus(documentId, 'recalled');
-      return { status: 'recalled' };
-    }
-    if (request.businessDocType === 3) {
-      await repos.documents.setStatus(documentId, 'replaced');
-      return { status: 'replaced', replacedBy: request.replacementDocumentId };
-    }
-    const update = updateFromPackage(request.header as DocumentHeader, request.business as Business | null, organId);
-    if (update.removed) {
-      await repos.documents.setStatus(documentId, 'recalled');
-      return { status: 'recalled', removedFromRecipients: true };
-    }
-    const diff = diffMetadata(doc.metadata, update.changes);
-    if (isEmptyDiff(diff)) return { changed: [] };
-    await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_received', requestId: request.id, reason: request.reason, before: diff.before, after: diff.after, changedBy: actor.userId });
-    return { changed: Object.keys(diff.after), before: diff.before };
-  }
-
   private async awaiting(repos: ExchangeRepositories, organId: string, documentId: string): Promise<{ doc: RegistryDocument; received: ReceivedPackage }> {
     const doc = await repos.documents.findForUpdate(organId, documentId);
     if (!doc || doc.direction !== 'incoming') throw new DomainError('registry.document_not_found');
@@ -174,22 +150,3 @@ export class ExchangeClerkService implements ProgressReporter {
 
 /** A registered electronic document whose handling can progress (04/06). */
 const HANDLED: readonly string[] = ['registered', 'assigned', 'in_progress', 'completed'];
-
-const KIND: Readonly<Record<number, string>> = { 1: 'recall', 2: 'update', 3: 'replace' };
-
-/**
- * What an update package changes on the receiver: with DocumentInfo the document's metadata items as the
- * package now states them; with DocumentReceiver the recipients (To minus the removed ones — a removed
- * recipient is addressed too, so it knows) and the printed Nơi nhận. Absent flags (vendors omit them)
- * count as set. `removed`: this agency is among the removed recipients.
- */
-export function updateFromPackage(header: DocumentHeader, business: Business | null, organId: string): { changes: MetadataChanges; removed: boolean } {
-  const info = business?.businessDocumentInfo;
-  const removedIds = new Set<string>(info?.receivers.filter((r) => r.receiverType === 0).map((r) => r.organId) ?? []);
-  const m = incomingMetadataFromPackage({ kind: 'document', header, traceHeaders: [], business: undefined, manifest: [], attachments: [], signature: 'absent', warnings: [] }, new Date(0)).metadata;
-  const changes: MetadataChanges = {
-    ...(info?.documentInfo !== false ? { typeName: m.typeName, subject: m.subject, description: m.description, pageAmount: m.pageAmount, signerInfo: m.signerInfo, priority: m.priority, issuedAmount: m.issuedAmount, dueDate: m.dueDate } : {}),
-    ...(info?.documentReceiver !== false ? { to: m.to.filter((t) => !t.organId || !removedIds.has(t.organId)), toPlaces: m.toPlaces } : {}),
-  };
-  return { changes, removed: removedIds.has(organId) };
-}

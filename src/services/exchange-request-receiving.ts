@@ -78,7 +78,8 @@ export class ExchangeRequestReceiver {
     const target = info ? await repos.exchange.findReceivedDocument(request.recipient, sender, info.documentId) : null;
     const id = randomUUID();
     const inserted = await repos.exchange.insertRequest({
-      id, agencyOrganId: request.recipient, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType: 3, documentId: target?.documentId ?? null,
+      id, agencyOrganId: request.recipient, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType: 3,
+      targetEdxmlDocumentId: info?.documentId ?? null, documentId: target?.documentId ?? null,
       replacementDocumentId: newDocumentId, reason: business?.businessDocReason ?? null, messageId: request.messageId, packageSha256: '', header, business: business ?? null,
     });
     if (inserted === 'duplicate') throw new DomainError('axis.duplicate'); // a concurrent consumer won: roll back, redelivered as a duplicate
@@ -97,7 +98,7 @@ export class ExchangeRequestReceiver {
     const id = randomUUID();
     const inserted = await repos.exchange.insertRequest({
       id, agencyOrganId: request.recipient, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType: request.businessDocType,
-      documentId: target?.documentId ?? null, replacementDocumentId: null, reason: business?.businessDocReason ?? null, messageId: request.messageId,
+      targetEdxmlDocumentId: header.documentId, documentId: target?.documentId ?? null, replacementDocumentId: null, reason: business?.businessDocReason ?? null, messageId: request.messageId,
       packageSha256, header, business: business ?? null,
     });
     if (inserted === 'duplicate') throw new DomainError('axis.duplicate');

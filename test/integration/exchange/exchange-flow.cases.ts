@@ -676,6 +676,27 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect(await rows(TAY_NINH, 'exchange_requests', { edxml_document_id: documentId })).to.have.length(0);
       });
 
+      it('a replacement that arrives before the document it replaces: accepted then, it marks that document replaced when it arrives', async () => {
+        const oldId = `${VPCP},2026/11/23,old-${randomUUID()}`;
+        const newId = `${VPCP},2026/11/24,new-${randomUUID()}`;
+        const credentials = keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]);
+        const header = (documentId: string, subject: string) => ({ from: { organId: VPCP as OrganId, organName: 'Văn phòng Chính phủ' }, to: [{ organId: TAY_NINH as OrganId }], documentId, code: { codeNumber: '7', codeNotation: 'VPCP-TH' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1, typeName: 'Công văn' }, subject, toPlaces: [], responseFor: [] });
+        const publish = async (bytes: Buffer) => {
+          const messageId = randomUUID();
+          await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+          await eventually(async () => (await rows(TAY_NINH, 'axis_inbox', { message_id: messageId })).length === 1, `message ${messageId} consumed`);
+        };
+        await publish(await signEnvelope(buildDocumentPackage({ header: header(newId, 'Văn bản thay thế'), traceHeaders: [], attachments: [], business: { businessDocType: 3, businessDocReason: 'Thay thế văn bản sai', documentId: newId, paper: false, replacementInfoList: [{ documentId: oldId, organIds: [TAY_NINH as OrganId] }] } }), credentials));
+        const request = await requestAt(TAY_NINH, newId, 3);
+        expect(request).to.deep.include({ documentId: null, targetEdxmlDocumentId: oldId, state: 'pending' });
+        await net.node(TAY_NINH).app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, request.id, true);
+        await publish(await signEnvelope(buildDocumentPackage({ header: header(oldId, 'Văn bản bị thay thế'), traceHeaders: [], attachments: [] }), credentials));
+        const [old] = await received(TAY_NINH, oldId);
+        expect(old.status).to.equal('replaced');
+        expect((await rows(TAY_NINH, 'exchange_requests', { id: request.id }))[0]).to.deep.include({ document_id: old.id, replacement_document_id: request.replacementDocumentId });
+        expect((await received(TAY_NINH, newId)).map((d) => d.status)).to.deep.equal(['received']);
+      });
+
       it('an update removing a recipient that never got the document: the request is recorded, no document is created', async () => {
         const documentId = `${VPCP},2026/11/23,removed-${randomUUID()}`;
         const bytes = await signEnvelope(buildDocumentPackage({
@@ -687,6 +708,53 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         const request = await requestAt(TAY_NINH, documentId, 2);
         expect(request).to.deep.include({ documentId: null, state: 'pending', reason: 'Bỏ Tây Ninh khỏi nơi nhận' });
         expect(await received(TAY_NINH, documentId)).to.have.length(0);
+      });
+
+      it('a recall that overtakes its document (the original failed and is sent again after it): linked on arrival; accepted before, it cancels the document at once', async () => {
+        const sender = net.node(VPCP);
+        // The relay stopped while the document is sent; its entries then fail (broker unreachable for the whole schedule).
+        await sender.app.exchange.stop();
+        let draftId = '';
+        let edxmlDocumentId = '';
+        try {
+          const draft = await sender.app.registry.draftOutgoing(await actorFor(sender.db.database, 'chuyen_vien', VPCP), VPCP, { typeName: 'Công văn', subject: 'Gửi lỗi rồi thu hồi', priority: 0, recipients: [TAY_NINH, SO_TTTT].map((organId) => ({ organId, organName: NAMES[organId] as string })) });
+          draftId = draft.id;
+          await sender.app.registry.issueOutgoing(await clerkOf(VPCP), VPCP, draft.id);
+          ({ edxmlDocumentId } = await sender.app.exchange.sending.send(await clerkOf(VPCP), VPCP, draft.id));
+          const store = new KnexOutboxStore(sender.db.database.knex);
+          for (const entry of await rows(VPCP, 'axis_outbox', { document_id: draft.id })) await store.markFailed(entry.id, 4, new Date(), 'axis.unavailable: broker unreachable');
+        } finally {
+          await sender.app.exchange.start();
+        }
+        // The recall leaves at once; the recipients have no document yet: each records the request without one.
+        expect((await sender.app.exchange.sending.recall(await clerkOf(VPCP), VPCP, draftId, 'Thu hồi trước khi đến')).recipients).to.deep.equal([TAY_NINH, SO_TTTT]);
+        const tnRequest = await requestAt(TAY_NINH, edxmlDocumentId, 1);
+        const soRequest = await requestAt(SO_TTTT, edxmlDocumentId, 1);
+        expect([tnRequest.documentId, soRequest.documentId, tnRequest.targetEdxmlDocumentId]).to.deep.equal([null, null, edxmlDocumentId]);
+        expect(await received(TAY_NINH, edxmlDocumentId)).to.have.length(0);
+        // Tây Ninh's văn thư accepts it before the document exists (15); Sở TTTT's leaves it pending.
+        await net.node(TAY_NINH).app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, tnRequest.id, true);
+        await eventually(async () => (await deliveries(draftId)).find((d) => d.recipientOrganId === TAY_NINH && d.history.some((e) => e.code === '15')), '15 from Tây Ninh');
+
+        // The sender's văn thư sends the failed document again: it arrives after its recall.
+        expect((await sender.app.exchange.outbox.retryDocument(await clerkOf(VPCP), VPCP, draftId)).retried).to.equal(2);
+        const tnDoc = await incomingAt(TAY_NINH, edxmlDocumentId);
+        const soDoc = await incomingAt(SO_TTTT, edxmlDocumentId);
+        // Tây Ninh: stored once and cancelled at once, as the accepted recall says; the request now names it.
+        expect((await received(TAY_NINH, edxmlDocumentId)).map((d) => d.status)).to.deep.equal(['recalled']);
+        expect((await rows(TAY_NINH, 'exchange_requests', { id: tnRequest.id }))[0]).to.deep.include({ document_id: tnDoc.id, state: 'accepted' });
+        const applied = await audited(TAY_NINH, 'incoming.recall_accept', tnDoc.id);
+        expect(applied).to.have.length(1); // the effect, audited when it happened (on arrival), besides the answer's own entry
+        expect(await codeOf(net.node(TAY_NINH).app.exchange.clerk.accept(await clerkOf(TAY_NINH), TAY_NINH, tnDoc.id))).to.equal('exchange.not_received');
+        // Sở TTTT: the document is received as usual, the pending request linked to it; accepting it now cancels it.
+        expect(soDoc.status).to.equal('received');
+        const linked = (await net.node(SO_TTTT).app.exchange.clerk.requests(await clerkOf(SO_TTTT), SO_TTTT)).find((r) => r.id === soRequest.id);
+        expect(linked).to.deep.include({ documentId: soDoc.id, state: 'pending' });
+        await net.node(SO_TTTT).app.exchange.clerk.answerRequest(await clerkOf(SO_TTTT), SO_TTTT, soRequest.id, true);
+        expect((await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].status).to.equal('recalled');
+        // The sender sees, per recipient, the recall answered 15 and the document arrived (01), each once.
+        const final = await eventually(async () => { const d = await deliveries(draftId); return d.every((x) => ['01', '15'].every((c) => x.history.some((e) => e.code === c))) && d; }, '01 and 15 from both');
+        for (const d of final) expect(d.history.filter((e) => e.code === '15')).to.have.length(1);
       });
 
       it('AssignmentService: assigning a received document emits 04 and completing it 06 to the sender, in the same transaction', async () => {

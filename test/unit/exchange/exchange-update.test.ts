@@ -10,7 +10,7 @@ import { changeRecipients, diffMetadata, isEmptyDiff } from '../../../src/domain
 import type { OrganId } from '../../../src/domain/organ-id.ts';
 import type { DocumentHeader } from '../../../src/edxml/model.ts';
 import { packageFromOutgoing } from '../../../src/edxml/registry-mapping.ts';
-import { updateFromPackage } from '../../../src/services/exchange-clerk.ts';
+import { updateFromPackage } from '../../../src/services/exchange-request-effects.ts';
 
 const TN = { organId: '000.00.00.H53', organName: 'UBND tỉnh Tây Ninh' };
 const SO = { organId: '000.00.13.H53', organName: 'Sở TTTT Tây Ninh' };

@@ -1,0 +1,52 @@
+// What accepting a sender's request (issue 5 item 6; Nghị định 30, art. 17) does to the incoming document it
+// concerns: a recall cancels it (status `recalled`, metadata and số đến kept); an update changes its
+// metadata with the previous values kept (metadata history), or, when it removes this agency from the
+// recipients, cancels it like a recall; a replacement marks it `replaced` (kept; the request links it to
+// the new document). Applied when the văn thư accepts (ExchangeClerkService.answerRequest) and, for a
+// request accepted before its document arrived, when the document arrives (ExchangeReceiver).
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
+import type { ExchangeRepositories, ExchangeRequest } from '../domain/exchange.ts';
+import { diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
+import type { Business, DocumentHeader } from '../edxml/model.ts';
+import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
+
+/** Applies an accepted request to `documentId`; returns what changed, for the audit entry. `changedBy`: a user id. */
+export async function applyAcceptedRequest(repos: ExchangeRepositories, organId: string, request: ExchangeRequest, documentId: string, changedBy: string): Promise<Record<string, unknown>> {
+  const doc = await repos.documents.findForUpdate(organId, documentId);
+  if (!doc) throw new DomainError('registry.document_not_found', { details: [{ field: 'documentId', message: documentId }] });
+  if (request.businessDocType === 1) {
+    await repos.documents.setStatus(documentId, 'recalled');
+    return { status: 'recalled' };
+  }
+  if (request.businessDocType === 3) {
+    await repos.documents.setStatus(documentId, 'replaced');
+    return { status: 'replaced', replacedBy: request.replacementDocumentId };
+  }
+  const update = updateFromPackage(request.header as DocumentHeader, request.business as Business | null, organId);
+  if (update.removed) {
+    await repos.documents.setStatus(documentId, 'recalled');
+    return { status: 'recalled', removedFromRecipients: true };
+  }
+  const diff = diffMetadata(doc.metadata, update.changes);
+  if (isEmptyDiff(diff)) return { changed: [] };
+  await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_received', requestId: request.id, reason: request.reason, before: diff.before, after: diff.after, changedBy });
+  return { changed: Object.keys(diff.after), before: diff.before };
+}
+
+/**
+ * What an update package changes on the receiver: with DocumentInfo the document's metadata items as the
+ * package now states them; with DocumentReceiver the recipients (To minus the removed ones — a removed
+ * recipient is addressed too, so it knows) and the printed Nơi nhận. Absent flags (vendors omit them)
+ * count as set. `removed`: this agency is among the removed recipients.
+ */
+export function updateFromPackage(header: DocumentHeader, business: Business | null, organId: string): { changes: MetadataChanges; removed: boolean } {
+  const info = business?.businessDocumentInfo;
+  const removedIds = new Set<string>(info?.receivers.filter((r) => r.receiverType === 0).map((r) => r.organId) ?? []);
+  const m = incomingMetadataFromPackage({ kind: 'document', header, traceHeaders: [], business: undefined, manifest: [], attachments: [], signature: 'absent', warnings: [] }, new Date(0)).metadata;
+  const changes: MetadataChanges = {
+    ...(info?.documentInfo !== false ? { typeName: m.typeName, subject: m.subject, description: m.description, pageAmount: m.pageAmount, signerInfo: m.signerInfo, priority: m.priority, issuedAmount: m.issuedAmount, dueDate: m.dueDate } : {}),
+    ...(info?.documentReceiver !== false ? { to: m.to.filter((t) => !t.organId || !removedIds.has(t.organId)), toPlaces: m.toPlaces } : {}),
+  };
+  return { changes, removed: removedIds.has(organId) };
+}
