@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { InboxOutcome } from '../domain/axis-inbox.ts';
 import type { SignedDirectory } from '../domain/directory.ts';
 import type { StatusCode } from '../domain/edxml-codes.ts';
-import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedPackage, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
+import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedInsert, type ReceivedPackage, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
 import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 
@@ -106,13 +106,28 @@ export class KnexExchangeRepository implements ExchangeRepository {
     });
   }
 
-  async insertReceived(r: ReceivedPackage): Promise<'inserted' | 'duplicate'> {
-    const rows = await this.trx('exchange_received').insert({
+  /**
+   * One statement on the receipt's path: the insert, and the link of the requests that were waiting for
+   * this document (a recall, update or replacement that overtook it; rare, so they are read only then).
+   */
+  async insertReceived(r: ReceivedPackage): Promise<ReceivedInsert> {
+    const insert = this.trx('exchange_received').insert({
       document_id: r.documentId, agency_organ_id: r.agencyOrganId, sender_organ_id: r.senderOrganId, edxml_document_id: r.edxmlDocumentId,
       business_doc_type: r.businessDocType, message_id: r.messageId, package_sha256: r.packageSha256, header: JSON.stringify(r.header),
       report: JSON.stringify(r.report), attachment_reports: JSON.stringify(r.attachmentReports), last_status: r.lastStatus,
-    }).onConflict(['agency_organ_id', 'sender_organ_id', 'edxml_document_id', 'business_doc_type']).ignore().returning('document_id');
-    return rows.length === 1 ? 'inserted' : 'duplicate';
+    }).onConflict(['agency_organ_id', 'sender_organ_id', 'edxml_document_id', 'business_doc_type']).ignore()
+      .returning(['document_id', 'agency_organ_id', 'sender_organ_id', 'edxml_document_id']);
+    const result = await this.trx.raw(`WITH received AS (?),
+      linked AS (UPDATE exchange_requests q SET document_id = r.document_id FROM received r
+        WHERE q.agency_organ_id = r.agency_organ_id AND q.sender_organ_id = r.sender_organ_id
+          AND q.target_edxml_document_id = r.edxml_document_id AND q.document_id IS NULL
+        RETURNING q.id)
+      SELECT (SELECT count(*)::int FROM received) AS inserted, ARRAY(SELECT id::text FROM linked) AS linked`, [insert]) as { rows: Array<{ inserted: number; linked: string[] }> };
+    const row = result.rows[0] as { inserted: number; linked: string[] };
+    if (row.inserted === 0) return { duplicate: true };
+    if (row.linked.length === 0) return { duplicate: false, linkedRequests: [] };
+    const rows = await this.trx<RequestRow>('exchange_requests').whereIn('id', row.linked).orderBy([{ column: 'received_at' }, { column: 'id' }]);
+    return { duplicate: false, linkedRequests: rows.map(toRequest) };
   }
 
   async findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedPackage | null> {
@@ -175,13 +190,6 @@ export class KnexExchangeRepository implements ExchangeRepository {
   async findRequestForUpdate(agencyOrganId: string, id: string): Promise<ExchangeRequest | null> {
     const row = await this.trx<RequestRow>('exchange_requests').where({ agency_organ_id: agencyOrganId, id }).forUpdate().first();
     return row ? toRequest(row) : null;
-  }
-
-  async linkRequests(agencyOrganId: string, senderOrganId: string, targetEdxmlDocumentId: string, documentId: string): Promise<ExchangeRequest[]> {
-    const rows = await this.trx<RequestRow>('exchange_requests')
-      .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, target_edxml_document_id: targetEdxmlDocumentId }).whereNull('document_id')
-      .update({ document_id: documentId }).returning('*') as RequestRow[];
-    return rows.sort((a, b) => iso(a.received_at).localeCompare(iso(b.received_at))).map(toRequest);
   }
 
   async answerRequest(id: string, state: 'accepted' | 'refused', answer: string | null): Promise<void> {

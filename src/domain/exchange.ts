@@ -153,7 +153,7 @@ export interface ExchangeRequest {
   readonly targetEdxmlDocumentId: string | null;
   /**
    * The incoming document concerned (recalled, updated, or replaced), when this node has it. A request that
-   * arrived before its document has none until the document arrives (`linkRequests`).
+   * arrived before its document has none until the document arrives (`insertReceived` links it).
    */
   readonly documentId: string | null;
   /** Replacement: the new incoming document (stored as `received` like any new document). */
@@ -184,14 +184,21 @@ export interface MetadataHistoryEntry {
   readonly changedAt: string;
 }
 
+/** What recording a received document did (`ExchangeRepository.insertReceived`). */
+export type ReceivedInsert = { readonly duplicate: true } | { readonly duplicate: false; readonly linkedRequests: readonly ExchangeRequest[] };
+
 export interface ExchangeRepository {
   insertDeliveries(deliveries: readonly NewDelivery[]): Promise<void>;
   /** Locks the delivery row for the status being applied. */
   findDeliveryForUpdate(agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): Promise<Delivery | null>;
   updateDelivery(delivery: Delivery): Promise<void>;
   listDeliveries(agencyOrganId: string, documentId: string): Promise<DeliveryView[]>;
-  /** `duplicate` when (agency, sender, DocumentId, business type) is already recorded. */
-  insertReceived(received: ReceivedPackage): Promise<'inserted' | 'duplicate'>;
+  /**
+   * `duplicate` when (agency, sender, DocumentId, business type) is already recorded. Else the requests
+   * that arrived before this document (no `documentId`, same sender, `targetEdxmlDocumentId` this
+   * DocumentId), now linked to it, locked, oldest first, with their state (answered or not).
+   */
+  insertReceived(received: ReceivedPackage): Promise<ReceivedInsert>;
   findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedPackage | null>;
   findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedPackage | null>;
   /** The incoming document this node has for a DocumentId, whatever package created it (new, update, replacement). */
@@ -207,11 +214,6 @@ export interface ExchangeRepository {
   insertRequest(request: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'>;
   findRequest(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number, packageSha256?: string): Promise<ExchangeRequest | null>;
   findRequestForUpdate(agencyOrganId: string, id: string): Promise<ExchangeRequest | null>;
-  /**
-   * Links the requests that arrived before their document (no `documentId`, same sender and target
-   * DocumentId) to that document, now stored; returns them, locked, with their state (answered or not).
-   */
-  linkRequests(agencyOrganId: string, senderOrganId: string, targetEdxmlDocumentId: string, documentId: string): Promise<ExchangeRequest[]>;
   answerRequest(id: string, state: 'accepted' | 'refused', answer: string | null): Promise<void>;
   listRequests(agencyOrganId: string, limit: number): Promise<ExchangeRequest[]>;
   /** Writes the changed metadata of a document (the updatable items only) and records the previous values. */

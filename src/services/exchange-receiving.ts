@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../domain/axis-transport.ts';
 import { findAgency, type InstalledDirectory } from '../domain/directory.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
-import { advanceDelivery, requestKindOf, type ExchangeRepositories, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier, type QuarantinedPackage } from '../domain/exchange.ts';
+import { advanceDelivery, requestKindOf, type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier, type QuarantinedPackage } from '../domain/exchange.ts';
 import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
@@ -202,22 +202,23 @@ export class ExchangeReceivingService {
       documentId: document.id, agencyOrganId: h.to, senderOrganId: incoming.senderOrganId, edxmlDocumentId: incoming.edxmlDocumentId,
       businessDocType: parsed.business?.businessDocType ?? 0, messageId: h.messageId, packageSha256, header: parsed.header, report: reports.envelope, attachmentReports: reports.pdf, lastStatus: '01' as const,
     };
-    if ((await repos.exchange.insertReceived(received)) === 'duplicate') throw new DomainError('axis.duplicate'); // a concurrent consumer won: roll back, redelivered as a duplicate
+    const recorded = await repos.exchange.insertReceived(received);
+    if (recorded.duplicate) throw new DomainError('axis.duplicate'); // a concurrent consumer won: roll back, redelivered as a duplicate
     await repos.audit.append(h.to, { actor: createdBy, action: 'incoming.receive', subjectType: 'document', subjectId: document.id, after: { sender: incoming.senderOrganId, edxmlDocumentId: incoming.edxmlDocumentId, packageSha256, signature: reports.envelope.indication } });
     await this.emitter.emitFor(repos, received, this.organisation(directory, h.to), now, { code: '01' }); // recorded as given by insertReceived
-    await this.linkWaitingRequests(repos, h.to, incoming.senderOrganId, incoming.edxmlDocumentId, document.id, createdBy);
+    await this.applyWaitingRequests(repos, h.to, recorded.linkedRequests, document.id, createdBy);
     return { status: '01', documentId: document.id };
   }
 
   /**
    * A recall, update or replacement that arrived before this document (the original's publish was retried,
-   * or sent again by the văn thư, after the request left) was recorded without a document: it is linked to
-   * it now. One still pending is answered as usual; one the văn thư already accepted (15 given) takes
+   * or sent again by the văn thư, after the request left) was recorded without a document: `insertReceived`
+   * linked it to it. One still pending is answered as usual; one the văn thư already accepted (15 given) takes
    * effect now, so the document the sender was told is cancelled does not stay live; a refused one
    * changes nothing.
    */
-  private async linkWaitingRequests(repos: ExchangeRepositories, organId: string, senderOrganId: string, edxmlDocumentId: string, documentId: string, by: string): Promise<void> {
-    for (const request of await repos.exchange.linkRequests(organId, senderOrganId, edxmlDocumentId, documentId)) {
+  private async applyWaitingRequests(repos: ExchangeRepositories, organId: string, linked: readonly ExchangeRequest[], documentId: string, by: string): Promise<void> {
+    for (const request of linked) {
       if (request.state !== 'accepted') continue;
       const effect = await applyAcceptedRequest(repos, organId, request, documentId, by);
       await repos.audit.append(organId, { actor: by, action: `incoming.${requestKindOf(request.businessDocType) ?? 'request'}_accept`, subjectType: 'document', subjectId: documentId, after: { requestId: request.id, reason: request.reason, answer: request.answer, appliedOnArrival: true, ...effect } });
