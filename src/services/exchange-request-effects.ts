@@ -3,7 +3,7 @@
 // metadata with the previous values kept (metadata history), or, when it removes this agency from the
 // recipients, cancels it like a recall; a replacement marks it `replaced` (kept; the request links it to
 // the new document). Applied when the văn thư accepts (ExchangeClerkService.answerRequest) and, for a
-// request accepted before its document arrived, when the document arrives (ExchangeReceiver).
+// request accepted before its document arrived, when the document arrives (ExchangeReceivingService).
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
 import type { ExchangeRepositories, ExchangeRequest } from '../domain/exchange.ts';
