@@ -152,6 +152,22 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     return () => { unsubscribe(); clearInterval(timer); };
   };
 
+  let stopRequestLinking: (() => Promise<void>) | undefined;
+  /** The pass behind the receipt's link (two processes, a request and its document at once): at start, then periodically. */
+  const linkWaitingRequests = (organIds: readonly string[]): (() => Promise<void>) => {
+    let running: Promise<void> | undefined;
+    const pass = () => {
+      running ??= receiving.linkWaitingRequests(exchangeUow, organIds)
+        .then((linked) => { if (linked > 0) logger.info(`exchange: ${linked} waiting request(s) linked to their document`); })
+        .catch((error: unknown) => logger.error('exchange: linking waiting requests failed', error))
+        .finally(() => { running = undefined; });
+    };
+    pass();
+    const timer = setInterval(pass, config.exchange.waitingRequestCheckSeconds * 1000);
+    timer.unref();
+    return async () => { clearInterval(timer); await running; };
+  };
+
   return {
     directory, sending, clerk, receiving, quarantine, outbox,
     unitOfWork: exchangeUow,
@@ -211,10 +227,14 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
         batchSize: config.axis.inbox.batchSize,
       });
       await consumer.start(organIds);
+      await stopRequestLinking?.();
+      stopRequestLinking = linkWaitingRequests(organIds);
     },
     async stop() {
       stopKeyWatch?.();
       stopKeyWatch = undefined;
+      await stopRequestLinking?.();
+      stopRequestLinking = undefined;
       await consumer?.stop();
       await relay?.stop();
       if (!deps.sharedTransport) await transport?.close();

@@ -81,6 +81,9 @@ export const configSchema = z.strictObject({
     // How often (seconds) a node checks key custody for a new organisation key of its agencies that another
     // process imported (a change made through this process applies at once).
     organisationKeyCheckSeconds: z.number().positive(),
+    // How often (seconds) a node links the recalls, updates and replacements still waiting for a document it
+    // now has (one received by another process at the same moment); also once at start.
+    waitingRequestCheckSeconds: z.number().positive(),
   }),
   // Trust layer (docs/pki-trust.md). devMode: trust the dev root in `dev.dir` and use the dev OCSP/TSA.
   pki: z.strictObject({

@@ -130,6 +130,25 @@ export class KnexExchangeRepository implements ExchangeRepository {
     return { duplicate: false, linkedRequests: rows.map(toRequest) };
   }
 
+  /**
+   * The pass behind `insertReceived`'s link: a request and its document received at the same moment by two
+   * processes each miss the other's uncommitted row. Links every request of the agency still waiting whose
+   * document is now recorded (the same choice as `findReceivedDocument`); a concurrent pass or receipt that
+   * linked a row first makes this one skip it (the row is re-checked after its lock).
+   */
+  async linkWaitingRequests(agencyOrganId: string): Promise<ExchangeRequest[]> {
+    const result = await this.trx.raw(`UPDATE exchange_requests q SET document_id = (
+        SELECT r.document_id FROM exchange_received r
+        WHERE r.agency_organ_id = q.agency_organ_id AND r.sender_organ_id = q.sender_organ_id AND r.edxml_document_id = q.target_edxml_document_id
+        ORDER BY r.business_doc_type LIMIT 1)
+      WHERE q.agency_organ_id = ? AND q.document_id IS NULL AND q.target_edxml_document_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM exchange_received r
+        WHERE r.agency_organ_id = q.agency_organ_id AND r.sender_organ_id = q.sender_organ_id AND r.edxml_document_id = q.target_edxml_document_id)
+      RETURNING q.*`, [agencyOrganId]) as { rows: RequestRow[] };
+    return result.rows.map(toRequest)
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.id.localeCompare(b.id));
+  }
+
   async findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedPackage | null> {
     const row = await this.trx<ReceivedRow>('exchange_received')
       .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, edxml_document_id: edxmlDocumentId, business_doc_type: businessDocType }).first();

@@ -199,6 +199,11 @@ export interface ExchangeRepository {
    * DocumentId), now linked to it, locked, oldest first, with their state (answered or not).
    */
   insertReceived(received: ReceivedPackage): Promise<ReceivedInsert>;
+  /**
+   * Links the agency's requests still waiting for a document that is now recorded (missed by `insertReceived`
+   * when both were received at once by two processes), oldest first; each row once, whoever links it.
+   */
+  linkWaitingRequests(agencyOrganId: string): Promise<ExchangeRequest[]>;
   findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedPackage | null>;
   findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedPackage | null>;
   /** The incoming document this node has for a DocumentId, whatever package created it (new, update, replacement). */
@@ -209,7 +214,6 @@ export interface ExchangeRepository {
   /** Locks the row while it is re-processed (two clicks, two clerks: one re-processing). */
   findQuarantineForUpdate(agencyOrganId: string, id: string): Promise<QuarantinedPackage | null>;
   markQuarantineReprocessed(id: string, reprocessing: QuarantineReprocessing): Promise<void>;
-  /** `duplicate` when (agency, sender, DocumentId, business type) is already recorded. */
   /** `duplicate` when (agency, sender, DocumentId, business type, package digest) is already recorded. */
   insertRequest(request: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'>;
   findRequest(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number, packageSha256?: string): Promise<ExchangeRequest | null>;

@@ -80,6 +80,25 @@ export class ExchangeReceivingService {
     for (const organId of organIds) this.axisUsers.set(organId, await uow.run((repos) => axisUserFor(repos, organId)));
   }
 
+  /**
+   * The periodic pass (docs/exchange.md, "A request before its document"): for each agency, in one
+   * transaction, the requests a concurrent receipt left waiting are linked and the accepted ones take effect,
+   * as on arrival. Returns how many were linked.
+   */
+  async linkWaitingRequests(uow: ExchangeUnitOfWork, organIds: readonly string[]): Promise<number> {
+    let linked = 0;
+    for (const organId of organIds) {
+      linked += await uow.run(async (repos) => {
+        const requests = await repos.exchange.linkWaitingRequests(organId);
+        if (requests.length === 0) return 0;
+        const by = this.axisUsers.get(organId) ?? await axisUserFor(repos, organId);
+        await this.applyWaitingRequests(repos, organId, requests, by);
+        return requests.length;
+      });
+    }
+    return linked;
+  }
+
   /** The inbox handler: everything here is in the consumer's transaction. */
   async handle(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<InboxOutcome> {
     const h = delivery.headers;
@@ -206,7 +225,7 @@ export class ExchangeReceivingService {
     if (recorded.duplicate) throw new DomainError('axis.duplicate'); // a concurrent consumer won: roll back, redelivered as a duplicate
     await repos.audit.append(h.to, { actor: createdBy, action: 'incoming.receive', subjectType: 'document', subjectId: document.id, after: { sender: incoming.senderOrganId, edxmlDocumentId: incoming.edxmlDocumentId, packageSha256, signature: reports.envelope.indication } });
     await this.emitter.emitFor(repos, received, this.organisation(directory, h.to), now, { code: '01' }); // recorded as given by insertReceived
-    await this.applyWaitingRequests(repos, h.to, recorded.linkedRequests, document.id, createdBy);
+    await this.applyWaitingRequests(repos, h.to, recorded.linkedRequests, createdBy);
     return { status: '01', documentId: document.id };
   }
 
@@ -217,9 +236,10 @@ export class ExchangeReceivingService {
    * effect now, so the document the sender was told is cancelled does not stay live; a refused one
    * changes nothing.
    */
-  private async applyWaitingRequests(repos: ExchangeRepositories, organId: string, linked: readonly ExchangeRequest[], documentId: string, by: string): Promise<void> {
+  private async applyWaitingRequests(repos: ExchangeRepositories, organId: string, linked: readonly ExchangeRequest[], by: string): Promise<void> {
     for (const request of linked) {
-      if (request.state !== 'accepted') continue;
+      const documentId = request.documentId;
+      if (request.state !== 'accepted' || documentId === null) continue;
       const effect = await applyAcceptedRequest(repos, organId, request, documentId, by);
       await repos.audit.append(organId, { actor: by, action: `incoming.${requestKindOf(request.businessDocType) ?? 'request'}_accept`, subjectType: 'document', subjectId: documentId, after: { requestId: request.id, reason: request.reason, answer: request.answer, appliedOnArrival: true, ...effect } });
     }

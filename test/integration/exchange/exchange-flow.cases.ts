@@ -697,6 +697,46 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect((await received(TAY_NINH, newId)).map((d) => d.status)).to.deep.equal(['received']);
       });
 
+      it('a recall the receipt of its document missed (two processes, both at once): linked by the periodic pass at start, and applied once', async () => {
+        const documentId = `${VPCP},2026/11/23,race-${randomUUID()}`;
+        const credentials = keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]);
+        const header = { from: { organId: VPCP as OrganId, organName: 'Văn phòng Chính phủ' }, to: [{ organId: TAY_NINH as OrganId }], documentId, code: { codeNumber: '8', codeNotation: 'VPCP-TH' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1, typeName: 'Công văn' }, subject: 'Thu hồi cùng lúc', toPlaces: [], responseFor: [] };
+        const node = net.node(TAY_NINH);
+        const knex = node.db.database.knex;
+        const publish = async (bytes: Buffer) => {
+          const messageId = randomUUID();
+          await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+          await eventually(async () => (await rows(TAY_NINH, 'axis_inbox', { message_id: messageId })).length === 1, `message ${messageId} consumed`);
+        };
+        await publish(await signEnvelope(buildDocumentPackage({ header, traceHeaders: [], attachments: [], business: { businessDocType: 1, businessDocReason: 'Thu hồi', documentId, paper: false, replacementInfoList: [] } }), credentials));
+        const request = await requestAt(TAY_NINH, documentId, 1);
+        await node.app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, request.id, true);
+        // The document's receipt runs beside the recall's in another process: its statement does not see the
+        // request (emulated by pointing the request elsewhere while the document is received).
+        await knex('exchange_requests').where({ id: request.id }).update({ target_edxml_document_id: 'elsewhere' });
+        await publish(await signEnvelope(buildDocumentPackage({ header, traceHeaders: [], attachments: [] }), credentials));
+        await knex('exchange_requests').where({ id: request.id }).update({ target_edxml_document_id: documentId });
+        const [doc] = await received(TAY_NINH, documentId);
+        expect([doc.status, (await rows(TAY_NINH, 'exchange_requests', { id: request.id }))[0].document_id]).to.deep.equal(['received', null]);
+        expect(await audited(TAY_NINH, 'incoming.recall_accept', doc.id)).to.have.length(0);
+        // The pass runs when the node starts (and every waitingRequestCheckSeconds): it links the request and applies the accepted recall.
+        await node.app.exchange.stop();
+        await node.app.exchange.start();
+        await eventually(async () => (await rows(TAY_NINH, 'exchange_requests', { id: request.id }))[0].document_id === doc.id, 'request linked by the pass');
+        expect((await rows(TAY_NINH, 'documents', { id: doc.id }))[0].status).to.equal('recalled');
+        expect(await audited(TAY_NINH, 'incoming.recall_accept', doc.id)).to.have.length(1); // the effect, audited when it happened
+        // Once: a second pass finds nothing left to link.
+        const pass = () => node.app.exchange.receiving.linkWaitingRequests(node.app.exchange.unitOfWork, [TAY_NINH]);
+        expect(await pass()).to.equal(0);
+        expect(await audited(TAY_NINH, 'incoming.recall_accept', doc.id)).to.have.length(1);
+        // Two passes at once (two processes) on a request left unlinked again: one links and applies it, the other skips it.
+        await knex('exchange_requests').where({ id: request.id }).update({ document_id: null });
+        await knex('documents').where({ id: doc.id }).update({ status: 'received' });
+        expect((await Promise.all([pass(), pass()])).sort()).to.deep.equal([0, 1]);
+        expect(await audited(TAY_NINH, 'incoming.recall_accept', doc.id)).to.have.length(2);
+        expect((await rows(TAY_NINH, 'documents', { id: doc.id }))[0].status).to.equal('recalled');
+      });
+
       it('an update removing a recipient that never got the document: the request is recorded, no document is created', async () => {
         const documentId = `${VPCP},2026/11/23,removed-${randomUUID()}`;
         const bytes = await signEnvelope(buildDocumentPackage({
