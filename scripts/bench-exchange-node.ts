@@ -8,9 +8,9 @@
 // stats: peak RSS and the size of a package on the wire. Child → parent: ready, prepared, done, stats.
 // As a recipient, the node's văn thư accepts (registers) every document as soon as its receipt commits.
 import { randomFillSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createNodeApp, type NodeApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
@@ -92,6 +92,7 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
   await post('Profiler.start');
   return async (file) => {
     const { profile } = await post('Profiler.stop') as { profile: unknown };
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(profile));
     session.disconnect();
   };

@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import type { InboxOutcome } from '../domain/axis-inbox.ts';
 import type { SignedDirectory } from '../domain/directory.ts';
+import type { DocumentStatus } from '../domain/document.ts';
 import type { StatusCode } from '../domain/edxml-codes.ts';
 import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedInsert, type ReceivedPackage, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
 import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
@@ -45,11 +46,13 @@ interface RequestRow {
   id: string; agency_organ_id: string; sender_organ_id: string; edxml_document_id: string; business_doc_type: number; document_id: string | null;
   reason: string | null; state: ExchangeRequest['state']; answer: string | null; message_id: string; header: unknown; received_at: Date | string;
   package_sha256: string; business: unknown; replacement_document_id: string | null; target_edxml_document_id: string | null;
+  previous_document_status: DocumentStatus | null; sent_at: Date | string | null;
 }
 const toRequest = (r: RequestRow): ExchangeRequest => ({
   id: r.id, agencyOrganId: r.agency_organ_id, senderOrganId: r.sender_organ_id, edxmlDocumentId: r.edxml_document_id, businessDocType: r.business_doc_type,
   targetEdxmlDocumentId: r.target_edxml_document_id ?? null, documentId: r.document_id, replacementDocumentId: r.replacement_document_id ?? null, reason: r.reason, state: r.state, answer: r.answer, messageId: r.message_id,
   packageSha256: r.package_sha256, header: json(r.header), business: r.business === null ? null : json(r.business), receivedAt: iso(r.received_at),
+  previousDocumentStatus: r.previous_document_status ?? null, sentAt: r.sent_at ? iso(r.sent_at) : null,
 });
 
 interface HistoryRow {
@@ -89,7 +92,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
 
   async updateDelivery(d: Delivery): Promise<void> {
     await this.trx('exchange_deliveries').where({ document_id: d.documentId, recipient_organ_id: d.recipientOrganId }).update({
-      status: d.status, arrival_number: d.arrivalNumber, reason: d.reason, history: JSON.stringify(d.history),
+      message_id: d.messageId, status: d.status, arrival_number: d.arrivalNumber, reason: d.reason, history: JSON.stringify(d.history),
       pending_request: d.pendingRequest, removed_at: d.removedAt, updated_at: this.trx.fn.now(),
     });
   }
@@ -191,11 +194,11 @@ export class KnexExchangeRepository implements ExchangeRepository {
     await this.trx('exchange_quarantine').where({ id }).update({ reprocessed_at: r.at, reprocessed_by: r.by, reprocess_outcome: JSON.stringify(r.outcome) });
   }
 
-  async insertRequest(r: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'> {
+  async insertRequest(r: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt' | 'previousDocumentStatus'>): Promise<'inserted' | 'duplicate'> {
     const rows = await this.trx('exchange_requests').insert({
       id: r.id, agency_organ_id: r.agencyOrganId, sender_organ_id: r.senderOrganId, edxml_document_id: r.edxmlDocumentId, business_doc_type: r.businessDocType,
       target_edxml_document_id: r.targetEdxmlDocumentId, document_id: r.documentId, replacement_document_id: r.replacementDocumentId, reason: r.reason, message_id: r.messageId, header: JSON.stringify(r.header),
-      package_sha256: r.packageSha256, business: r.business === null || r.business === undefined ? null : JSON.stringify(r.business),
+      package_sha256: r.packageSha256, business: r.business === null || r.business === undefined ? null : JSON.stringify(r.business), sent_at: r.sentAt,
     }).onConflict(['agency_organ_id', 'sender_organ_id', 'edxml_document_id', 'business_doc_type', 'package_sha256']).ignore().returning('id');
     return rows.length === 1 ? 'inserted' : 'duplicate';
   }
@@ -203,6 +206,18 @@ export class KnexExchangeRepository implements ExchangeRepository {
   async findRequest(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number, packageSha256 = ''): Promise<ExchangeRequest | null> {
     const row = await this.trx<RequestRow>('exchange_requests')
       .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, edxml_document_id: edxmlDocumentId, business_doc_type: businessDocType, package_sha256: packageSha256 }).first();
+    return row ? toRequest(row) : null;
+  }
+
+  async recordPreviousDocumentStatus(requestId: string, status: DocumentStatus): Promise<void> {
+    await this.trx('exchange_requests').where({ id: requestId }).update({ previous_document_status: status });
+  }
+
+  async findLastRemoval(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ExchangeRequest | null> {
+    const row = await this.trx<RequestRow>('exchange_requests')
+      .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, edxml_document_id: edxmlDocumentId, business_doc_type: 2 })
+      .whereRaw(`business->'businessDocumentInfo'->'receivers' @> ?::jsonb`, [JSON.stringify([{ organId: agencyOrganId, receiverType: 0 }])])
+      .orderBy([{ column: 'received_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first();
     return row ? toRequest(row) : null;
   }
 

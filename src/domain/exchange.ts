@@ -5,6 +5,7 @@
 import type { InboxKey, InboxOutcome, InboxRecord } from './axis-inbox.ts';
 import type { AxisMessageType } from './axis-transport.ts';
 import type { SignedDirectory } from './directory.ts';
+import type { DocumentStatus } from './document.ts';
 import type { NewOutboxEntry } from './outbox.ts';
 import type { Repositories } from './unit-of-work.ts';
 import type { SignatureValidationReport } from './validation-report.ts';
@@ -168,6 +169,10 @@ export interface ExchangeRequest {
   /** The Bussiness block as parsed (edXML model), for updates and replacements. */
   readonly business: unknown;
   readonly receivedAt: string;
+  /** An accepted update that removed this agency: the status its document had before it was cancelled. */
+  readonly previousDocumentStatus: DocumentStatus | null;
+  /** When the sender sent the package (its TraceHeader), if it says. */
+  readonly sentAt: string | null;
 }
 
 /** The previous values of a document's metadata changed by an update (sender or receiver). */
@@ -215,7 +220,11 @@ export interface ExchangeRepository {
   findQuarantineForUpdate(agencyOrganId: string, id: string): Promise<QuarantinedPackage | null>;
   markQuarantineReprocessed(id: string, reprocessing: QuarantineReprocessing): Promise<void>;
   /** `duplicate` when (agency, sender, DocumentId, business type, package digest) is already recorded. */
-  insertRequest(request: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt'>): Promise<'inserted' | 'duplicate'>;
+  insertRequest(request: Omit<ExchangeRequest, 'state' | 'answer' | 'receivedAt' | 'previousDocumentStatus'>): Promise<'inserted' | 'duplicate'>;
+  /** Keeps the status a document had when an accepted removal cancelled it (to restore it if the agency is added back). */
+  recordPreviousDocumentStatus(requestId: string, status: DocumentStatus): Promise<void>;
+  /** The newest update from `senderOrganId` about this DocumentId that removed this agency from the recipients, if any. */
+  findLastRemoval(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ExchangeRequest | null>;
   findRequest(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number, packageSha256?: string): Promise<ExchangeRequest | null>;
   findRequestForUpdate(agencyOrganId: string, id: string): Promise<ExchangeRequest | null>;
   answerRequest(id: string, state: 'accepted' | 'refused', answer: string | null): Promise<void>;

@@ -119,7 +119,8 @@ export class ExchangeReceivingService {
     const businessDocType = parsed.business?.businessDocType ?? 0;
     if (businessDocType !== 0) {
       const storeAsNew = () => this.store(repos, h, parsed, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
-      return this.requests.receive(repos, { recipient: h.to, messageId: h.messageId, parsed, businessDocType, packageSha256, from: this.organisation(directory, h.to), now, storeAsNew });
+      const axisUser = this.axisUsers.get(h.to) ?? await axisUserFor(repos, h.to);
+      return this.requests.receive(repos, { recipient: h.to, messageId: h.messageId, parsed, businessDocType, packageSha256, from: this.organisation(directory, h.to), now, storeAsNew, axisUser });
     }
     const earlier = await repos.exchange.findReceivedDocument(h.to, sender, header.documentId); // also one an update created (BussinessDocType 2)
     if (earlier) {

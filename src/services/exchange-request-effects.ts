@@ -25,22 +25,37 @@ export async function applyAcceptedRequest(repos: ExchangeRepositories, organId:
   }
   const update = updateFromPackage(request.header as DocumentHeader, request.business as Business | null, organId);
   if (update.removed) {
+    if (doc.status === 'recalled') return { status: 'recalled', removedFromRecipients: true, unchanged: true };
     await repos.documents.setStatus(documentId, 'recalled');
-    return { status: 'recalled', removedFromRecipients: true };
+    await repos.exchange.recordPreviousDocumentStatus(request.id, doc.status);
+    return { status: 'recalled', removedFromRecipients: true, previousStatus: doc.status };
   }
+  const reinstated = update.added && doc.status === 'recalled' ? await reinstate(repos, organId, request, documentId) : {};
   const diff = diffMetadata(doc.metadata, update.changes);
-  if (isEmptyDiff(diff)) return { changed: [] };
+  if (isEmptyDiff(diff)) return { ...reinstated, changed: [] };
   await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_received', requestId: request.id, reason: request.reason, before: diff.before, after: diff.after, changedBy });
-  return { changed: Object.keys(diff.after), before: diff.before };
+  return { ...reinstated, changed: Object.keys(diff.after), before: diff.before };
+}
+
+/**
+ * This agency, removed from the recipients by an earlier update (accepted: its document cancelled), is
+ * added back: the document returns to the status it had (with its số đến, assignments…), not received
+ * anew. A document cancelled otherwise (a recall) stays cancelled.
+ */
+async function reinstate(repos: ExchangeRepositories, organId: string, request: ExchangeRequest, documentId: string): Promise<Record<string, unknown>> {
+  const removal = await repos.exchange.findLastRemoval(organId, request.senderOrganId, request.targetEdxmlDocumentId ?? request.edxmlDocumentId);
+  if (!removal || removal.documentId !== documentId || removal.previousDocumentStatus === null) return {};
+  await repos.documents.setStatus(documentId, removal.previousDocumentStatus);
+  return { reinstated: removal.previousDocumentStatus, removalRequestId: removal.id };
 }
 
 /**
  * What an update package changes on the receiver: with DocumentInfo the document's metadata items as the
  * package now states them; with DocumentReceiver the recipients (To minus the removed ones — a removed
  * recipient is addressed too, so it knows) and the printed Nơi nhận. Absent flags (vendors omit them)
- * count as set. `removed`: this agency is among the removed recipients.
+ * count as set. `removed`: this agency is among the removed recipients; `added`: among the added ones.
  */
-export function updateFromPackage(header: DocumentHeader, business: Business | null, organId: string): { changes: MetadataChanges; removed: boolean } {
+export function updateFromPackage(header: DocumentHeader, business: Business | null, organId: string): { changes: MetadataChanges; removed: boolean; added: boolean } {
   const info = business?.businessDocumentInfo;
   const removedIds = new Set<string>(info?.receivers.filter((r) => r.receiverType === 0).map((r) => r.organId) ?? []);
   const m = incomingMetadataFromPackage({ kind: 'document', header, traceHeaders: [], business: undefined, manifest: [], attachments: [], signature: 'absent', warnings: [] }, new Date(0)).metadata;
@@ -48,5 +63,6 @@ export function updateFromPackage(header: DocumentHeader, business: Business | n
     ...(info?.documentInfo !== false ? { typeName: m.typeName, subject: m.subject, description: m.description, pageAmount: m.pageAmount, signerInfo: m.signerInfo, priority: m.priority, issuedAmount: m.issuedAmount, dueDate: m.dueDate } : {}),
     ...(info?.documentReceiver !== false ? { to: m.to.filter((t) => !t.organId || !removedIds.has(t.organId)), toPlaces: m.toPlaces } : {}),
   };
-  return { changes, removed: removedIds.has(organId) };
+  const added = info?.receivers.some((r) => r.receiverType === 1 && r.organId === organId) ?? false;
+  return { changes, removed: removedIds.has(organId), added };
 }

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
 import type { ExchangeRepositories, InboxOutcome } from '../domain/exchange.ts';
 import type { DocumentHeader, Organization, ParsedDocumentPackage } from '../edxml/model.ts';
+import { applyAcceptedRequest } from './exchange-request-effects.ts';
 import { describeStatus, type StatusEmitter } from './exchange-status.ts';
 
 export interface ReceivedRequest {
@@ -25,6 +26,15 @@ export interface ReceivedRequest {
   readonly now: Date;
   /** Stores the package as a new incoming document (status `received`, 01 to the sender). */
   readonly storeAsNew: () => Promise<InboxOutcome>;
+  /** The agency's axis user: the actor of what happens without the văn thư. */
+  readonly axisUser: string;
+}
+
+/** The sender's TraceHeader time (the last one it wrote), as ISO text; null when the package has none. */
+function sentAtOf(request: ReceivedRequest): string | null {
+  const sender = request.parsed.header.from.organId;
+  const trace = [...request.parsed.traceHeaders].reverse().find((t) => t.organId === sender);
+  return trace ? trace.timestamp.toISOString() : null;
 }
 
 export class ExchangeRequestReceiver {
@@ -52,10 +62,49 @@ export class ExchangeRequestReceiver {
       await this.emitter.emit(repos, { from: request.from, original: header, code: asNew.lastStatus, at: request.now, description: describeStatus(asNew.lastStatus), documentId: asNew.documentId, to: sender });
       return { duplicateOf: asNew.documentId, status: asNew.lastStatus };
     }
-    const removedHere = request.parsed.business?.businessDocumentInfo?.receivers.some((r) => r.organId === request.recipient && r.receiverType === 0) ?? false;
+    const receivers = request.parsed.business?.businessDocumentInfo?.receivers ?? [];
+    const removedHere = receivers.some((r) => r.organId === request.recipient && r.receiverType === 0);
+    const addedHere = receivers.some((r) => r.organId === request.recipient && r.receiverType === 1);
+    const target = await repos.exchange.findReceivedDocument(request.recipient, sender, header.documentId);
     // A removed recipient that never got the document is told, not given it: the request is recorded unlinked.
-    if (!removedHere && !(await repos.exchange.findReceivedDocument(request.recipient, sender, header.documentId))) return request.storeAsNew();
-    return this.record(repos, request, request.packageSha256);
+    if (!removedHere && !target) {
+      const stored = await request.storeAsNew();
+      const documentId = typeof stored.documentId === 'string' ? stored.documentId : null;
+      // Added back after a removal that arrived first (and, accepted, cancelled it as it was stored): restored.
+      return (addedHere && documentId ? await this.addBack(repos, request, documentId) : null) ?? stored;
+    }
+    return (addedHere && target ? await this.addBack(repos, request, target.documentId) : null) ?? this.record(repos, request, request.packageSha256);
+  }
+
+  /**
+   * An update adding back an agency that an earlier update removed: when that removal was accepted (the
+   * document cancelled) and was sent before this package, the document is restored at once to the status it
+   * had (ExchangeRequestEffects `reinstate`), recorded as an update accepted automatically and answered 15 —
+   * the văn thư already agreed to hold it, and it comes back with its số đến. Otherwise (the removal was
+   * refused, or is the later of the two) null: handled as any update.
+   */
+  private async addBack(repos: ExchangeRepositories, request: ReceivedRequest, documentId: string): Promise<InboxOutcome | null> {
+    const { header, business } = request.parsed;
+    const sender = header.from.organId;
+    const removal = await repos.exchange.findLastRemoval(request.recipient, sender, header.documentId);
+    if (!removal || removal.state !== 'accepted' || removal.documentId !== documentId) return null;
+    const sentAt = sentAtOf(request);
+    // Sent after this package (the sender's clock, whole seconds; a tie goes to the addition): the removal stands.
+    if (removal.sentAt && sentAt && removal.sentAt > sentAt) return null;
+    const doc = await repos.documents.findForUpdate(request.recipient, documentId);
+    if (doc?.status !== 'recalled') return null;
+    const id = randomUUID();
+    const row = {
+      id, agencyOrganId: request.recipient, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType: 2, targetEdxmlDocumentId: header.documentId,
+      documentId, replacementDocumentId: null, reason: business?.businessDocReason ?? null, messageId: request.messageId, packageSha256: request.packageSha256, header, business: business ?? null, sentAt,
+    };
+    if (await repos.exchange.insertRequest(row) === 'duplicate') throw new DomainError('axis.duplicate');
+    const answer = 'Tự động: cơ quan được bổ sung lại vào nơi nhận, văn bản được khôi phục';
+    await repos.exchange.answerRequest(id, 'accepted', answer);
+    const effect = await applyAcceptedRequest(repos, request.recipient, { ...row, state: 'accepted', answer, receivedAt: request.now.toISOString(), previousDocumentStatus: null }, documentId, request.axisUser);
+    await repos.audit.append(request.recipient, { actor: request.axisUser, action: 'incoming.update_accept', subjectType: 'document', subjectId: documentId, after: { requestId: id, reason: row.reason, answer, automatic: true, ...effect } });
+    await this.emitter.emit(repos, { from: request.from, original: header, code: '15', at: request.now, description: describeStatus('15', null, answer), documentId, to: sender });
+    return { request: id, status: '15', documentId, reinstated: effect.reinstated ?? null };
   }
 
   /**
@@ -80,7 +129,7 @@ export class ExchangeRequestReceiver {
     const inserted = await repos.exchange.insertRequest({
       id, agencyOrganId: request.recipient, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType: 3,
       targetEdxmlDocumentId: info?.documentId ?? null, documentId: target?.documentId ?? null,
-      replacementDocumentId: newDocumentId, reason: business?.businessDocReason ?? null, messageId: request.messageId, packageSha256: '', header, business: business ?? null,
+      replacementDocumentId: newDocumentId, reason: business?.businessDocReason ?? null, messageId: request.messageId, packageSha256: '', header, business: business ?? null, sentAt: sentAtOf(request),
     });
     if (inserted === 'duplicate') throw new DomainError('axis.duplicate'); // a concurrent consumer won: roll back, redelivered as a duplicate
     return { ...stored, request: id };
@@ -99,7 +148,7 @@ export class ExchangeRequestReceiver {
     const inserted = await repos.exchange.insertRequest({
       id, agencyOrganId: request.recipient, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType: request.businessDocType,
       targetEdxmlDocumentId: header.documentId, documentId: target?.documentId ?? null, replacementDocumentId: null, reason: business?.businessDocReason ?? null, messageId: request.messageId,
-      packageSha256, header, business: business ?? null,
+      packageSha256, header, business: business ?? null, sentAt: sentAtOf(request),
     });
     if (inserted === 'duplicate') throw new DomainError('axis.duplicate');
     await this.emitter.emit(repos, { from: request.from, original: header, code: '01', at: request.now, description: describeStatus('01'), documentId: target?.documentId ?? null, to: sender });

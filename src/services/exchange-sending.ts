@@ -153,8 +153,11 @@ export class ExchangeSendingService {
       const add = (change.addRecipients ?? []).map((r) => {
         const agency = r.organId ? findAgency(directory, r.organId) : undefined;
         if (!agency) throw new DomainError('axis.unknown_recipient', { details: [{ field: 'addRecipients', message: r.organId ?? r.organName }] });
-        if (all.some((d) => d.recipientOrganId === agency.organId)) throw new DomainError('exchange.already_sent', { details: [{ field: 'addRecipients', message: agency.organId }] });
-        return { organId: agency.organId, organName: r.organName || agency.name };
+        const earlier = all.find((d) => d.recipientOrganId === agency.organId);
+        // A recipient an earlier update removed can be added back, once its answer to the removal came.
+        if (earlier && earlier.removedAt === null) throw new DomainError('exchange.already_sent', { details: [{ field: 'addRecipients', message: agency.organId }] });
+        if (earlier?.pendingRequest) throw new DomainError('exchange.request_pending', { details: [{ field: 'addRecipients', message: `${agency.organId}: ${earlier.pendingRequest}` }] });
+        return { organId: agency.organId, organName: r.organName || agency.name, back: earlier !== undefined };
       });
       const remove = change.removeRecipients ?? [];
       for (const organId of remove) {
@@ -181,8 +184,14 @@ export class ExchangeSendingService {
         const locked = await repos.exchange.findDeliveryForUpdate(organId, d.edxmlDocumentId, d.recipientOrganId);
         if (locked) await repos.exchange.updateDelivery({ ...locked, pendingRequest: 'update', removedAt: remove.includes(d.recipientOrganId) ? now.toISOString() : locked.removedAt });
       }
+      // A recipient added back answers 15 (its document restored at once when it had accepted the removal) or
+      // 15/16 from its văn thư (it had refused it): its delivery is in force again, waiting for that answer.
+      for (const a of add.filter((x) => x.back)) {
+        const locked = await repos.exchange.findDeliveryForUpdate(organId, first.edxmlDocumentId, a.organId);
+        if (locked) await repos.exchange.updateDelivery({ ...locked, messageId: messageIds.get(a.organId) as string, pendingRequest: 'update', removedAt: null });
+      }
       // An added recipient receives the update as a new document: its delivery follows 01, 03, 05 like any other.
-      await repos.exchange.insertDeliveries(add.map((a) => ({
+      await repos.exchange.insertDeliveries(add.filter((x) => !x.back).map((a) => ({
         documentId, agencyOrganId: organId, recipientOrganId: a.organId, recipientName: a.organName, edxmlDocumentId: first.edxmlDocumentId, messageId: messageIds.get(a.organId) as string,
       })));
       await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.update', subjectType: 'document', subjectId: documentId, before: diff.before, after: { ...diff.after, reason, added: add.map((a) => a.organId), removed: remove } });

@@ -492,6 +492,86 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect(recalled.recipients).to.deep.equal([TAY_NINH]);
       });
 
+      it('update adding back removed recipients: one that accepted the removal gets its document back as it was (15 at once), one that refused answers as for any update', async () => {
+        const { documentId, edxmlDocumentId } = await sendTo('Công văn bỏ rồi bổ sung lại nơi nhận', [TAY_NINH, SO_TTTT]);
+        const sending = net.node(VPCP).app.exchange.sending;
+        const answer = async (organId: string, accept: boolean) => {
+          const pending = await eventually(async () => (await net.node(organId).app.exchange.clerk.requests(await clerkOf(organId), organId)).find((r) => r.edxmlDocumentId === edxmlDocumentId && r.state === 'pending'), `update at ${organId}`);
+          await net.node(organId).app.exchange.clerk.answerRequest(await clerkOf(organId), organId, pending.id, accept, accept ? undefined : 'Vẫn cần văn bản');
+        };
+        const settled = async () => eventually(async () => { const d = await deliveries(documentId); return d.every((x) => x.pendingRequest === null) && d; }, 'answers at the sender');
+        const addBack = (organId: string) => ({ organId, organName: NAMES[organId] as string });
+        const soDoc = await incomingAt(SO_TTTT, edxmlDocumentId);
+        const registered = await net.node(SO_TTTT).app.exchange.clerk.accept(await clerkOf(SO_TTTT), SO_TTTT, soDoc.id);
+
+        // 1. Sở TTTT removed; added back before it answered: refused. It accepts (its registered document is cancelled).
+        await sending.update(await clerkOf(VPCP), VPCP, documentId, { reason: 'Bỏ Sở khỏi nơi nhận', removeRecipients: [SO_TTTT] });
+        await answer(TAY_NINH, true);
+        expect(await codeOf(sending.update(await clerkOf(VPCP), VPCP, documentId, { reason: 'Quá sớm', addRecipients: [addBack(SO_TTTT)] }))).to.equal('exchange.request_pending');
+        await answer(SO_TTTT, true);
+        expect((await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].status).to.equal('recalled');
+        await settled();
+
+        // 2. Sở TTTT added back (and Tây Ninh removed, which it refuses): Sở TTTT's document comes back at once, registered with the same số đến.
+        const result = await sending.update(await clerkOf(VPCP), VPCP, documentId, { reason: 'Bổ sung lại Sở, bỏ Tỉnh', addRecipients: [addBack(SO_TTTT)], removeRecipients: [TAY_NINH] });
+        expect(result).to.deep.include({ added: [SO_TTTT], removed: [TAY_NINH] });
+        expect((await deliveries(documentId)).map((d) => [d.recipientOrganId, d.removedAt === null, d.pendingRequest])).to.deep.equal([[TAY_NINH, false, 'update'], [SO_TTTT, true, 'update']]);
+        await eventually(async () => (await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].status === 'registered', 'document restored at Sở TTTT');
+        expect((await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].arrival_number).to.equal(registered.metadata.arrivalNumber);
+        expect(await received(SO_TTTT, edxmlDocumentId)).to.have.length(1);
+        const soRequests = (await net.node(SO_TTTT).app.exchange.clerk.requests(await clerkOf(SO_TTTT), SO_TTTT)).filter((r) => r.edxmlDocumentId === edxmlDocumentId);
+        expect(soRequests.map((r) => r.state)).to.deep.equal(['accepted', 'accepted']);
+        expect(await audited(SO_TTTT, 'incoming.update_accept', soDoc.id)).to.have.length(2); // the removal, then the automatic restore
+        await answer(TAY_NINH, false);
+        await settled();
+
+        // 3. Tây Ninh added back: its document never left, so the addition is an update its văn thư answers.
+        await sending.update(await clerkOf(VPCP), VPCP, documentId, { reason: 'Bổ sung lại Tỉnh', addRecipients: [addBack(TAY_NINH)] });
+        await answer(TAY_NINH, true);
+        await answer(SO_TTTT, true);
+        const [tnDoc] = await received(TAY_NINH, edxmlDocumentId);
+        expect(tnDoc.status).to.equal('received');
+        expect(tnDoc.recipients.map((r: { organId: string }) => r.organId)).to.have.members([TAY_NINH, SO_TTTT]);
+        expect((await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].status).to.equal('registered');
+        const final = await settled();
+        expect(final.map((d) => [d.recipientOrganId, d.removedAt, d.history.filter((e) => e.code === '15' || e.code === '16').map((e) => e.code)]))
+          .to.deep.equal([[TAY_NINH, null, ['15', '16', '15']], [SO_TTTT, null, ['15', '15', '15']]]);
+
+        // The package of step 2 again at Sở TTTT: nothing changes, its answer (15) is given again.
+        const [, entry] = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: SO_TTTT, message_type: 'edoc' }).orderBy('seq');
+        const statusesBefore = (await rows(SO_TTTT, 'axis_outbox', { message_type: 'status' })).length;
+        await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: entry.package_digest }, payload: bytesPayload(new Uint8Array(entry.package)) });
+        await eventually(async () => (await rows(SO_TTTT, 'axis_outbox', { message_type: 'status' })).length === statusesBefore + 1, 'the answer re-sent');
+        expect((await net.node(SO_TTTT).app.exchange.clerk.requests(await clerkOf(SO_TTTT), SO_TTTT)).filter((r) => r.edxmlDocumentId === edxmlDocumentId)).to.have.length(3);
+        expect((await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].status).to.equal('registered');
+      });
+
+      it('a removal and an addition of an agency that never had the document, in either order of arrival: the one sent later stands', async () => {
+        const credentials = keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]);
+        const publish = async (bytes: Buffer) => {
+          const messageId = randomUUID();
+          await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+          await eventually(async () => (await rows(TAY_NINH, 'axis_inbox', { message_id: messageId })).length === 1, `message ${messageId} consumed`);
+        };
+        const update = (documentId: string, receiverType: 0 | 1, sentAt: Date) => signEnvelope(buildDocumentPackage({
+          header: { from: { organId: VPCP as OrganId, organName: 'Văn phòng Chính phủ' }, to: [{ organId: TAY_NINH as OrganId }], documentId, code: { codeNumber: '9', codeNotation: 'VPCP-TH' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1, typeName: 'Công văn' }, subject: 'Bỏ rồi thêm nơi nhận', toPlaces: [], responseFor: [] },
+          traceHeaders: [{ organId: VPCP as OrganId, timestamp: sentAt }], attachments: [],
+          business: { businessDocType: 2, businessDocReason: receiverType === 0 ? 'Bỏ nơi nhận' : 'Thêm nơi nhận', documentId, paper: false, businessDocumentInfo: { documentInfo: false, documentReceiver: true, receivers: [{ organId: TAY_NINH as OrganId, receiverType }] }, replacementInfoList: [] },
+        }), credentials);
+        const clerk = net.node(TAY_NINH).app.exchange.clerk;
+        const t = Date.now();
+        for (const [name, additionSentFirst] of [['added back after the removal', false], ['an addition retried, arriving after a later removal', true]] as const) {
+          const documentId = `${VPCP},2026/11/23,order-${randomUUID()}`;
+          // The removal arrives first (the document never came here) and the văn thư accepts it.
+          await publish(await update(documentId, 0, new Date(t + 2000)));
+          await clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, (await requestAt(TAY_NINH, documentId, 2)).id, true);
+          // Then the addition, which carries the document: sent after the removal (restored) or before it (the removal stands).
+          await publish(await update(documentId, 1, new Date(t + (additionSentFirst ? 1000 : 3000))));
+          const docs = await received(TAY_NINH, documentId);
+          expect(docs.map((d) => d.status), name).to.deep.equal([additionSentFirst ? 'recalled' : 'received']);
+        }
+      });
+
       it('replacement: accepted (earlier document replaced, the new one registered, 15) and refused (16); a duplicate changes nothing', async () => {
         const old = await sendTo('Quyết định cũ', [TAY_NINH, SO_TTTT]);
         const tnOld = await incomingAt(TAY_NINH, old.edxmlDocumentId);
