@@ -66,7 +66,8 @@ export const documentUpdateBody = z.strictObject({
     dueDate: isoDate.nullable().optional(),
     signerInfo: z.strictObject({ fullName: optionalText(200), position: optionalText(200), competence: optionalText(20) }).nullable().optional(),
   }).optional(),
-  addRecipients: z.array(z.strictObject({ organId, organName: text(500) })).max(500).optional(),
+  // organName: as printed in Nơi nhận; omitted, the directory's name of the agency.
+  addRecipients: z.array(z.strictObject({ organId, organName: text(500).optional() })).max(500).optional(),
   removeRecipients: z.array(organId).max(500).optional(),
 });
 

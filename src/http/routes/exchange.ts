@@ -67,7 +67,7 @@ export function exchangeRoutes(deps: HttpDependencies): Router {
     res.status(202).json(await exchange.sending.update(actorOfResponse(res.locals), organIdOf(req), idOf(req), {
       reason: body.reason,
       metadata: { ...metadata, ...(signerInfo !== undefined ? { signerInfo: signerInfo && { fullName: signerInfo.fullName ?? null, position: signerInfo.position ?? null, competence: signerInfo.competence ?? null } } : {}) },
-      ...(body.addRecipients ? { addRecipients: body.addRecipients } : {}),
+      ...(body.addRecipients ? { addRecipients: body.addRecipients.map((r) => ({ organId: r.organId, organName: r.organName ?? '' })) } : {}),
       ...(body.removeRecipients ? { removeRecipients: body.removeRecipients } : {}),
     }));
   });

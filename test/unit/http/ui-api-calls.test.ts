@@ -21,11 +21,12 @@ const routes = Object.entries(openApiDocument.paths as Record<string, Record<str
 describe('web page API calls', () => {
   const calls = callsOfPage();
 
-  it('finds the calls of every flow on the page (login, registration, outgoing, exchange)', () => {
+  it('finds the calls of every flow on the page (login, registration, outgoing, exchange, recall, update, replacement)', () => {
     const paths = calls.map((c) => `${c.method} ${c.path}`);
     for (const expected of ['post /api/auth/login', 'post /api/agencies/${me.organId}/incoming', 'post /api/agencies/${me.organId}/outgoing/${d.id}/send',
       'get /api/agencies/${me.organId}/outgoing/${d.id}/deliveries', 'post /api/agencies/${me.organId}/incoming/${d.id}/accept',
-      'post /api/agencies/${me.organId}/exchange/requests/${r.id}/refuse']) {
+      'post /api/agencies/${me.organId}/exchange/requests/${r.id}/refuse', 'post /api/agencies/${me.organId}/outgoing/${d.id}/recall',
+      'post /api/agencies/${me.organId}/outgoing/${d.id}/update', 'post /api/agencies/${me.organId}/outgoing/${d.id}/replace']) {
       expect(paths).to.include(expected);
     }
   });

@@ -114,7 +114,7 @@ export function endToEndCases(network: () => ProcessNetwork): void {
       const sent = await issueAndSend(net.sender, 'Công văn sẽ bổ sung nơi nhận', [TAY_NINH]);
       await waitForReceipt(net.tayNinh, [sent.edxmlDocumentId]);
       const updated = await net.sender.client.expect(202, 'POST', `/api/agencies/${VPCP}/outgoing/${sent.documentId}/update`, {
-        user: vanThu(VPCP), json: { reason: 'Bổ sung nơi nhận', addRecipients: [{ organId: SO_TTTT, organName: 'Sở Thông tin và Truyền thông tỉnh Tây Ninh' }] },
+        user: vanThu(VPCP), json: { reason: 'Bổ sung nơi nhận', addRecipients: [{ organId: SO_TTTT }] }, // the name: the directory's (as the web page sends it)
       });
       expect(updated).to.deep.include({ added: [SO_TTTT], removed: [] });
       await waitForReceipt(net.so, [sent.edxmlDocumentId]);
@@ -131,6 +131,7 @@ export function endToEndCases(network: () => ProcessNetwork): void {
         return so?.arrivalNumber != null && tn?.history.some((e) => e.code === '15') && items;
       }, 'the added recipient\'s 03 and the first recipient\'s 15 at the sender');
       expect(final.find((d) => d.recipientOrganId === SO_TTTT)?.arrivalNumber).to.equal(accepted.arrivalNumber);
+      expect(final.find((d) => d.recipientOrganId === SO_TTTT)?.recipientName).to.equal('Sở Thông tin và Truyền thông tỉnh Tây Ninh');
       expect(final.find((d) => d.recipientOrganId === SO_TTTT)?.history.map((e) => e.code)).to.include.members(['01', '03']);
       for (const node of [net.tayNinh, net.so]) await expectReceivedExactlyOnce(node, [sent.edxmlDocumentId]);
     });
