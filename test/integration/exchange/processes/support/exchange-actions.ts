@@ -58,6 +58,7 @@ export async function inParallel<T, R>(items: readonly T[], concurrency: number,
 
 export interface DeliveryItem {
   recipientOrganId: string;
+  recipientName: string;
   state: string;
   arrivalNumber: number | null;
   lastError: string | null;
