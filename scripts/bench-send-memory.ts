@@ -4,8 +4,10 @@
 // Receiver: then, in the same process, a second node (its own database) hosting the recipient starts,
 // reassembles, parses, verifies and stores the package, until the incoming document is committed. Prints
 // each side's RSS before, peak and rise, and one JSON line:
-// {"bench":"send-memory","fileMb":…,"riseMb":…,"receiverRiseMb":…}. The file is random bytes (a scan:
-// stored in the ZIP, not deflated). Run with --expose-gc for a settled starting point (the npm script does).
+// {"bench":"send-memory","fileMb":…,"riseMb":…,"receiverRiseMb":…}. The file is a PDF whose bulk is random
+// bytes (a scan: stored in the ZIP, not deflated), signed by the leader (PAdES) before the measure starts,
+// so that the receiver verifies its signature (from the blob store); BENCH_RAW_FILE=1: random bytes, no PDF.
+// Run with --expose-gc for a settled starting point (the npm script does).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,9 @@ import knexLib from 'knex';
 import { createNodeApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { demoNetwork } from '../src/domain/demo-network.ts';
+import { DEMO_PIN } from '../src/services/demo-keys.ts';
 import { actorFor, cheapHasher } from '../test/support/network.ts';
+import { samplePdf } from '../test/unit/pki/signatures/support/sample-pdf.ts';
 
 const SENDER = '000.00.00.G22';
 const RECIPIENT = '000.00.00.G10';
@@ -50,8 +54,14 @@ try {
   const specialist = await actorFor(app.database, 'chuyen_vien', SENDER);
   const clerk = await actorFor(app.database, 'van_thu', SENDER);
   const draft = await app.registry.draftOutgoing(specialist, SENDER, { typeName: 'Công văn', subject: 'Hồ sơ quét dung lượng lớn (bench)', priority: 0, recipients: [{ organId: RECIPIENT, organName: demoNetwork.find((a) => a.organId === RECIPIENT)?.name ?? RECIPIENT }] });
-  const chunks = async function* (): AsyncIterable<Uint8Array> { for (let i = 0; i < fileMb; i++) yield randomBytes(1024 * 1024); };
+  const signedPdf = !process.env.BENCH_RAW_FILE;
+  const chunks = async function* (): AsyncIterable<Uint8Array> {
+    // Under the limit with the signature the leader adds (a few tens of KB).
+    if (signedPdf) { yield samplePdf({ text: 'Ho so quet (bench)', padTo: fileMb * 1024 * 1024 - 256 * 1024, incompressible: true }); return; }
+    for (let i = 0; i < fileMb; i++) yield randomBytes(1024 * 1024);
+  };
   await app.attachments.upload(specialist, SENDER, draft.id, { fileName: 'ho-so-quet.pdf', mediaType: 'application/pdf', role: 'main', content: chunks() });
+  if (signedPdf) await app.signing.signPersonal(await actorFor(app.database, 'lanh_dao', SENDER), SENDER, draft.id, { pin: DEMO_PIN });
   globalThis.gc?.();
   await new Promise((resolve) => setTimeout(resolve, 500));
   const before = process.memoryUsage().rss;
@@ -81,14 +91,19 @@ try {
   for (;;) {
     const row = await receiver.database.knex('documents').where({ agency_organ_id: RECIPIENT, direction: 'incoming' }).first() as { id: string } | undefined;
     if (row) break;
+    const refused = await receiver.database.knex('exchange_quarantine').first() as { reason_code: string; reason: string } | undefined;
+    if (refused) throw new Error(`the receiver quarantined the package: ${refused.reason_code} ${refused.reason}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   clearInterval(receiverSampler);
-  const received = await receiver.database.knex('exchange_received').where({ agency_organ_id: RECIPIENT }).first() as { report: unknown } | undefined;
-  const report = typeof received?.report === 'string' ? JSON.parse(received.report) as { indication?: string } : received?.report as { indication?: string } | undefined;
+  const received = await receiver.database.knex('exchange_received').where({ agency_organ_id: RECIPIENT }).first() as { report: unknown; attachment_reports: unknown } | undefined;
+  const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+  const report = json<{ indication?: string } | undefined>(received?.report);
   if (report?.indication !== 'TOTAL_PASSED') throw new Error(`the receiver did not verify the package: ${JSON.stringify(report ?? null).slice(0, 300)}`);
-  console.log(`receiver RSS: ${mb(receiverBefore)} MB before, ${mb(receiverPeak)} MB at peak while reassembling, verifying and storing it`);
-  console.log(JSON.stringify({ bench: 'send-memory', fileMb, rssBeforeMb: mb(before), peakMb: mb(peak), riseMb: mb(peak - before), receiverRiseMb: mb(receiverPeak - receiverBefore) }));
+  const pdfReports = json<{ indication: string }[]>(received?.attachment_reports ?? '[]');
+  if (signedPdf && pdfReports.map((r) => r.indication).join() !== 'TOTAL_PASSED') throw new Error(`the receiver did not verify the PDF signature: ${JSON.stringify(pdfReports).slice(0, 300)}`);
+  console.log(`receiver RSS: ${mb(receiverBefore)} MB before, ${mb(receiverPeak)} MB at peak while reassembling, verifying${signedPdf ? ' (envelope and PDF signature)' : ''} and storing it`);
+  console.log(JSON.stringify({ bench: 'send-memory', fileMb, signedPdf, rssBeforeMb: mb(before), peakMb: mb(peak), riseMb: mb(peak - before), receiverRiseMb: mb(receiverPeak - receiverBefore) }));
 } finally {
   await app.exchange.stop();
   await app.close();

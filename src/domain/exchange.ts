@@ -5,6 +5,7 @@
 import type { InboxKey, InboxOutcome, InboxRecord } from './axis-inbox.ts';
 import type { AxisMessageType } from './axis-transport.ts';
 import type { SignedDirectory } from './directory.ts';
+import type { BlobReader } from './registry-ports.ts';
 import type { DocumentStatus } from './document.ts';
 import type { NewOutboxEntry } from './outbox.ts';
 import type { Repositories } from './unit-of-work.ts';
@@ -314,8 +315,8 @@ export interface PackageVerifier {
    * cannot be verified that way (then read it whole and call verifyEnvelope).
    */
   verifyEnvelopeStream(read: () => AsyncIterable<Uint8Array>): Promise<SignatureValidationReport | null>;
-  /** Every signature of a PDF attachment (PAdES), oldest first. */
-  verifyPdf(pdf: Uint8Array): Promise<SignatureValidationReport[]>;
+  /** Every signature of a PDF attachment (PAdES), oldest first; from memory, or from the blob store without reading it whole. */
+  verifyPdf(pdf: Uint8Array | BlobReader): Promise<SignatureValidationReport[]>;
 }
 
 export type { InboxOutcome };

@@ -117,7 +117,19 @@ export interface BlobStore {
   /** Streams `source` to the store while hashing; refuses more than `maxBytes`. */
   put(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ sha256: string; size: number }>;
   open(sha256: string): AsyncIterable<Uint8Array>;
+  /** The blob for reading at any offset (a signed PDF verified without reading it whole); close it after. */
+  openReader(sha256: string): Promise<BlobReader>;
   has(sha256: string): Promise<boolean>;
+}
+
+/** A stored blob opened for reading at any offset. */
+export interface BlobReader {
+  readonly size: number;
+  /** Up to `length` bytes at `offset` (fewer at the end). Blocking: for small reads (a PDF's structure). */
+  readSync(offset: number, length: number): Buffer;
+  /** The bytes [start, end) as a stream. */
+  chunks(start: number, end: number): AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
 }
 
 /**

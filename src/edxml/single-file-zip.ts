@@ -2,8 +2,9 @@
 // header §4.3.7, central directory header §4.3.12, end of central directory §4.3.16). Deflate and CRC-32
 // are node:zlib's (native, several times faster than a JavaScript deflate on a 50 MB file). Sizes and
 // CRC sit in the local header (no data descriptor), the name is UTF-8 (general purpose flag bit 11).
-// How it is compressed depends on what it holds, judged from eight 2 KB samples spread over the file
-// (level-1 deflate of the samples): text and the like (samples shrink below 60 %) is deflated at level 6;
+// How it is compressed depends on what it holds, judged from 32 samples of 1 KB spread over the file
+// (level-1 deflate of the samples; 32 so that one region, such as the signature placeholder at the end of
+// a signed 50 MB scan, weighs what it is worth): text and the like (samples shrink below 60 %) is deflated at level 6;
 // a file that is mostly already compressed but has runs (a signed PDF: random-looking image and Flate
 // streams beside a zero-filled signature placeholder) is deflated with the run-length strategy, which
 // finds the runs at a third of the cost; a file that does not shrink (a scan's JPEG pages, a ZIP) is
@@ -14,14 +15,14 @@ const UTF8_NAME = 0x0800;
 const STORED = 0;
 const DEFLATE = 8;
 const VERSION = { [STORED]: 10, [DEFLATE]: 20 } as const; // 1.0: stored; 2.0: deflate
-const SAMPLES = 8;
-const SAMPLE_BYTES = 2048;
+const SAMPLES = 32;
+const SAMPLE_BYTES = 1024;
 
 export type Compression = 'deflate' | 'runs' | 'store';
 
 /** How to compress this content. Small files are always deflated: the cost is nothing. */
 export function compressionFor(content: Uint8Array): Compression {
-  if (content.length <= 4 * SAMPLES * SAMPLE_BYTES) return 'deflate';
+  if (content.length <= 4 * 8 * 2048) return 'deflate'; // 64 KB
   const step = Math.floor((content.length - SAMPLE_BYTES) / (SAMPLES - 1));
   const samples = Buffer.concat(Array.from({ length: SAMPLES }, (_, i) => content.subarray(i * step, i * step + SAMPLE_BYTES)));
   const ratio = deflateRawSync(samples, { level: 1 }).length / samples.length;

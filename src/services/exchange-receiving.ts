@@ -298,9 +298,17 @@ export class ExchangeReceivingService {
     for (const a of parsed.attachments) {
       const isPdf = a.contentType === 'application/pdf' || a.name.toLowerCase().endsWith('.pdf');
       if (!isPdf) continue;
-      // One PDF in memory at a time: PAdES verification reads the signed byte ranges of the whole file.
-      const content = a.content ?? await readBlob(this.blobs, a.sha256, a.size);
-      if (Buffer.from(content.subarray(0, 5)).toString('latin1') === '%PDF-') reports.push(...(await this.verifier.verifyPdf(content)));
+      if (a.content) {
+        if (Buffer.from(a.content.subarray(0, 5)).toString('latin1') === '%PDF-') reports.push(...(await this.verifier.verifyPdf(a.content)));
+        continue;
+      }
+      // Streamed to the blob store by the parser: verified from there, never read whole (a 50 MB PDF).
+      const reader = await this.blobs.openReader(a.sha256);
+      try {
+        if (reader.readSync(0, 5).toString('latin1') === '%PDF-') reports.push(...(await this.verifier.verifyPdf(reader)));
+      } finally {
+        await reader.close();
+      }
     }
     return reports;
   }

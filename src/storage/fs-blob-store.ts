@@ -5,12 +5,12 @@
 // database row naming the blob (and the receiver acknowledges the broker): a blob lost to a power cut
 // after that commit would be a document lost.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { access, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
 import type { SweepableBlobStore } from '../domain/blob-sweep.ts';
-import type { BlobStore } from '../domain/registry-ports.ts';
+import type { BlobReader, BlobStore } from '../domain/registry-ports.ts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -83,6 +83,34 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
     return createReadStream(this.pathOf(sha256));
   }
 
+  async openReader(sha256: string): Promise<BlobReader> {
+    const path = this.pathOf(sha256);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: sha256 }] });
+      throw error;
+    }
+    const size = fstatSync(fd).size;
+    let closed = false;
+    return {
+      size,
+      readSync(offset, length) {
+        const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
+        let at = 0;
+        while (at < out.length) {
+          const n = readSync(fd, out, at, out.length - at, offset + at);
+          if (n === 0) break;
+          at += n;
+        }
+        return at === out.length ? out : out.subarray(0, at);
+      },
+      chunks: (start, end) => (end > start ? createReadStream(path, { start, end: end - 1 }) : empty()),
+      async close() { if (!closed) { closed = true; closeSync(fd); } },
+    };
+  }
+
   async has(sha256: string): Promise<boolean> {
     try { await access(this.pathOf(sha256)); return true; } catch { return false; }
   }
@@ -149,3 +177,5 @@ async function entries(dir: string): Promise<string[]> {
 async function mtimeOf(path: string): Promise<number | undefined> {
   try { return (await stat(path)).mtimeMs; } catch (error) { if (isMissing(error)) return undefined; throw error; }
 }
+
+async function* empty(): AsyncIterable<Uint8Array> { /* no bytes */ }

@@ -3,6 +3,7 @@
 // at 0, leave out exactly the /Contents hex string and end where a revision ends (%%EOF), so that no
 // byte of the revision it signs escapes the signature.
 import { dictGet, isName, PdfSyntaxError, type PdfValue } from './pdf-objects.ts';
+import { bufferSource, type PdfSource } from './pdf-source.ts';
 import { PdfStructure } from './pdf-structure.ts';
 
 export interface PdfSignature {
@@ -17,6 +18,9 @@ export interface PdfSignature {
   readonly coversWholeFile: boolean;
   readonly signingTimeM?: string;
 }
+
+/** A signature's /Contents (hex: twice the CMS) above this is refused unread: certificates, timestamps and revocation data fit in far less. */
+const MAX_CONTENTS_BYTES = 16 * 2 ** 20;
 
 function derLength(b: Buffer): number {
   if (b[0] !== 0x30) return b.length;
@@ -41,8 +45,8 @@ function collectFields(pdf: PdfStructure, list: PdfValue | undefined, out: Array
   }
 }
 
-export function findPdfSignatures(input: Uint8Array): PdfSignature[] {
-  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+export function findPdfSignatures(input: Uint8Array | PdfSource): PdfSignature[] {
+  const bytes = input instanceof Uint8Array ? bufferSource(Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)) : input;
   const pdf = new PdfStructure(bytes);
   const root = pdf.resolve(pdf.trailer.get('Root'));
   const acro = pdf.resolve(dictGet(root, 'AcroForm'));
@@ -59,15 +63,16 @@ export function findPdfSignatures(input: Uint8Array): PdfSignature[] {
     if (nums.length !== 4 || nums.some((x) => !Number.isInteger(x) || x < 0)) throw new PdfSyntaxError('a /ByteRange is not four non-negative integers');
     if (a !== 0) problems.push('the byte range does not start at the beginning of the file');
     if (c + d > bytes.length || b >= c) problems.push('the byte range lies outside the file or overlaps itself');
+    if (problems.length === 0 && c - b > MAX_CONTENTS_BYTES) problems.push(`the /Contents hex string is over ${MAX_CONTENTS_BYTES / 2 ** 20} MB`);
     let cms = Buffer.alloc(0);
     if (problems.length === 0) {
-      if (bytes[b] !== 0x3c || bytes[c - 1] !== 0x3e) problems.push('the gap in the byte range is not exactly the /Contents hex string');
-      const hex = bytes.toString('latin1', b + 1, c - 1);
+      if (bytes.latin1(b, b + 1) !== '<' || bytes.latin1(c - 1, c) !== '>') problems.push('the gap in the byte range is not exactly the /Contents hex string');
+      const hex = bytes.latin1(b + 1, c - 1);
       if (!/^[0-9A-Fa-f]*$/.test(hex) || hex.length % 2 !== 0) problems.push('/Contents is not a hex string');
       else { const raw = Buffer.from(hex, 'hex'); cms = raw.subarray(0, derLength(raw)); }
       const contents = sig.v.get('Contents');
       if (contents?.t !== 'hex' || contents.raw.length !== c - b) problems.push('the /Contents of the signature dictionary is not the excluded range');
-      const tail = bytes.toString('latin1', Math.max(0, c + d - 8), c + d);
+      const tail = bytes.latin1(Math.max(0, c + d - 8), c + d);
       if (!/%%EOF\s*$/.test(tail)) problems.push('the signed range does not end at the end of a revision (%%EOF)');
     }
     const subFilter = sig.v.get('SubFilter');

@@ -4,10 +4,9 @@
 // original bytes (§7.5.6: incremental updates keep earlier signatures valid).
 import { inflateSync } from 'node:zlib';
 import { dictGet, PdfLexer, PdfSyntaxError, type PdfValue } from './pdf-objects.ts';
+import { bufferSource, type PdfSource } from './pdf-source.ts';
 
 type XrefEntry = { readonly kind: 'offset'; readonly offset: number } | { readonly kind: 'compressed'; readonly stream: number; readonly index: number };
-
-const latin1 = (bytes: Buffer, start: number, end: number): string => bytes.toString('latin1', start, Math.min(end, bytes.length));
 
 export class PdfStructure {
   readonly xref = new Map<number, XrefEntry>();
@@ -16,9 +15,13 @@ export class PdfStructure {
   readonly usesXrefStreams: boolean;
   private readonly objectStreams = new Map<number, { text: string; offsets: Map<number, number> }>();
 
-  constructor(readonly bytes: Buffer) {
-    if (latin1(bytes, 0, 5) !== '%PDF-') throw new PdfSyntaxError('not a PDF (no %PDF- header)');
-    const tail = latin1(bytes, Math.max(0, bytes.length - 2048), bytes.length);
+  /** Where the bytes are read from: the whole file in memory, or a file read a window at a time. */
+  readonly source: PdfSource;
+
+  constructor(input: Buffer | PdfSource) {
+    const bytes = this.source = Buffer.isBuffer(input) ? bufferSource(input) : input;
+    if (bytes.latin1(0, 5) !== '%PDF-') throw new PdfSyntaxError('not a PDF (no %PDF- header)');
+    const tail = bytes.latin1(Math.max(0, bytes.length - 2048), bytes.length);
     const m = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail);
     if (!m) throw new PdfSyntaxError('no startxref / %%EOF at the end of the file');
     this.startxref = Number(m[1]);
@@ -29,7 +32,7 @@ export class PdfStructure {
     while (offset !== undefined) {
       if (seen.has(offset) || seen.size > 1000) throw new PdfSyntaxError('cross-reference chain loops');
       seen.add(offset);
-      const section: { trailer: Map<string, PdfValue>; stream: boolean } = latin1(bytes, offset, offset + 4).startsWith('xref') ? this.readXrefTable(offset) : this.readXrefStream(offset);
+      const section: { trailer: Map<string, PdfValue>; stream: boolean } = bytes.latin1(offset, offset + 4).startsWith('xref') ? this.readXrefTable(offset) : this.readXrefStream(offset);
       streams ||= section.stream;
       latest ??= section.trailer;
       const prev: PdfValue | undefined = section.trailer.get('Prev');
@@ -45,9 +48,9 @@ export class PdfStructure {
   }
 
   private readXrefTable(offset: number): { trailer: Map<string, PdfValue>; stream: boolean } {
-    const trailerAt = this.bytes.indexOf('trailer', offset, 'latin1');
+    const trailerAt = this.source.indexOf('trailer', offset);
     if (trailerAt < 0) throw new PdfSyntaxError('xref table without trailer');
-    const lex = new PdfLexer(latin1(this.bytes, offset, trailerAt + 16384));
+    const lex = new PdfLexer(this.source.latin1(offset, trailerAt + 16384));
     lex.expectKeyword('xref');
     const free = new Set<number>();
     while (!lex.peekKeyword('trailer')) {
@@ -70,7 +73,7 @@ export class PdfStructure {
 
   /** Reads "n g obj <<dict>> stream … endstream" at `offset`, returning the dict and decoded data. */
   private readStreamObject(offset: number): { dict: Map<string, PdfValue>; data: Buffer } {
-    const head = latin1(this.bytes, offset, offset + 65536);
+    const head = this.source.latin1(offset, offset + 65536);
     const lex = new PdfLexer(head);
     lex.readInt(); lex.readInt(); lex.expectKeyword('obj');
     const dict = lex.readValue();
@@ -80,8 +83,8 @@ export class PdfStructure {
     if (head[lex.pos] === '\n') lex.pos += 1;
     const start = offset + lex.pos;
     const lengthValue = dict.v.get('Length');
-    const length = lengthValue?.t === 'num' ? Number(lengthValue.v) : this.bytes.indexOf('endstream', start, 'latin1') - start;
-    let data = this.bytes.subarray(start, start + length);
+    const length = lengthValue?.t === 'num' ? Number(lengthValue.v) : this.source.indexOf('endstream', start) - start;
+    let data = this.source.bytes(start, start + length);
     const filter = dict.v.get('Filter');
     const filterName = filter?.t === 'name' ? filter.v : filter?.t === 'array' && filter.v.length === 1 && filter.v[0]?.t === 'name' ? filter.v[0].v : filter ? 'unsupported' : undefined;
     if (filterName === 'FlateDecode') data = inflateSync(data);
@@ -132,8 +135,8 @@ export class PdfStructure {
     const entry = this.xref.get(n);
     if (!entry || (entry.kind === 'offset' && entry.offset < 0)) return { t: 'null' };
     if (entry.kind === 'offset') {
-      const endobj = this.bytes.indexOf('endobj', entry.offset, 'latin1');
-      const lex = new PdfLexer(latin1(this.bytes, entry.offset, endobj < 0 ? this.bytes.length : endobj));
+      const endobj = this.source.indexOf('endobj', entry.offset);
+      const lex = new PdfLexer(this.source.latin1(entry.offset, endobj < 0 ? this.source.length : endobj));
       if (lex.readInt() !== n) throw new PdfSyntaxError(`xref for object ${n} points elsewhere`);
       lex.readInt();
       lex.expectKeyword('obj');

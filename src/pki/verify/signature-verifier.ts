@@ -8,6 +8,7 @@ import { CmsFormatError, parseSignedData, type CmsSignatureParts } from '../cms/
 import { splitBase64Runs } from '../xmldsig/base64-runs.ts';
 import { checkEnvelopeSignature, checkSplitEnvelopeSignature, type EnvelopeCheck } from '../xmldsig/envelope-verifier.ts';
 import { findPdfSignatures } from '../pades/pdf-signatures.ts';
+import { bufferSource, readerSource, type RandomAccessReader } from '../pades/pdf-source.ts';
 import { purposeOf } from './certificate-facts.ts';
 import { assessSignature, type SignatureFacts, type VerificationContext } from './signature-assessment.ts';
 
@@ -88,12 +89,13 @@ export class SignatureVerifier {
    * Every signature of a PDF, oldest first. A signature followed by later incremental updates is
    * reported with a warning (ETSI EN 319 142-1 allows them; what they change is not judged here).
    */
-  async verifyPdf(bytes: Uint8Array): Promise<SignatureValidationReport[]> {
-    const pdf = asBuffer(bytes);
+  async verifyPdf(input: Uint8Array | RandomAccessReader): Promise<SignatureValidationReport[]> {
+    const pdf = input instanceof Uint8Array ? bufferSource(asBuffer(input)) : readerSource(input);
     let signatures;
     try {
       signatures = findPdfSignatures(pdf);
     } catch (error) {
+      if (error instanceof Error && 'syscall' in error) throw error; // the file could not be read (I/O): not a verdict on the PDF
       // Reading the structure is pure parsing of untrusted bytes: whatever breaks it (syntax, a corrupt
       // compressed stream, a dangling reference) means the file is not a PDF we can judge.
       const message = error instanceof Error ? error.message : String(error);
@@ -113,7 +115,10 @@ export class SignatureVerifier {
       }
       if (problems.length > 0 || !parts) { reports.push(await assessSignature({ form: 'PAdES', stage: 'format', message: `${sig.fieldName}: ${problems.join('; ')}` }, this.context)); continue; }
       const [a, b, c, d] = sig.byteRange;
-      const digest = createHash(parts.digestAlgorithm).update(pdf.subarray(a, a + b)).update(pdf.subarray(c, c + d)).digest();
+      const hash = createHash(parts.digestAlgorithm);
+      for await (const chunk of pdf.chunks(a, a + b)) hash.update(chunk);
+      for await (const chunk of pdf.chunks(c, c + d)) hash.update(chunk);
+      const digest = hash.digest();
       const warnings = [`field ${sig.fieldName}, signature ${i + 1} of ${signatures.length}`];
       if (!sig.coversWholeFile) warnings.push('incremental updates were appended after this signature (the later signatures cover them)');
       if (sig.subFilter !== 'ETSI.CAdES.detached') warnings.push('SubFilter adbe.pkcs7.detached: not a PAdES baseline signature');

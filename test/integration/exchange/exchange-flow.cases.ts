@@ -127,14 +127,14 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       }
     });
 
-    it('a document signed by the leader and the agency (PAdES + detached CMS) travels whole; the recipient verifies the PDF signatures', async () => {
+    it('a document signed by the leader and the agency (PAdES + detached CMS, a 1.5 MB scan-like PDF) travels whole; the recipient verifies the PDF signatures from its blob store', async () => {
       const sender = net.node(VPCP);
       await sender.app.seedDemo(); // the demo keys of certs-dev/ in key custody (the network is seeded already)
       const db = sender.db.database;
       const [specialist, leader, clerk] = [await actorFor(db, 'chuyen_vien', VPCP), await actorFor(db, 'lanh_dao', VPCP), await actorFor(db, 'van_thu', VPCP)];
       const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Quyết định', subject: 'Quyết định có chữ ký số', priority: 0, recipients: [{ organId: TAY_NINH, organName: 'UBND tỉnh Tây Ninh' }] });
       const once = async function* (b: Buffer) { yield b; };
-      await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'quyet-dinh.pdf', mediaType: 'application/pdf', role: 'main', content: once(samplePdf({ text: `Quyet dinh ${draft.id}`, padTo: 100_000 })) });
+      await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'quyet-dinh.pdf', mediaType: 'application/pdf', role: 'main', content: once(samplePdf({ text: `Quyet dinh ${draft.id}`, padTo: 1_500_000, incompressible: true })) });
       await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'phu-luc.txt', mediaType: 'text/plain', role: 'attachment', content: once(Buffer.from('Phụ lục: danh sách cơ quan nhận\n')) });
       await sender.app.signing.signPersonal(leader, VPCP, draft.id, { pin: DEMO_PIN });
       await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);

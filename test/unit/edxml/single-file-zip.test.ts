@@ -56,6 +56,11 @@ describe('singleFileZip (the ZIP around each attachment)', () => {
     expect(unzipped(zip).equals(content)).to.equal(true);
   });
 
+  it('stores a large signed scan: its zero-filled signature placeholder is too small a part to deflate 8 MB for', () => {
+    const content = Buffer.concat([randomBytes(8 * 1024 * 1024), Buffer.alloc(40_000, 0x30), Buffer.from('\n>>\nendobj\nxref\n0 1\ntrailer\n<< >>\nstartxref\n0\n%%EOF\n')]);
+    expect(compressionFor(content)).to.equal('store');
+  });
+
   it('deflates small files whatever they hold, and honours an explicit level', () => {
     expect(singleFileZip('a.bin', randomBytes(4_000), at).readUInt16LE(METHOD_OFFSET)).to.equal(8);
     expect(singleFileZip('b.bin', randomBytes(300_000), at, 1).readUInt16LE(METHOD_OFFSET)).to.equal(8);

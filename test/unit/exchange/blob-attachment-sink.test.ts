@@ -3,7 +3,7 @@
 // part-way leaves the parse with its error (no hang, no half-written file reported as stored).
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import type { BlobStore } from '../../../src/domain/registry-ports.ts';
+import type { BlobReader, BlobStore } from '../../../src/domain/registry-ports.ts';
 import { buildDocumentPackage } from '../../../src/edxml/package-builder.ts';
 import { parseEdxml } from '../../../src/edxml/parse-package.ts';
 import { BlobAttachmentSink } from '../../../src/services/blob-attachment-sink.ts';
@@ -32,6 +32,7 @@ class SlowMemoryBlobStore implements BlobStore {
     return { sha256, size };
   }
   async *open(sha256: string): AsyncIterable<Uint8Array> { yield this.blobs.get(sha256) as Buffer; }
+  openReader(): Promise<BlobReader> { throw new Error('unused'); }
   async has(sha256: string): Promise<boolean> { return this.blobs.has(sha256); }
 }
 
@@ -76,6 +77,7 @@ describe('received attachments stream into the blob store', () => {
     const failing: BlobStore = {
       async put(source) { for await (const _ of source) throw new Error('ENOSPC: no space left on device'); return { sha256: '', size: 0 }; },
       open: () => { throw new Error('unused'); },
+      openReader: () => { throw new Error('unused'); },
       has: async () => false,
     };
     const pkg = samplePackage({ attachments: [{ contentId: 'a1', name: 'lon.bin', content: randomBytes(4 * 1024 * 1024), transferEncoding: 'raw' }] });
