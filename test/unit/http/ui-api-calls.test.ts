@@ -1,6 +1,9 @@
 // The web page (src/http/ui/index.html) calls the API through `api(path, { method })` and `post(path)`:
 // every call must name a route and method that the OpenAPI description (and so the server) has.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { openApiDocument } from '../../../src/http/openapi.ts';
 
@@ -28,6 +31,18 @@ describe('web page API calls', () => {
       'post /api/agencies/${me.organId}/exchange/requests/${r.id}/refuse', 'post /api/agencies/${me.organId}/outgoing/${d.id}/recall',
       'post /api/agencies/${me.organId}/outgoing/${d.id}/update', 'post /api/agencies/${me.organId}/outgoing/${d.id}/replace']) {
       expect(paths).to.include(expected);
+    }
+  });
+
+  it('the page script is valid JavaScript (node --check): a syntax error would leave every flow dead', () => {
+    const script = /<script type="module">([\s\S]*?)<\/script>/.exec(page)?.[1];
+    expect(script, 'the page has its module script').to.be.a('string');
+    const dir = mkdtempSync(join(tmpdir(), 'ui-'));
+    try {
+      writeFileSync(join(dir, 'page.mjs'), script as string);
+      execFileSync(process.execPath, ['--check', join(dir, 'page.mjs')], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
