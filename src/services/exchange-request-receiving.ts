@@ -87,7 +87,8 @@ export class ExchangeRequestReceiver {
     const { header, business } = request.parsed;
     const sender = header.from.organId;
     const removal = await repos.exchange.findLastRemoval(request.recipient, sender, header.documentId);
-    if (!removal || removal.state !== 'accepted' || removal.documentId !== documentId) return null;
+    // (A removal accepted before migration 20261206210000 did not keep the status to restore: the văn thư decides.)
+    if (!removal || removal.state !== 'accepted' || removal.documentId !== documentId || removal.previousDocumentStatus === null) return null;
     const sentAt = sentAtOf(request);
     // Sent after this package (the sender's clock, whole seconds; a tie goes to the addition): the removal stands.
     if (removal.sentAt && sentAt && removal.sentAt > sentAt) return null;
