@@ -159,13 +159,20 @@ export interface ReceivedAttachment {
 }
 
 /** An attachment to send. */
+/** Content read at any offset (an attachment in the blob store): a package is built and signed without holding it. */
+export interface RandomAccessContent {
+  readonly byteLength: number;
+  /** Up to `length` bytes at `offset`. */
+  readSync(offset: number, length: number): Buffer;
+}
+
 export interface OutgoingAttachment {
   /** Without `cid:`; generated (`<index+1>`) when absent. */
   readonly contentId?: string | undefined;
   readonly name: string;
   readonly description?: string | undefined;
   readonly contentType?: string | undefined;
-  readonly content: Uint8Array;
+  readonly content: Uint8Array | RandomAccessContent;
   /** Default `zip`, as the vendor SDK sends. */
   readonly transferEncoding?: TransferEncoding | undefined;
 }

@@ -10,6 +10,7 @@
 // finds the runs at a third of the cost; a file that does not shrink (a scan's JPEG pages, a ZIP) is
 // stored (method 0): deflate would spend ~25 ms per MB to save nothing, and the receiver more to inflate.
 import { constants, crc32, deflateRawSync, type ZlibOptions } from 'node:zlib';
+import type { RandomAccessContent } from './model.ts';
 
 const UTF8_NAME = 0x0800;
 const STORED = 0;
@@ -21,10 +22,12 @@ const SAMPLE_BYTES = 1024;
 export type Compression = 'deflate' | 'runs' | 'store';
 
 /** How to compress this content. Small files are always deflated: the cost is nothing. */
-export function compressionFor(content: Uint8Array): Compression {
-  if (content.length <= 4 * 8 * 2048) return 'deflate'; // 64 KB
-  const step = Math.floor((content.length - SAMPLE_BYTES) / (SAMPLES - 1));
-  const samples = Buffer.concat(Array.from({ length: SAMPLES }, (_, i) => content.subarray(i * step, i * step + SAMPLE_BYTES)));
+export function compressionFor(content: Uint8Array | RandomAccessContent): Compression {
+  const size = content.byteLength;
+  if (size <= 4 * 8 * 2048) return 'deflate'; // 64 KB
+  const step = Math.floor((size - SAMPLE_BYTES) / (SAMPLES - 1));
+  const sample = (at: number): Uint8Array => (content instanceof Uint8Array ? content.subarray(at, at + SAMPLE_BYTES) : content.readSync(at, SAMPLE_BYTES));
+  const samples = Buffer.concat(Array.from({ length: SAMPLES }, (_, i) => sample(i * step)));
   const ratio = deflateRawSync(samples, { level: 1 }).length / samples.length;
   return ratio < 0.6 ? 'deflate' : ratio < 0.9 ? 'runs' : 'store';
 }
@@ -49,13 +52,18 @@ export function singleFileZip(name: string, content: Uint8Array, modifiedAt: Dat
   return Buffer.concat(singleFileZipParts(name, content, modifiedAt, level));
 }
 
-/** The archive as consecutive parts: a stored file's content is one of them, not copied. */
-export function singleFileZipParts(name: string, content: Uint8Array, modifiedAt: Date, level: number | 'auto' = 'auto'): Uint8Array[] {
+/**
+ * The archive as consecutive parts: a stored file's content is one of them, not copied — and, read from
+ * a file, not read here but when the package is encoded (CRC-32 is taken in 1 MB reads). A file that
+ * compresses is read whole to be deflated.
+ */
+export function singleFileZipParts<T extends Uint8Array | RandomAccessContent>(name: string, content: T, modifiedAt: Date, level: number | 'auto' = 'auto'): (Uint8Array | T)[] {
   const nameBytes = Buffer.from(name, 'utf8');
   const compression = level === 'auto' ? compressionFor(content) : 'deflate';
   const method = compression === 'store' ? STORED : DEFLATE;
-  const data = compression === 'store' ? content : deflateRawSync(content, level === 'auto' ? DEFLATE_OPTIONS[compression] : { level });
-  const crc = crc32(content);
+  const whole = (): Uint8Array => (content instanceof Uint8Array ? content : content.readSync(0, content.byteLength));
+  const data: Uint8Array | T = compression === 'store' ? content : deflateRawSync(whole(), level === 'auto' ? DEFLATE_OPTIONS[compression] : { level });
+  const crc = crc32Of(content);
   const { time, date } = dosDateTime(modifiedAt);
 
   const local = Buffer.alloc(30);
@@ -66,8 +74,8 @@ export function singleFileZipParts(name: string, content: Uint8Array, modifiedAt
   local.writeUInt16LE(time, 10);
   local.writeUInt16LE(date, 12);
   local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(content.length, 22);
+  local.writeUInt32LE(data.byteLength, 18);
+  local.writeUInt32LE(content.byteLength, 22);
   local.writeUInt16LE(nameBytes.length, 26);
   local.writeUInt16LE(0, 28);
 
@@ -80,12 +88,12 @@ export function singleFileZipParts(name: string, content: Uint8Array, modifiedAt
   central.writeUInt16LE(time, 12);
   central.writeUInt16LE(date, 14);
   central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(content.length, 24);
+  central.writeUInt32LE(data.byteLength, 20);
+  central.writeUInt32LE(content.byteLength, 24);
   central.writeUInt16LE(nameBytes.length, 28);
   // extra, comment, disk number, internal and external attributes: 0; local header offset: 0.
 
-  const centralOffset = local.length + nameBytes.length + data.length;
+  const centralOffset = local.length + nameBytes.length + data.byteLength;
   const centralSize = central.length + nameBytes.length;
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
@@ -95,4 +103,13 @@ export function singleFileZipParts(name: string, content: Uint8Array, modifiedAt
   end.writeUInt32LE(centralOffset, 16);
 
   return [local, nameBytes, data, central, nameBytes, end];
+}
+
+const CRC_READ = 1024 * 1024;
+
+function crc32Of(content: Uint8Array | RandomAccessContent): number {
+  if (content instanceof Uint8Array) return crc32(content);
+  let crc = 0;
+  for (let at = 0; at < content.byteLength; at += CRC_READ) crc = crc32(content.readSync(at, Math.min(CRC_READ, content.byteLength - at)), crc);
+  return crc;
 }

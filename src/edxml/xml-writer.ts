@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import { QCVN_102_NAMESPACE } from './model.ts';
+import { QCVN_102_NAMESPACE, type RandomAccessContent } from './model.ts';
 
 export type { XMLBuilder };
 
@@ -42,7 +42,7 @@ export interface AttachmentFragment {
   readonly description?: string | undefined;
   readonly contentType?: string | undefined;
   /** The transfer bytes (a ZIP, or the file itself), as consecutive parts; base64-encoded into the package. */
-  readonly transfer: readonly Uint8Array[];
+  readonly transfer: readonly TransferPart[];
 }
 
 const marker = (i: number): string => `@@${i}@@`;
@@ -78,11 +78,25 @@ const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
 /** Base64 is written in slices of this many input bytes (a multiple of 3: no padding inside). */
 const BASE64_SLICE = 48 * 1024;
 
+/** A part of an attachment's transfer bytes: in memory, or read from a file as it is encoded. */
+export type TransferPart = Uint8Array | RandomAccessContent;
+
+/** Reads of a file part: 1 MB at a time (a multiple of 3, so no carry between them). */
+const FILE_READ = 3 * 349_525;
+
+function* chunksOf(part: TransferPart): Generator<Buffer> {
+  if (part instanceof Uint8Array) { yield Buffer.from(part.buffer, part.byteOffset, part.byteLength); return; }
+  for (let at = 0; at < part.byteLength; at += FILE_READ) {
+    const chunk = part.readSync(at, Math.min(FILE_READ, part.byteLength - at));
+    if (chunk.length !== Math.min(FILE_READ, part.byteLength - at)) throw new Error(`a file part gave ${chunk.length} bytes at ${at}, ${Math.min(FILE_READ, part.byteLength - at)} expected`);
+    yield chunk;
+  }
+}
+
 /** The base64 of the concatenated `parts`, as consecutive strings of at most 64 KB (no padding inside). */
-export function* base64Strings(parts: readonly Uint8Array[]): Generator<string> {
+export function* base64Strings(parts: readonly TransferPart[]): Generator<string> {
   let carry = Buffer.alloc(0); // < 3 bytes left over from the previous part
-  for (const part of parts) {
-    const bytes = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+  for (const bytes of (function* () { for (const part of parts) yield* chunksOf(part); })()) { // lazily: a file part is read as it is encoded
     let start = 0;
     if (carry.length > 0) {
       const head = Buffer.concat([carry, bytes.subarray(0, 3 - carry.length)]);
@@ -99,7 +113,7 @@ export function* base64Strings(parts: readonly Uint8Array[]): Generator<string> 
 }
 
 /** Writes the base64 of the concatenated `parts` into `out` at `offset`; returns the offset after it. */
-export function writeBase64(out: Buffer, offset: number, parts: readonly Uint8Array[]): number {
+export function writeBase64(out: Buffer, offset: number, parts: readonly TransferPart[]): number {
   let at = offset;
   for (const text of base64Strings(parts)) at += out.write(text, at, 'latin1');
   return at;

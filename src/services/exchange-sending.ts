@@ -12,7 +12,7 @@ import { findAgency } from '../domain/directory.ts';
 import type { DeliveryView, ExchangeRepositories, ExchangeUnitOfWork, NewDelivery, PackageSigner, RequestKind, SignedPackage } from '../domain/exchange.ts';
 import { changeRecipients, diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
 import type { OrganRef } from '../domain/document.ts';
-import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
+import { readBlob, type BlobReader, type BlobStore } from '../domain/registry-ports.ts';
 import { OUTBOX_INLINE_MAX_BYTES, type StoredPackage } from '../domain/outbox.ts';
 import { currentAttachments } from '../domain/signing-keys.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
@@ -141,7 +141,8 @@ export class ExchangeSendingService {
     const reason = requireReason(change.reason, 'an update needs a reason (BussinessDocReason)');
     const now = this.clock.now();
     const directory = this.directory.requireValid(now);
-    const result = await this.uow.run(async (repos) => {
+    const opened: BlobReader[] = []; // files read while the package is encoded: closed once it is written
+    const result = await closingAfter(opened, this.uow.run(async (repos) => {
       const doc = await repos.documents.findForUpdate(organId, documentId);
       if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
       assertInForce(doc);
@@ -175,7 +176,7 @@ export class ExchangeSendingService {
       const pkg = packageFromOutgoing({
         metadata, sender: this.organisation(directory, organId, doc.metadata.organName),
         recipients: addressees.map((a) => ({ organId: a.organId as OrganId, organName: a.organName })),
-        attachments: add.length > 0 ? await this.attachmentsOf(repos, documentId) : [], sentAt: now, documentId: first.edxmlDocumentId,
+        attachments: add.length > 0 ? await this.attachmentsOf(repos, documentId, opened) : [], sentAt: now, documentId: first.edxmlDocumentId,
         business: { businessDocType: 2, businessDocReason: reason, documentId: first.edxmlDocumentId, paper: false, businessDocumentInfo: { documentInfo, documentReceiver: receivers.length > 0, receivers }, replacementInfoList: [] },
       });
       const signed = await this.signer.signPackageSkeleton(organId, buildDocumentPackageSkeleton(pkg));
@@ -196,7 +197,7 @@ export class ExchangeSendingService {
       })));
       await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.update', subjectType: 'document', subjectId: documentId, before: diff.before, after: { ...diff.after, reason, added: add.map((a) => a.organId), removed: remove } });
       return { edxmlDocumentId: first.edxmlDocumentId, recipients: addressees.map((a) => a.organId), added: add.map((a) => a.organId), removed: [...remove], changed: Object.keys(diff.after) };
-    });
+    }));
     this.afterCommit();
     return result;
   }
@@ -211,7 +212,8 @@ export class ExchangeSendingService {
   private async sendDocument(actor: Actor, organId: string, documentId: string, options: DocumentSend): Promise<SendResult> {
     const now = this.clock.now();
     const directory = this.directory.requireValid(now);
-    const result = await this.uow.run(async (repos) => {
+    const opened: BlobReader[] = []; // files read while the package is encoded: closed once it is written
+    const result = await closingAfter(opened, this.uow.run(async (repos) => {
       const doc = await repos.documents.findForUpdate(organId, documentId);
       if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
       this.assertSendable(doc);
@@ -228,7 +230,7 @@ export class ExchangeSendingService {
 
       const pkg = packageFromOutgoing({
         metadata: doc.metadata, sender: { organId: organId as OrganId, organName: sender.name },
-        recipients: recipients.map((r) => ({ organId: r.organId as OrganId, organName: r.name })), attachments: await this.attachmentsOf(repos, documentId), sentAt: now,
+        recipients: recipients.map((r) => ({ organId: r.organId as OrganId, organName: r.name })), attachments: await this.attachmentsOf(repos, documentId, opened), sentAt: now,
         ...(business ? { business } : {}),
       });
       const signed = await this.signer.signPackageSkeleton(organId, buildDocumentPackageSkeleton(pkg));
@@ -245,7 +247,7 @@ export class ExchangeSendingService {
         await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.replaced', subjectType: 'document', subjectId: options.replacesDocumentId, before: { status: 'issued' }, after: { status: 'replaced', replacedBy: documentId, replacementEdxmlDocumentId: pkg.header.documentId } });
       }
       return { edxmlDocumentId: pkg.header.documentId, recipients: deliveries.map((d) => d.recipientOrganId) };
-    });
+    }));
     this.afterCommit();
     return result;
   }
@@ -269,16 +271,29 @@ export class ExchangeSendingService {
    * The current versions only (a PAdES signature supersedes the PDF it signed), main first, each separate
    * attachment followed by its detached CMS signature (`<name>.p7s`) when it has one.
    */
-  private async attachmentsOf(repos: ExchangeRepositories, documentId: string): Promise<OutgoingAttachment[]> {
+  private async attachmentsOf(repos: ExchangeRepositories, documentId: string, opened: BlobReader[]): Promise<OutgoingAttachment[]> {
     const current = currentAttachments(await repos.attachments.listByDocument(documentId), await repos.signatureReports.listByDocument(documentId))
       .filter((a) => a.role !== 'scan')
       .sort((a, b) => (a.role === 'main' ? 0 : 1) - (b.role === 'main' ? 0 : 1));
     const attachments: OutgoingAttachment[] = [];
     for (const a of current) {
-      attachments.push({ name: a.fileName, contentType: a.mediaType, content: await readBlob(this.blobs, a.sha256, a.size) });
+      attachments.push({ name: a.fileName, contentType: a.mediaType, content: await this.contentOf(a.sha256, a.size, opened) });
       if (a.detachedSignatureSha256) attachments.push({ name: `${a.fileName}.p7s`, contentType: 'application/pkcs7-signature', content: await readBlob(this.blobs, a.detachedSignatureSha256) });
     }
     return attachments;
+  }
+
+  /**
+   * A file over 1 MB is read from the blob store while the package is encoded (its CRC-32, then its base64
+   * for the digest and again for the output), not held: a 50 MB scan costs no 50 MB buffer here. The
+   * reader is added to `opened`, for the caller to close once the package is written.
+   */
+  private async contentOf(sha256: string, size: number, opened: BlobReader[]): Promise<OutgoingAttachment['content']> {
+    if (size <= STREAMED_FILE_BYTES) return readBlob(this.blobs, sha256, size);
+    const reader = await this.blobs.openReader(sha256);
+    opened.push(reader);
+    if (reader.size !== size) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: `${sha256} holds ${reader.size} bytes, ${size} recorded` }] });
+    return { byteLength: reader.size, readSync: (offset, length) => reader.readSync(offset, length) };
   }
 
   /**
@@ -340,4 +355,16 @@ function assertNoPendingRequest(deliveries: readonly DeliveryView[]): void {
 /** The deliveries still in force: not removed by an update, not returned (02). */
 async function activeDeliveries(repos: ExchangeRepositories, organId: string, documentId: string): Promise<DeliveryView[]> {
   return (await repos.exchange.listDeliveries(organId, documentId)).filter((d) => d.removedAt === null && d.status !== '02');
+}
+
+/** Files over this size are read from the blob store as the package is encoded (`contentOf`). */
+const STREAMED_FILE_BYTES = 1024 * 1024;
+
+/** `work`'s result, once every reader in `opened` is closed (whatever the outcome). */
+async function closingAfter<T>(opened: BlobReader[], work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } finally {
+    for (const reader of opened.splice(0)) await reader.close();
+  }
 }

@@ -105,7 +105,7 @@ describe('edXML round trip', () => {
         expect(plain(parsed.traceHeaders)).to.deep.equal(plain(x.traceHeaders));
         expect(plain(parsed.business)).to.deep.equal(plain(x.business));
         expect(parsed.attachments.map((a) => ({ contentId: a.contentId, name: a.name, description: a.description, contentType: a.contentType, transferEncoding: a.transferEncoding, content: Buffer.from(a.content ?? []).toString('hex') }))).to.deep.equal(
-          x.attachments.map((a) => ({ contentId: a.contentId, name: a.name, description: a.description, contentType: a.contentType, transferEncoding: a.transferEncoding, content: Buffer.from(a.content).toString('hex') })),
+          x.attachments.map((a) => ({ contentId: a.contentId, name: a.name, description: a.description, contentType: a.contentType, transferEncoding: a.transferEncoding, content: Buffer.from(a.content as Uint8Array).toString('hex') })),
         );
         for (const a of parsed.attachments) if (a.transferEncoding === 'zip') expect(a.zipEntryName).to.equal(a.name);
         expect(parsed.signature).to.equal('absent');

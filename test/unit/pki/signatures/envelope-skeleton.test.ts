@@ -35,6 +35,23 @@ describe('edXML envelope signed from a package skeleton', function () {
     });
   }
 
+  it('a file read at random as it is encoded (a 50 MB scan from the blob store): the same bytes, read only while signing and writing', async () => {
+    const scan = randomBytes(3 * 1024 * 1024 + 7); // incompressible: stored in the ZIP; not a multiple of the 1 MB reads or of 3
+    const letter = Buffer.from('Công văn số 12/UBND-VP. '.repeat(40_000), 'utf8'); // compresses: read whole to be deflated
+    let read = 0;
+    const file = (content: Buffer) => ({ byteLength: content.length, readSync: (offset: number, length: number) => { read += length; return content.subarray(offset, offset + length); } });
+    const inMemory = samplePackage({ attachments: [{ contentId: 'a1', name: 'scan.pdf', content: scan }, { contentId: 'a2', name: 'letter.txt', content: letter }] });
+    const fromFiles = samplePackage({ attachments: [{ contentId: 'a1', name: 'scan.pdf', content: file(scan) }, { contentId: 'a2', name: 'letter.txt', content: file(letter) }] });
+    const skeleton = buildDocumentPackageSkeleton(fromFiles);
+    const atBuild = read;
+    expect(atBuild).to.be.below(2 * (scan.length + letter.length)).and.above(scan.length); // samples and the CRC pass, the letter read once to deflate
+    const signed = await signEnvelopeSkeleton(skeleton, t.org());
+    expect(read - atBuild).to.equal(scan.length); // the digest: the scan's base64 made from reads
+    const sliced = Buffer.concat([...signed.slices()]);
+    expect(read - atBuild).to.equal(2 * scan.length); // and the output: read again, never held
+    expect(Buffer.compare(sliced, await signEnvelope(buildDocumentPackage(inMemory), t.org()))).to.equal(0);
+  });
+
   it('verifies (TOTAL_PASSED), and a changed byte of an attachment breaks the digest', async () => {
     const signed = Buffer.concat([...(await signEnvelopeSkeleton(buildDocumentPackageSkeleton(samplePackage({ attachments: [attachment(60_000, 1)] })), t.org())).slices()]);
     expect((await t.verifier.verifyEnvelope(signed)).indication).to.equal('TOTAL_PASSED');
