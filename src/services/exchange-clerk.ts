@@ -9,13 +9,13 @@ import { authorize, type Actor } from '../domain/actor.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import { findAgency } from '../domain/directory.ts';
 import { DomainError } from '../domain/errors.ts';
-import { requestKindOf, type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type MetadataHistoryEntry, type ProgressReporter, type ProgressStep, type ReceivedPackage } from '../domain/exchange.ts';
+import { type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type MetadataHistoryEntry, type ProgressReporter, type ProgressStep, type ReceivedPackage } from '../domain/exchange.ts';
 import type { DocumentHeader, Organization } from '../edxml/model.ts';
 import type { OrganId } from '../domain/organ-id.ts';
 import { INCOMING_SERIES, registerName } from '../domain/registers.ts';
 import { vietnamYear, type Clock } from '../domain/vietnam-time.ts';
 import type { DirectoryHolder } from './directory-service.ts';
-import { applyAcceptedRequest } from './exchange-request-effects.ts';
+import { applyAcceptedRequest, requestAnswerEvent } from './exchange-request-effects.ts';
 import { describeStatus, type StatusEmitter } from './exchange-status.ts';
 
 export class ExchangeClerkService implements ProgressReporter {
@@ -108,8 +108,7 @@ export class ExchangeClerkService implements ProgressReporter {
       let effect: Record<string, unknown> = {};
       if (accept && request.documentId) effect = await applyAcceptedRequest(repos, organId, request, request.documentId, actor.userId);
       await repos.exchange.answerRequest(request.id, accept ? 'accepted' : 'refused', answer);
-      const kind = requestKindOf(request.businessDocType) ?? 'request';
-      await repos.audit.append(organId, { actor: actor.userId, action: `incoming.${kind}_${accept ? 'accept' : 'refuse'}`, subjectType: 'document', subjectId: request.documentId ?? request.id, after: { requestId: request.id, reason: request.reason, answer, ...effect } });
+      await repos.audit.append(organId, requestAnswerEvent(request, actor.userId, accept, answer, effect));
       const code = accept ? '15' : '16';
       await this.emitter.emit(repos, { from, original: request.header as DocumentHeader, code, at: now, description: describeStatus(code, null, answer), documentId: request.documentId ?? request.replacementDocumentId, to: request.senderOrganId });
       return { ...request, state: accept ? 'accepted' as const : 'refused' as const, answer };

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../domain/axis-transport.ts';
 import { findAgency, type InstalledDirectory } from '../domain/directory.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
-import { advanceDelivery, requestKindOf, type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier, type QuarantinedPackage } from '../domain/exchange.ts';
+import { advanceDelivery, type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier, type QuarantinedPackage } from '../domain/exchange.ts';
 import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
@@ -21,7 +21,7 @@ import { parseEdxml } from '../edxml/parse-package.ts';
 import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
 import type { DirectoryHolder } from './directory-service.ts';
 import { BlobAttachmentSink } from './blob-attachment-sink.ts';
-import { applyAcceptedRequest } from './exchange-request-effects.ts';
+import { applyAcceptedRequest, requestAnswerEvent } from './exchange-request-effects.ts';
 import { ExchangeRequestReceiver } from './exchange-request-receiving.ts';
 import { arrivalNumberOf, describeStatus, type StatusEmitter } from './exchange-status.ts';
 
@@ -242,7 +242,7 @@ export class ExchangeReceivingService {
       const documentId = request.documentId;
       if (request.state !== 'accepted' || documentId === null) continue;
       const effect = await applyAcceptedRequest(repos, organId, request, documentId, by);
-      await repos.audit.append(organId, { actor: by, action: `incoming.${requestKindOf(request.businessDocType) ?? 'request'}_accept`, subjectType: 'document', subjectId: documentId, after: { requestId: request.id, reason: request.reason, answer: request.answer, appliedOnArrival: true, ...effect } });
+      await repos.audit.append(organId, requestAnswerEvent(request, by, true, request.answer, { appliedOnArrival: true, ...effect }));
     }
   }
 

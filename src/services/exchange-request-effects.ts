@@ -6,10 +6,23 @@
 // request accepted before its document arrived, when the document arrives (ExchangeReceivingService).
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
-import type { ExchangeRepositories, ExchangeRequest } from '../domain/exchange.ts';
+import type { AuditEvent } from '../domain/audit.ts';
+import { requestKindOf, type ExchangeRepositories, type ExchangeRequest } from '../domain/exchange.ts';
 import { diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
 import type { Business, DocumentHeader } from '../edxml/model.ts';
 import { incomingMetadataFromPackage } from '../edxml/registry-mapping.ts';
+
+/**
+ * The audit entry of an answered request (`incoming.<kind>_accept|refuse`), on the document it concerns:
+ * the văn thư's answer, one accepted before its document arrived, one answered automatically (`extra`
+ * says which, with the effect).
+ */
+export function requestAnswerEvent(request: ExchangeRequest, actor: string, accept: boolean, answer: string | null, extra: Record<string, unknown> = {}): AuditEvent {
+  return {
+    actor, action: `incoming.${requestKindOf(request.businessDocType) ?? 'request'}_${accept ? 'accept' : 'refuse'}`, subjectType: 'document',
+    subjectId: request.documentId ?? request.id, after: { requestId: request.id, reason: request.reason, answer, ...extra },
+  };
+}
 
 /** Applies an accepted request to `documentId`; returns what changed, for the audit entry. `changedBy`: a user id. */
 export async function applyAcceptedRequest(repos: ExchangeRepositories, organId: string, request: ExchangeRequest, documentId: string, changedBy: string): Promise<Record<string, unknown>> {

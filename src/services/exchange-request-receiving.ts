@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
 import type { ExchangeRepositories, InboxOutcome } from '../domain/exchange.ts';
 import type { DocumentHeader, Organization, ParsedDocumentPackage } from '../edxml/model.ts';
-import { applyAcceptedRequest } from './exchange-request-effects.ts';
+import { applyAcceptedRequest, requestAnswerEvent } from './exchange-request-effects.ts';
 import { describeStatus, type StatusEmitter } from './exchange-status.ts';
 
 export interface ReceivedRequest {
@@ -102,8 +102,9 @@ export class ExchangeRequestReceiver {
     if (await repos.exchange.insertRequest(row) === 'duplicate') throw new DomainError('axis.duplicate');
     const answer = 'Tự động: cơ quan được bổ sung lại vào nơi nhận, văn bản được khôi phục';
     await repos.exchange.answerRequest(id, 'accepted', answer);
-    const effect = await applyAcceptedRequest(repos, request.recipient, { ...row, state: 'accepted', answer, receivedAt: request.now.toISOString(), previousDocumentStatus: null }, documentId, request.axisUser);
-    await repos.audit.append(request.recipient, { actor: request.axisUser, action: 'incoming.update_accept', subjectType: 'document', subjectId: documentId, after: { requestId: id, reason: row.reason, answer, automatic: true, ...effect } });
+    const accepted = { ...row, state: 'accepted' as const, answer, receivedAt: request.now.toISOString(), previousDocumentStatus: null };
+    const effect = await applyAcceptedRequest(repos, request.recipient, accepted, documentId, request.axisUser);
+    await repos.audit.append(request.recipient, requestAnswerEvent(accepted, request.axisUser, true, answer, { automatic: true, ...effect }));
     await this.emitter.emit(repos, { from: request.from, original: header, code: '15', at: request.now, description: describeStatus('15', null, answer), documentId, to: sender });
     return { request: id, status: '15', documentId, reinstated: effect.reinstated ?? null };
   }

@@ -2,15 +2,10 @@
 // signed attachment is then verified without being read whole: the structure reader touches only what it
 // needs (the trailer and cross-references at the end, the catalog, the form's fields and the signature
 // dictionaries), and each signed byte range is hashed as a stream (SignatureVerifier.verifyPdf).
+import type { BlobReader } from '../../domain/registry-ports.ts';
 
-/** A file opened for reading at any offset (the blob store's reader has this shape). */
-export interface RandomAccessReader {
-  readonly size: number;
-  /** Up to `length` bytes at `offset` (fewer at the end of the file). Small reads only: it blocks. */
-  readSync(offset: number, length: number): Buffer;
-  /** The bytes [start, end) as a stream of chunks. */
-  chunks(start: number, end: number): AsyncIterable<Uint8Array>;
-}
+/** A file opened for reading at any offset: the blob store's reader (a small read blocks; ranges stream). */
+export type RandomAccessReader = Pick<BlobReader, 'size' | 'readSync' | 'chunks'>;
 
 export interface PdfSource {
   readonly length: number;
