@@ -7,6 +7,7 @@ import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { DomainError } from '../domain/errors.ts';
+import { PreparingPgClient } from './prepared-statements.ts';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -57,7 +58,7 @@ function openPostgres(options: DatabaseOptions): Database {
     },
   };
   const knex = knexFactory({
-    client: 'pg',
+    client: PreparingPgClient, // knex's pg client, with named prepared statements
     connection: { connectionString: options.url as string, types } as Knex.PgConnectionConfig,
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10000,

@@ -10,6 +10,7 @@ import { KnexRegisterRepository } from './knex-register-repository.ts';
 import { KnexSessionRepository, KnexUserRepository } from './knex-user-repository.ts';
 import { KnexSigningKeyRepository } from './knex-signing-key-repository.ts';
 import { KnexSignatureReportRepository } from './knex-signing-report-repository.ts';
+import { isStalePreparedPlan } from './prepared-statements.ts';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
@@ -51,7 +52,7 @@ export async function runTransaction<T>(knex: Knex, work: (trx: Knex.Transaction
       return await knex.transaction(work);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code && RETRYABLE.has(code) && attempt < maxAttempts) continue;
+      if (((code && RETRYABLE.has(code)) || isStalePreparedPlan(error)) && attempt < maxAttempts) continue;
       throw translateDatabaseError(error);
     }
   }
