@@ -4,9 +4,12 @@
 // nack, no confirm) that outlasts the schedule, or a permanent one, ends in `failed` with its reason.
 // A crash between the confirm and `markSent` re-sends the entry after its lease: the receiver's inbox
 // dedupes it by message id, so the effect stays exactly-once.
+// Hand-off (OutboxHandOff): the entries this process writes come to its relay from memory after their
+// commit, already leased, and go out in the next pass without being claimed or read back; the claim
+// then only looks for what is due otherwise (retries, entries of a process that died, large packages).
 import type { AxisTransport } from '../domain/axis-transport.ts';
 import { isDomainError } from '../domain/errors.ts';
-import { nextRetry, type OutboxEntry, type OutboxStore, type RetrySchedule } from '../domain/outbox.ts';
+import { nextRetry, type OutboxEntry, type OutboxHandOff, type OutboxStore, type RetrySchedule } from '../domain/outbox.ts';
 import { faultPoint } from './fault-points.ts';
 
 export interface OutboxRelayOptions {
@@ -43,8 +46,12 @@ export interface RelayPass {
   readonly failed: number;
 }
 
-export class OutboxRelay {
+export class OutboxRelay implements OutboxHandOff {
   private running = false;
+  /** Entries handed off after their commit, not yet published. */
+  private readonly handedOff: OutboxEntry[] = [];
+  /** A claim is wanted in the next pass (start, poll, wake); a pass run for handed-off entries alone skips it. */
+  private claimWanted = true;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private wakeRequested = false;
@@ -59,7 +66,18 @@ export class OutboxRelay {
    */
   async runOnce(): Promise<RelayPass> {
     const { store, batchSize, leaseMs, concurrency, onEvent } = this.options;
-    const entries = await store.claimDue(this.now(), batchSize, leaseMs);
+    const handed = this.handedOff.splice(0, batchSize);
+    const claim = this.claimWanted || handed.length === 0;
+    this.claimWanted = false;
+    let claimed: OutboxEntry[] = [];
+    try {
+      if (claim) claimed = await store.claimDue(this.now(), batchSize - handed.length, leaseMs);
+    } catch (error) {
+      this.handedOff.unshift(...handed); // still leased to this relay: the next pass publishes them
+      this.claimWanted = true;
+      throw error;
+    }
+    const entries = [...handed, ...claimed];
     const pass = { claimed: entries.length, sent: 0, retried: 0, failed: 0 };
     const confirmed: OutboxEntry[] = [];
     let next = 0;
@@ -92,7 +110,7 @@ export class OutboxRelay {
         } catch {
           pass = undefined; // store unavailable: wait and try again
         }
-        if (this.running && (!pass || pass.claimed < this.options.batchSize)) {
+        if (this.running && (!pass || (pass.claimed < this.options.batchSize && this.handedOff.length === 0))) {
           await this.idle();
           if (this.running && this.options.lingerMs) await new Promise((resolve) => setTimeout(resolve, this.options.lingerMs));
         }
@@ -102,6 +120,24 @@ export class OutboxRelay {
 
   /** Starts a pass now (e.g. right after a document was issued) instead of waiting for the poll. */
   wake(): void {
+    this.claimWanted = true;
+    this.wakeRequested = true;
+    this.wakeUp?.();
+  }
+
+  /** OutboxHandOff: the lease written with an entry this relay will publish. */
+  leaseUntil(): Date {
+    return new Date(this.now().getTime() + this.options.leaseMs);
+  }
+
+  /** OutboxHandOff: committed entries to publish in the next pass (released if this relay is stopped). */
+  take(entries: readonly OutboxEntry[], alsoClaim: boolean): void {
+    if (!this.running) {
+      if (entries.length > 0) void this.options.store.release(entries.map((e) => e.id)).catch(() => undefined); // else claimed after the lease
+      return;
+    }
+    this.handedOff.push(...entries);
+    if (alsoClaim) this.claimWanted = true;
     this.wakeRequested = true;
     this.wakeUp?.();
   }
@@ -111,6 +147,8 @@ export class OutboxRelay {
     this.wake();
     await this.loop;
     this.loop = undefined;
+    const left = this.handedOff.splice(0);
+    if (left.length > 0) await this.options.store.release(left.map((e) => e.id)).catch(() => undefined); // claimed after the lease otherwise
   }
 
   private idle(): Promise<void> {
@@ -125,7 +163,7 @@ export class OutboxRelay {
         this.wakeUp = undefined;
         resolve();
       };
-      this.timer = setTimeout(() => this.wakeUp?.(), this.options.pollIntervalMs);
+      this.timer = setTimeout(() => { this.claimWanted = true; this.wakeUp?.(); }, this.options.pollIntervalMs);
     });
   }
 

@@ -110,15 +110,19 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   let relay: OutboxRelay | undefined;
   let consumer: InboxConsumer<ExchangeRepositories> | undefined;
   const wake = () => relay?.wake();
+  // After a commit that wrote outbox entries: while the hand-off is on, the unit of work has given them to
+  // the relay already (and asked for a claim if some need one), so no claim is wanted for them.
+  let handingOff = false;
+  const wakeAfterEnqueue = () => { if (!handingOff) relay?.wake(); };
   const committedListeners = new Set<(event: ExchangeCommitted) => void>();
   const emitter = new StatusEmitter(signer);
-  const sending = new ExchangeSendingService(exchangeUow, directory, signer, deps.blobs, clock, wake);
-  const clerk = new ExchangeClerkService(exchangeUow, directory, emitter, clock, wake);
+  const sending = new ExchangeSendingService(exchangeUow, directory, signer, deps.blobs, clock, wakeAfterEnqueue);
+  const clerk = new ExchangeClerkService(exchangeUow, directory, emitter, clock, wakeAfterEnqueue);
   const receiving = new ExchangeReceivingService(directory, packageVerifier, emitter, deps.blobs, clock, {
     attachmentMaxBytes: config.attachments.maxBytes,
     onDirectory: (version, installed) => logger.info(`directory version ${version} ${installed ? 'installed' : 'already current'}`),
   });
-  const quarantine = new ExchangeQuarantineService(exchangeUow, receiving, clock, wake);
+  const quarantine = new ExchangeQuarantineService(exchangeUow, receiving, clock, wakeAfterEnqueue);
   const outboxStore = new KnexOutboxStore(database.knex, deps.blobs);
   const outbox = new ExchangeOutboxService(exchangeUow, directory, clock, wake);
 
@@ -210,6 +214,8 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
       if (!deps.sharedTransport) await transport.start();
       relay = buildOutboxRelay(config.axis, outboxStore, transport);
       relay.start();
+      exchangeUow.handOutboxTo(relay); // entries written from now on go out from memory after their commit
+      handingOff = true;
       consumer = new InboxConsumer<ExchangeRepositories>({
         transport, unitOfWork: exchangeUow,
         inbox: {
@@ -219,7 +225,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
         handler: (repos, delivery: AxisDelivery) => receiving.handle(repos, delivery),
         afterCommit: async (delivery, result) => {
           if (result.duplicate) await exchangeUow.run((repos) => receiving.resendAfterDuplicate(repos, delivery.headers, result.outcome));
-          wake();
+          wakeAfterEnqueue();
           for (const listener of committedListeners) listener({ headers: delivery.headers, outcome: result.outcome, duplicate: result.duplicate });
         },
         onError: (error, delivery) => logger.error(`exchange: message ${delivery.headers.messageId} from ${delivery.headers.from}`, error),
@@ -236,6 +242,8 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
       await stopRequestLinking?.();
       stopRequestLinking = undefined;
       await consumer?.stop();
+      exchangeUow.handOutboxTo(undefined);
+      handingOff = false;
       await relay?.stop();
       if (!deps.sharedTransport) await transport?.close();
       consumer = undefined; relay = undefined; transport = undefined;

@@ -54,7 +54,8 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
   /** `blobs`: where large packages are (needed by the relay; a writer-only store may go without). */
   constructor(private readonly knex: Knex, private readonly blobs?: BlobStore) {}
 
-  async enqueue(trx: Knex.Transaction, entry: NewOutboxEntry): Promise<void> {
+  /** `leaseUntil`: the entry is handed off to this process's relay (OutboxHandOff), leased until then. */
+  async enqueue(trx: Knex.Transaction, entry: NewOutboxEntry, leaseUntil?: Date): Promise<void> {
     const { headers } = entry;
     const content = 'package' in entry
       ? { package: Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength) }
@@ -65,6 +66,7 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
       ...content, document_id: entry.documentId,
       // Due at once whatever the skew between this node's clock (the relay's `now`) and the database's.
       next_attempt_at: new Date(0),
+      ...(leaseUntil ? { lease_until: leaseUntil } : {}),
     });
   }
 
@@ -128,6 +130,11 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
 
   async markFailed(id: string, attempts: number, at: Date, reason: string): Promise<void> {
     await this.guard(() => this.knex('axis_outbox').where({ id }).update({ state: 'failed', attempts, failed_at: at, last_error: reason, lease_until: null }));
+  }
+
+  async release(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.guard(() => this.knex('axis_outbox').whereIn('id', ids).where({ state: 'pending' }).update({ lease_until: null }));
   }
 
   /** Per-recipient delivery rows of a document, for the sender's tracking view. */

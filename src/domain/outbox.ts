@@ -29,6 +29,23 @@ export interface OutboxStore {
   scheduleRetry(id: string, attempts: number, nextAttemptAt: Date, reason: string): Promise<void>;
   /** Gives up: the entry becomes `failed` with the reason, visible to the sender. */
   markFailed(id: string, attempts: number, at: Date, reason: string): Promise<void>;
+  /** Ends the lease of entries not published (a relay stopping): any relay may claim them at once. */
+  release(ids: readonly string[]): Promise<void>;
+}
+
+/**
+ * The relay of the process that writes an entry publishes it itself, from memory, right after the commit:
+ * no claim statement, no reading the package back. The row is written already leased (`leaseUntil`), so
+ * no other relay takes it meanwhile; if this process dies first, the lease runs out and any relay claims it.
+ */
+export interface OutboxHandOff {
+  /** The lease an entry handed off is written with. */
+  leaseUntil(): Date;
+  /**
+   * The entries of a transaction that committed, in the order they were written; `alsoClaim`: it also
+   * wrote entries that are not handed off (a package in the blob store), to be claimed now.
+   */
+  take(entries: readonly OutboxEntry[], alsoClaim: boolean): void;
 }
 
 /**

@@ -4,9 +4,11 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { InboxConsumer } from '../../../src/axis/inbox-consumer.ts';
 import { KnexInboxStore, KnexTransactionUnitOfWork } from '../../../src/db/knex-inbox-store.ts';
+import { KnexExchangeUnitOfWork } from '../../../src/db/knex-exchange-unit-of-work.ts';
 import { KnexOutboxStore } from '../../../src/db/knex-outbox-store.ts';
+import { KnexUnitOfWork } from '../../../src/db/knex-unit-of-work.ts';
 import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../../../src/domain/axis-transport.ts';
-import { OUTBOX_INLINE_MAX_BYTES } from '../../../src/domain/outbox.ts';
+import { OUTBOX_INLINE_MAX_BYTES, type OutboxEntry } from '../../../src/domain/outbox.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.ts';
 import { AGENCY_A, AGENCY_B } from '../../unit/axis/support/transport-behaviour.ts';
 
@@ -53,6 +55,42 @@ for (const kind of databaseKinds) {
       const claimed = await outbox.claimDue(new Date(), 10, 60_000);
       expect(claimed.map((e) => e.headers)).to.deep.equal([keptHeaders]);
       expect(Buffer.from(await claimed[0]!.payload.bytes()).toString()).to.equal('kept');
+    });
+
+    it('hands the entries of a committed transaction to the relay, leased; none of a rolled-back savepoint or transaction', async () => {
+      const taken: OutboxEntry[][] = [];
+      const claims: boolean[] = [];
+      const leaseUntil = at(120_000);
+      const exchange = new KnexExchangeUnitOfWork(knex, new KnexUnitOfWork(knex, { now: () => new Date() }));
+      exchange.handOutboxTo({ leaseUntil: () => leaseUntil, take: (entries, alsoClaim) => { taken.push([...entries]); claims.push(alsoClaim); } });
+      const entry = (label: string) => { const bytes = Buffer.from(label); return { id: randomUUID(), headers: headers(bytes), package: bytes, documentId: null }; };
+      const [first, kept, dropped, last, lost] = ['01', '03', 'rolled back', '05', 'lost'].map(entry) as [ReturnType<typeof entry>, ReturnType<typeof entry>, ReturnType<typeof entry>, ReturnType<typeof entry>, ReturnType<typeof entry>];
+      await exchange.run(async (repos) => {
+        await repos.outbox.enqueue(first);
+        await exchange.savepoint(repos, (inner) => inner.outbox.enqueue(kept));
+        await exchange.savepoint(repos, async (inner) => { await inner.outbox.enqueue(dropped); throw new Error('this savepoint rolls back'); }).catch(() => undefined);
+        await repos.outbox.enqueue(last);
+        expect(taken).to.deep.equal([]); // not before the commit
+      });
+      await exchange.run(async (repos) => { await repos.outbox.enqueue(lost); throw new Error('rolled back'); }).catch(() => undefined);
+      expect(taken.map((entries) => entries.map((e) => e.headers.messageId))).to.deep.equal([[first, kept, last].map((e) => e.headers.messageId)]);
+      expect(Buffer.from(await taken[0]![1]!.payload.bytes()).toString()).to.equal('03');
+      expect(claims).to.deep.equal([false]);
+      const rows = await knex('axis_outbox').select('id', 'lease_until');
+      expect(rows.map((r) => r.id).sort()).to.deep.equal([first.id, kept.id, last.id].sort());
+      expect(rows.every((r) => new Date(r.lease_until).getTime() === leaseUntil.getTime())).to.equal(true);
+      expect(await outbox.claimDue(at(0), 10, 60_000)).to.deep.equal([]); // leased to the relay it was handed to
+      await outbox.release([first.id]); // that relay stopped before publishing it
+      expect((await outbox.claimDue(at(0), 10, 60_000)).map((e) => e.id)).to.deep.equal([first.id]);
+      const large = { id: randomUUID(), headers: headers(Buffer.from('large')), packageBlob: { sha256: 'ab'.repeat(32), size: 300_000 }, documentId: null };
+      await exchange.run((repos) => repos.outbox.enqueue(large)); // a package in the blob store is not handed off: claimed
+      expect([taken[1], claims[1]]).to.deep.equal([[], true]);
+      expect(await knex('axis_outbox').where({ id: large.id }).first('lease_until')).to.deep.equal({ lease_until: null });
+      await knex('axis_outbox').where({ id: large.id }).delete();
+      exchange.handOutboxTo(undefined);
+      await exchange.run((repos) => repos.outbox.enqueue(entry('no relay')));
+      expect(taken).to.have.length(2);
+      expect(await outbox.claimDue(at(0), 10, 60_000)).to.have.length(1); // claimable at once
     });
 
     it('leases claimed entries, retries on schedule, and records sent and failed states with reasons', async () => {

@@ -167,4 +167,59 @@ describe('OutboxRelay', () => {
     expect(store.inState('sent')).to.have.length(4);
     expect(store.markSentCalls - before).to.equal(1);
   });
+
+  describe('hand-off (entries published from memory after their commit)', () => {
+    /** A store that counts claims; the rows are added as the unit of work writes them: already leased. */
+    const handOff = (store: MemoryOutboxStore, relay: OutboxRelay, label: string, id: string) => {
+      const m = axisMessage(AGENCY_B, label);
+      store.add(id, m.headers, m.payload, relay.leaseUntil().getTime());
+      return { id, headers: m.headers, payload: m.payload, attempts: 0 };
+    };
+    const counting = (store: MemoryOutboxStore): { claims: number } => {
+      const counter = { claims: 0 };
+      const claimDue = store.claimDue.bind(store);
+      store.claimDue = (...args) => { counter.claims += 1; return claimDue(...args); };
+      return counter;
+    };
+
+    it('publishes handed-off entries in the order written, without claiming, and marks them sent', async () => {
+      const store = new MemoryOutboxStore();
+      const transport = new ScriptedTransport([]);
+      const relay = new OutboxRelay({ store, transport, retryScheduleMs: [10], batchSize: 50, concurrency: 4, leaseMs: 60_000, pollIntervalMs: 60_000, clock });
+      relay.start();
+      await new Promise((r) => setTimeout(r, 20));
+      const counter = counting(store); // from here: the first (start-up) pass has claimed
+      const entries = ['03', '05'].map((code) => handOff(store, relay, `status ${code}`, `s${code}`));
+      expect(await store.claimDue(clock(), 10, 60_000)).to.deep.equal([]); // leased: no other relay takes them
+      counter.claims = 0;
+      relay.take(entries, false);
+      for (let i = 0; i < 200 && store.inState('sent').length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+      await relay.stop();
+      expect(transport.confirmed).to.deep.equal(entries.map((e) => e.headers.messageId));
+      expect(store.inState('sent').map((r) => r.id)).to.deep.equal(['s03', 's05']);
+      expect(counter.claims).to.equal(0);
+    });
+
+    it('a failed publish of a handed-off entry is retried through the claim; a stopped relay releases what it was handed', async () => {
+      const store = new MemoryOutboxStore();
+      const transport = new ScriptedTransport([new DomainError('axis.unavailable')]);
+      const relay = relayWith(store, transport);
+      relay.start();
+      const entry = handOff(store, relay, 'doc', 'h1');
+      relay.take([entry], false);
+      for (let i = 0; i < 200 && store.rows.get('h1')!.attempts === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(store.rows.get('h1')).to.include({ state: 'pending', attempts: 1, leaseUntil: 0 });
+      now += 1_000; // due again: the claim finds it
+      relay.wake();
+      for (let i = 0; i < 200 && store.inState('sent').length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      await relay.stop();
+      expect(store.rows.get('h1')).to.include({ state: 'sent' });
+
+      const late = handOff(store, relay, 'committed while stopping', 'h2');
+      relay.take([late], false); // the relay is stopped: the lease ends at once, so a relay claims it now, not after 60 s
+      await new Promise((r) => setTimeout(r, 5));
+      expect(store.rows.get('h2')).to.include({ state: 'pending', leaseUntil: 0 });
+      expect((await store.claimDue(clock(), 10, 60_000)).map((e) => e.id)).to.deep.equal(['h2']);
+    });
+  });
 });

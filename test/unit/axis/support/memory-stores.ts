@@ -133,8 +133,9 @@ export interface MemoryOutboxRow {
 export class MemoryOutboxStore implements OutboxStore {
   readonly rows = new Map<string, MemoryOutboxRow>();
 
-  add(id: string, headers: AxisHeaders, payload: AxisPayload): void {
-    this.rows.set(id, { id, headers, payload, attempts: 0, state: 'pending', nextAttemptAt: 0, leaseUntil: 0, lastError: undefined, sentAt: undefined });
+  /** `leaseUntil`: written already leased (handed off to a relay). */
+  add(id: string, headers: AxisHeaders, payload: AxisPayload, leaseUntil = 0): void {
+    this.rows.set(id, { id, headers, payload, attempts: 0, state: 'pending', nextAttemptAt: 0, leaseUntil, lastError: undefined, sentAt: undefined });
   }
 
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
@@ -162,6 +163,10 @@ export class MemoryOutboxStore implements OutboxStore {
 
   async markFailed(id: string, attempts: number, _at: Date, reason: string): Promise<void> {
     Object.assign(this.row(id), { attempts, state: 'failed', lastError: reason, leaseUntil: 0 });
+  }
+
+  async release(ids: readonly string[]): Promise<void> {
+    for (const id of ids) { const row = this.row(id); if (row.state === 'pending') row.leaseUntil = 0; }
   }
 
   inState(state: OutboxState): MemoryOutboxRow[] {
