@@ -164,6 +164,17 @@ export interface RandomAccessContent {
   readonly byteLength: number;
   /** Up to `length` bytes at `offset`. */
   readSync(offset: number, length: number): Buffer;
+  /**
+   * The file's ZIP data made ahead of the build (a large file that compresses, deflated as a stream into
+   * the blob store: `deflateAhead`): used as is when the attachment is zipped, so the file is not read here.
+   */
+  readonly zip?: DeflatedAhead;
+}
+
+/** Raw deflate of a file, made ahead, with the CRC-32 of the file. */
+export interface DeflatedAhead {
+  readonly crc32: number;
+  readonly deflated: RandomAccessContent;
 }
 
 export interface OutgoingAttachment {

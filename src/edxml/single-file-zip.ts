@@ -9,7 +9,8 @@
 // streams beside a zero-filled signature placeholder) is deflated with the run-length strategy, which
 // finds the runs at a third of the cost; a file that does not shrink (a scan's JPEG pages, a ZIP) is
 // stored (method 0): deflate would spend ~25 ms per MB to save nothing, and the receiver more to inflate.
-import { constants, crc32, deflateRawSync, type ZlibOptions } from 'node:zlib';
+import { once } from 'node:events';
+import { constants, crc32, createDeflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import type { RandomAccessContent } from './model.ts';
 
 const UTF8_NAME = 0x0800;
@@ -49,21 +50,25 @@ function dosDateTime(at: Date): { time: number; date: number } {
 
 /** `level`: a deflate level, or 'auto' (as `compressionFor` judges the content). */
 export function singleFileZip(name: string, content: Uint8Array, modifiedAt: Date, level: number | 'auto' = 'auto'): Buffer {
-  return Buffer.concat(singleFileZipParts(name, content, modifiedAt, level));
+  return Buffer.concat(singleFileZipParts(name, content, modifiedAt, level) as Uint8Array[]); // bytes in, bytes out
 }
 
 /**
  * The archive as consecutive parts: a stored file's content is one of them, not copied — and, read from
- * a file, not read here but when the package is encoded (CRC-32 is taken in 1 MB reads). A file that
- * compresses is read whole to be deflated.
+ * a file, not read here but when the package is encoded (CRC-32 is taken in 1 MB reads). A file read at
+ * random that was deflated ahead (`zip`, from `deflateAhead`) is not read at all: its deflated data is
+ * the part. Otherwise a file that compresses is read whole to be deflated (the sender deflates ahead any
+ * file over 1 MB, so this is the small ones).
  */
-export function singleFileZipParts<T extends Uint8Array | RandomAccessContent>(name: string, content: T, modifiedAt: Date, level: number | 'auto' = 'auto'): (Uint8Array | T)[] {
+export function singleFileZipParts<T extends Uint8Array | RandomAccessContent>(name: string, content: T, modifiedAt: Date, level: number | 'auto' = 'auto'): (Uint8Array | T | RandomAccessContent)[] {
   const nameBytes = Buffer.from(name, 'utf8');
-  const compression = level === 'auto' ? compressionFor(content) : 'deflate';
+  const ahead = content instanceof Uint8Array ? undefined : content.zip;
+  const compression = ahead ? 'deflate' : level === 'auto' ? compressionFor(content) : 'deflate';
   const method = compression === 'store' ? STORED : DEFLATE;
   const whole = (): Uint8Array => (content instanceof Uint8Array ? content : content.readSync(0, content.byteLength));
-  const data: Uint8Array | T = compression === 'store' ? content : deflateRawSync(whole(), level === 'auto' ? DEFLATE_OPTIONS[compression] : { level });
-  const crc = crc32Of(content);
+  const data: Uint8Array | T | RandomAccessContent = ahead ? ahead.deflated
+    : compression === 'store' ? content : deflateRawSync(whole(), level === 'auto' ? DEFLATE_OPTIONS[compression] : { level });
+  const crc = ahead ? ahead.crc32 : crc32Of(content);
   const { time, date } = dosDateTime(modifiedAt);
 
   const local = Buffer.alloc(30);
@@ -106,6 +111,44 @@ export function singleFileZipParts<T extends Uint8Array | RandomAccessContent>(n
 }
 
 const CRC_READ = 1024 * 1024;
+
+/**
+ * A large file's ZIP data made before the (synchronous) package build, without holding the file: it is
+ * read in 1 MB pieces and deflated as a stream, with the options `singleFileZipParts` would use for it
+ * (the same bytes: zlib's output does not depend on how its input is cut). `crc32()` is the file's CRC-32
+ * once `chunks` has been read to the end. Undefined for a file that does not compress (stored as is).
+ */
+export function deflateAhead(content: RandomAccessContent): { readonly chunks: AsyncIterable<Uint8Array>; crc32(): number } | undefined {
+  const compression = compressionFor(content);
+  if (compression === 'store') return undefined;
+  let crc = 0;
+  let ended = false;
+  const deflater = createDeflateRaw(DEFLATE_OPTIONS[compression]);
+  const feed = async (): Promise<void> => {
+    for (let at = 0; at < content.byteLength; at += CRC_READ) {
+      const piece = content.readSync(at, Math.min(CRC_READ, content.byteLength - at));
+      crc = crc32(piece, crc);
+      if (!deflater.write(piece)) await once(deflater, 'drain');
+    }
+    ended = true;
+    deflater.end();
+  };
+  return {
+    chunks: (async function* () {
+      const feeding = feed().catch((error: unknown) => { deflater.destroy(error instanceof Error ? error : new Error(String(error))); });
+      try {
+        for await (const chunk of deflater) yield chunk as Uint8Array;
+      } finally {
+        deflater.destroy();
+        await feeding;
+      }
+    })(),
+    crc32: () => {
+      if (!ended) throw new Error('deflateAhead: the CRC-32 is known once the deflated data has been read to the end');
+      return crc;
+    },
+  };
+}
 
 function crc32Of(content: Uint8Array | RandomAccessContent): number {
   if (content instanceof Uint8Array) return crc32(content);

@@ -17,6 +17,7 @@ import { OUTBOX_INLINE_MAX_BYTES, type StoredPackage } from '../domain/outbox.ts
 import { currentAttachments } from '../domain/signing-keys.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import { buildDocumentPackageSkeleton } from '../edxml/package-builder.ts';
+import { deflateAhead } from '../edxml/single-file-zip.ts';
 import type { Business, OutgoingAttachment, ReceiverChangeEntry } from '../edxml/model.ts';
 import type { OrganId } from '../domain/organ-id.ts';
 import { packageFromOutgoing } from '../edxml/registry-mapping.ts';
@@ -285,15 +286,25 @@ export class ExchangeSendingService {
 
   /**
    * A file over 1 MB is read from the blob store while the package is encoded (its CRC-32, then its base64
-   * for the digest and again for the output), not held: a 50 MB scan costs no 50 MB buffer here. The
-   * reader is added to `opened`, for the caller to close once the package is written.
+   * for the digest and again for the output), not held: a 50 MB scan costs no 50 MB buffer here; one that
+   * compresses is deflated ahead into the blob store and its deflated data is read the same way. The
+   * readers are added to `opened`, for the caller to close once the package is written.
    */
   private async contentOf(sha256: string, size: number, opened: BlobReader[]): Promise<OutgoingAttachment['content']> {
     if (size <= STREAMED_FILE_BYTES) return readBlob(this.blobs, sha256, size);
     const reader = await this.blobs.openReader(sha256);
     opened.push(reader);
     if (reader.size !== size) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: `${sha256} holds ${reader.size} bytes, ${size} recorded` }] });
-    return { byteLength: reader.size, readSync: (offset, length) => reader.readSync(offset, length) };
+    const file = { byteLength: reader.size, readSync: (offset: number, length: number) => reader.readSync(offset, length) };
+    // A file that compresses is deflated now, as a stream into the blob store (not in memory), for its ZIP.
+    // That blob is named by no row: the next `edoc-node blobs sweep` removes it (the same file sent again
+    // deflates to the same blob).
+    const ahead = deflateAhead(file);
+    if (!ahead) return file;
+    const stored = await this.blobs.put(ahead.chunks, Number.MAX_SAFE_INTEGER);
+    const deflated = await this.blobs.openReader(stored.sha256);
+    opened.push(deflated);
+    return { ...file, zip: { crc32: ahead.crc32(), deflated: { byteLength: deflated.size, readSync: (offset, length) => deflated.readSync(offset, length) } } };
   }
 
   /**

@@ -4,10 +4,11 @@
 // đến) and 05 per recipient; duplicates change nothing; hostile packages are quarantined and answered 02
 // where the sender can be identified; an expired directory closes the node both ways.
 import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { FileSystemBlobStore } from '../../../src/storage/fs-blob-store.ts';
 import { KnexOutboxStore } from '../../../src/db/knex-outbox-store.ts';
 import { expect } from 'chai';
@@ -178,13 +179,15 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(q.answered).to.equal(true);
     });
 
-    it('a large document (1.5 MB file) is written once to the sender\'s blob store, not the outbox row, and arrives byte for byte', async () => {
+    it('a large document (1.5 MB scan, 1.3 MB text deflated ahead) is written once to the sender\'s blob store, not the outbox row, and arrives byte for byte', async () => {
       const sender = net.node(VPCP);
       const db = sender.db.database;
       const [specialist, clerk] = [await actorFor(db, 'chuyen_vien', VPCP), await actorFor(db, 'van_thu', VPCP)];
       const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject: 'Hồ sơ quét dung lượng lớn', priority: 0, recipients: [{ organId: TAY_NINH, organName: 'UBND tỉnh Tây Ninh' }, { organId: SO_TTTT, organName: 'Sở TT&TT Tây Ninh' }] });
       const scan = randomBytes(1_500_000); // incompressible, like a scan: stored in the ZIP; ~2 MB of package, chunked on RabbitMQ
       await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'ho-so-quet.pdf', mediaType: 'application/pdf', role: 'main', content: (async function* () { yield scan; })() });
+      const table = Buffer.from('Số liệu thống kê văn bản đến, đi của tỉnh theo từng tháng; '.repeat(20_000), 'utf8'); // compresses: deflated ahead into the blob store
+      await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'so-lieu.txt', mediaType: 'text/plain', role: 'attachment', content: (async function* () { yield table; })() });
       await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
       const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
       const outbox = await rows(VPCP, 'axis_outbox', { document_id: draft.id, message_type: 'edoc' });
@@ -192,15 +195,17 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       for (const row of outbox) {
         expect(row.package).to.equal(null); // not in the row ...
         expect(row.package_blob).to.equal(row.package_digest); // ... but in the blob store, once, under its digest
-        expect(Number(row.package_size)).to.be.greaterThan(1_500_000 * 4 / 3);
+        expect(Number(row.package_size)).to.be.greaterThan(1_500_000 * 4 / 3).and.below((1_500_000 + 200_000) * 4 / 3); // the text travels deflated
       }
+      const deflatedTable = createHash('sha256').update(deflateRawSync(table, { level: 6 })).digest('hex');
+      expect(existsSync(join(sender.dataDir, 'blobs', deflatedTable.slice(0, 2), deflatedTable.slice(2, 4), deflatedTable)), 'the text deflated ahead, as a stream, into the blob store').to.equal(true);
       const blob = String(outbox[0].package_blob);
       const stored = readFileSync(join(sender.dataDir, 'blobs', blob.slice(0, 2), blob.slice(2, 4), blob));
       expect(createHash('sha256').update(stored).digest('hex')).to.equal(outbox[0].package_digest);
       for (const organId of [TAY_NINH, SO_TTTT]) {
         const [doc] = await eventually(async () => { const r = await received(organId, sent.edxmlDocumentId); return r.length > 0 && r; }, `receipt of the large document at ${organId}`, 60_000);
-        const [file] = await rows(organId, 'attachments', { document_id: doc.id });
-        expect(file.sha256).to.equal(createHash('sha256').update(scan).digest('hex'));
+        const files = await rows(organId, 'attachments', { document_id: doc.id });
+        expect(files.map((f) => f.sha256).sort()).to.deep.equal([scan, table].map((b) => createHash('sha256').update(b).digest('hex')).sort());
         const [pkg] = await rows(organId, 'exchange_received', { document_id: doc.id });
         expect(pkg.package_sha256).to.equal(outbox[0].package_digest);
         expect((typeof pkg.report === 'string' ? JSON.parse(pkg.report) : pkg.report).indication).to.equal('TOTAL_PASSED');

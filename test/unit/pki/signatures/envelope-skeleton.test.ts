@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { buildDocumentPackage, buildDocumentPackageSkeleton } from '../../../../src/edxml/package-builder.ts';
+import { compressionFor, deflateAhead } from '../../../../src/edxml/single-file-zip.ts';
 import type { OutgoingAttachment } from '../../../../src/edxml/model.ts';
 import { EnvelopeSigningError, signEnvelope, signEnvelopeSkeleton } from '../../../../src/pki/xmldsig/envelope-signer.ts';
 import { samplePackage } from '../../edxml/sample-package.ts';
@@ -50,6 +51,34 @@ describe('edXML envelope signed from a package skeleton', function () {
     const sliced = Buffer.concat([...signed.slices()]);
     expect(read - atBuild).to.equal(2 * scan.length); // and the output: read again, never held
     expect(Buffer.compare(sliced, await signEnvelope(buildDocumentPackage(inMemory), t.org()))).to.equal(0);
+  });
+
+  it('files that compress, deflated ahead as a stream (the sender\'s path over 1 MB): the same bytes, each file read once in 1 MB pieces, not again', async () => {
+    const letter = Buffer.from('Công văn số 12/UBND-VP về việc báo cáo số liệu. '.repeat(60_000), 'utf8'); // ~3 MB of text: deflate
+    const signedPdf = randomBytes(2 * 1024 * 1024 + 5); // random streams with zero-filled runs (signature placeholders): run-length deflate
+    for (let at = 0; at < signedPdf.length; at += 256 * 1024) signedPdf.fill(0, at, Math.min(at + 80 * 1024, signedPdf.length));
+    expect([compressionFor(letter), compressionFor(signedPdf)]).to.deep.equal(['deflate', 'runs']);
+    const reads: number[] = [];
+    const file = (content: Buffer) => ({ byteLength: content.length, readSync: (offset: number, length: number) => { reads.push(length); return content.subarray(offset, offset + length); } });
+    const aheadOf = async (content: Buffer) => {
+      const ahead = deflateAhead(file(content));
+      if (!ahead) throw new Error('expected to compress');
+      const parts: Uint8Array[] = [];
+      for await (const chunk of ahead.chunks) parts.push(chunk);
+      const deflated = Buffer.concat(parts);
+      return { ...file(content), zip: { crc32: ahead.crc32(), deflated: { byteLength: deflated.length, readSync: (offset: number, length: number) => deflated.subarray(offset, offset + length) } } };
+    };
+    const contents = [await aheadOf(letter), await aheadOf(signedPdf)];
+    expect(Math.max(...reads)).to.equal(1024 * 1024); // never whole
+    expect(reads.reduce((a, b) => a + b, 0)).to.equal(letter.length + signedPdf.length + 2 * 32 * 1024); // once each, plus 32 samples of 1 KB
+    reads.length = 0;
+    const names = ['bao-cao.txt', 'van-ban-ky-so.pdf'];
+    const fromFiles = samplePackage({ attachments: contents.map((content, i) => ({ contentId: `a${i}`, name: names[i] as string, content })) });
+    const inMemory = samplePackage({ attachments: [letter, signedPdf].map((content, i) => ({ contentId: `a${i}`, name: names[i] as string, content })) });
+    const sliced = Buffer.concat([...(await signEnvelopeSkeleton(buildDocumentPackageSkeleton(fromFiles), t.org())).slices()]);
+    expect(reads).to.deep.equal([]); // the files themselves are not read again: the deflated data is
+    expect(Buffer.compare(sliced, await signEnvelope(buildDocumentPackage(inMemory), t.org()))).to.equal(0);
+    expect(() => deflateAhead(file(letter))?.crc32()).to.throw(/read to the end/);
   });
 
   it('verifies (TOTAL_PASSED), and a changed byte of an attachment breaks the digest', async () => {
