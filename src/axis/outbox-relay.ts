@@ -67,8 +67,8 @@ export class OutboxRelay implements OutboxHandOff {
   async runOnce(): Promise<RelayPass> {
     const { store, batchSize, leaseMs, concurrency, onEvent } = this.options;
     const handed = this.handedOff.splice(0, batchSize);
-    const claim = this.claimWanted || handed.length === 0;
-    this.claimWanted = false;
+    const claim = (this.claimWanted || handed.length === 0) && handed.length < batchSize; // a full pass claims next time
+    if (claim) this.claimWanted = false;
     let claimed: OutboxEntry[] = [];
     try {
       if (claim) claimed = await store.claimDue(this.now(), batchSize - handed.length, leaseMs);

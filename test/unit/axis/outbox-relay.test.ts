@@ -200,6 +200,27 @@ describe('OutboxRelay', () => {
       expect(counter.claims).to.equal(0);
     });
 
+    it('a pass full of handed-off entries keeps a claim that was asked for, for the next pass', async () => {
+      const store = new MemoryOutboxStore();
+      const transport = new ScriptedTransport([]);
+      const relay = new OutboxRelay({ store, transport, retryScheduleMs: [10], batchSize: 2, concurrency: 2, leaseMs: 60_000, pollIntervalMs: 60_000, clock });
+      const counter = counting(store);
+      const due = axisMessage(AGENCY_B, 'retry due');
+      store.add('due', due.headers, due.payload);
+      relay.take(['h1', 'h2'].map((id) => handOff(store, relay, id, id)), true); // not running: released, claimed like any entry
+      expect((await relay.runOnce()).claimed).to.equal(2);
+      const handed = ['h3', 'h4'].map((id) => handOff(store, relay, id, id));
+      (relay as unknown as { running: boolean }).running = true; // take() as the running loop sees it, passes driven by hand
+      relay.take(handed, true);
+      const claimsBefore = counter.claims;
+      expect(await relay.runOnce()).to.include({ claimed: 2, sent: 2 }); // full of handed-off entries: no claim statement
+      expect(counter.claims).to.equal(claimsBefore);
+      relay.take([handOff(store, relay, 'h5', 'h5')], false);
+      expect(await relay.runOnce()).to.include({ claimed: 2, sent: 2 }); // h5, and the claim asked for before: h2
+      expect(counter.claims).to.equal(claimsBefore + 1);
+      expect(store.inState('sent').map((r) => r.id).sort()).to.deep.equal(['due', 'h1', 'h2', 'h3', 'h4', 'h5']);
+    });
+
     it('a failed publish of a handed-off entry is retried through the claim; a stopped relay releases what it was handed', async () => {
       const store = new MemoryOutboxStore();
       const transport = new ScriptedTransport([new DomainError('axis.unavailable')]);
