@@ -54,7 +54,7 @@ export interface ExchangeNode {
   directoryHealth(): DirectoryHealth;
   /** Broker connection, dead letters, outbox backlog; never throws (a part it cannot read is null). */
   axisHealth(): Promise<AxisHealth>;
-  /** Wakes the outbox relay (after a commit that enqueued entries). */
+  /** After a commit that enqueued entries: wakes the outbox relay, unless the hand-off already gave them to it. */
   wake(): void;
   /** Observes every inbox message after its commit (benchmarks, notifications); returns the unsubscribe. */
   onCommitted(listener: (event: ExchangeCommitted) => void): () => void;
@@ -175,7 +175,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   return {
     directory, sending, clerk, receiving, quarantine, outbox,
     unitOfWork: exchangeUow,
-    wake,
+    wake: wakeAfterEnqueue,
     onCommitted(listener) {
       committedListeners.add(listener);
       return () => { committedListeners.delete(listener); };
