@@ -158,7 +158,6 @@ export interface ReceivedAttachment {
   readonly content?: Uint8Array | undefined;
 }
 
-/** An attachment to send. */
 /** Content read at any offset (an attachment in the blob store): a package is built and signed without holding it. */
 export interface RandomAccessContent {
   readonly byteLength: number;
@@ -177,6 +176,17 @@ export interface DeflatedAhead {
   readonly deflated: RandomAccessContent;
 }
 
+/** `content` in consecutive reads of `pieceBytes` (the last one shorter); a short read is an error, not a shorter file. */
+export function* readPieces(content: RandomAccessContent, pieceBytes: number): Generator<Buffer> {
+  for (let at = 0; at < content.byteLength; at += pieceBytes) {
+    const want = Math.min(pieceBytes, content.byteLength - at);
+    const piece = content.readSync(at, want);
+    if (piece.length !== want) throw new Error(`a file gave ${piece.length} bytes at ${at}, ${want} expected`);
+    yield piece;
+  }
+}
+
+/** An attachment to send. */
 export interface OutgoingAttachment {
   /** Without `cid:`; generated (`<index+1>`) when absent. */
   readonly contentId?: string | undefined;

@@ -11,7 +11,7 @@
 // stored (method 0): deflate would spend ~25 ms per MB to save nothing, and the receiver more to inflate.
 import { once } from 'node:events';
 import { constants, crc32, createDeflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
-import type { RandomAccessContent } from './model.ts';
+import { readPieces, type RandomAccessContent } from './model.ts';
 
 const UTF8_NAME = 0x0800;
 const STORED = 0;
@@ -25,7 +25,7 @@ export type Compression = 'deflate' | 'runs' | 'store';
 /** How to compress this content. Small files are always deflated: the cost is nothing. */
 export function compressionFor(content: Uint8Array | RandomAccessContent): Compression {
   const size = content.byteLength;
-  if (size <= 4 * 8 * 2048) return 'deflate'; // 64 KB
+  if (size <= 64 * 1024) return 'deflate';
   const step = Math.floor((size - SAMPLE_BYTES) / (SAMPLES - 1));
   const sample = (at: number): Uint8Array => (content instanceof Uint8Array ? content.subarray(at, at + SAMPLE_BYTES) : content.readSync(at, SAMPLE_BYTES));
   const samples = Buffer.concat(Array.from({ length: SAMPLES }, (_, i) => sample(i * step)));
@@ -125,8 +125,7 @@ export function deflateAhead(content: RandomAccessContent): { readonly chunks: A
   let ended = false;
   const deflater = createDeflateRaw(DEFLATE_OPTIONS[compression]);
   const feed = async (): Promise<void> => {
-    for (let at = 0; at < content.byteLength; at += CRC_READ) {
-      const piece = content.readSync(at, Math.min(CRC_READ, content.byteLength - at));
+    for (const piece of readPieces(content, CRC_READ)) {
       crc = crc32(piece, crc);
       if (!deflater.write(piece)) await once(deflater, 'drain');
     }
@@ -153,6 +152,6 @@ export function deflateAhead(content: RandomAccessContent): { readonly chunks: A
 function crc32Of(content: Uint8Array | RandomAccessContent): number {
   if (content instanceof Uint8Array) return crc32(content);
   let crc = 0;
-  for (let at = 0; at < content.byteLength; at += CRC_READ) crc = crc32(content.readSync(at, Math.min(CRC_READ, content.byteLength - at)), crc);
+  for (const piece of readPieces(content, CRC_READ)) crc = crc32(piece, crc);
   return crc;
 }

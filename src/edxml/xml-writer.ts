@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import { QCVN_102_NAMESPACE, type RandomAccessContent } from './model.ts';
+import { QCVN_102_NAMESPACE, readPieces, type RandomAccessContent } from './model.ts';
 
 export type { XMLBuilder };
 
@@ -85,12 +85,8 @@ export type TransferPart = Uint8Array | RandomAccessContent;
 const FILE_READ = 3 * 349_525;
 
 function* chunksOf(part: TransferPart): Generator<Buffer> {
-  if (part instanceof Uint8Array) { yield Buffer.from(part.buffer, part.byteOffset, part.byteLength); return; }
-  for (let at = 0; at < part.byteLength; at += FILE_READ) {
-    const chunk = part.readSync(at, Math.min(FILE_READ, part.byteLength - at));
-    if (chunk.length !== Math.min(FILE_READ, part.byteLength - at)) throw new Error(`a file part gave ${chunk.length} bytes at ${at}, ${Math.min(FILE_READ, part.byteLength - at)} expected`);
-    yield chunk;
-  }
+  if (part instanceof Uint8Array) yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+  else yield* readPieces(part, FILE_READ);
 }
 
 /** The base64 of the concatenated `parts`, as consecutive strings of at most 64 KB (no padding inside). */
