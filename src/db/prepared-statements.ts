@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
+import { heldAnswer, planStatement, runWithBegin, type PgSession } from './deferred-begin.ts';
 
 const MAX_PER_CONNECTION = 256;
 const MAX_TRACKED_TEXTS = 4096;
@@ -23,6 +24,8 @@ interface QueryObject {
   sql?: string;
   bindings?: readonly unknown[];
   options?: Record<string, unknown>;
+  /** What pg answered (set by knex's `_query`, read by its `processResponse`). */
+  response?: unknown;
 }
 
 interface PgClientLike {
@@ -49,12 +52,32 @@ const namings = new WeakMap<object, Naming>();
 const PgDialect = createRequire(import.meta.url)('knex/lib/dialects/postgres/index.js') as typeof Knex.Client;
 const unnamedQuery = (PgDialect.prototype as unknown as { _query: RunQuery })._query;
 
-/** knex's `pg` client, naming the statements it sends again (see the file's comment): `client` of knex's config. */
+/**
+ * knex's `pg` client, naming the statements it sends again (see the file's comment) and sending a
+ * transaction's BEGIN with its first statement (src/db/deferred-begin.ts): `client` of knex's config.
+ */
 export class PreparingPgClient extends PgDialect {
-  _query(connection: PgClientLike, query: QueryObject): Promise<unknown> {
+  _query(connection: PgClientLike & PgSession, query: QueryObject): Promise<unknown> {
     let naming = namings.get(this.config);
     if (!naming) { naming = { generation: 0, texts: new Map() }; namings.set(this.config, naming); }
-    return runNamed(naming, (q) => unnamedQuery.call(this, connection, q), connection, query);
+    return runNamed(naming, (q) => this.send(connection, q), connection, query);
+  }
+
+  private async send(connection: PgClientLike & PgSession, query: QueryObject): Promise<unknown> {
+    const plan = planStatement(connection, query.sql ?? '', query.options?.name as string | undefined);
+    switch (plan.kind) {
+      case 'plain':
+        return unnamedQuery.call(this, connection, query);
+      case 'held':
+        query.response = heldAnswer(plan.command);
+        return query;
+      case 'begin first':
+        await unnamedQuery.call(this, connection, { sql: plan.begin });
+        return unnamedQuery.call(this, connection, query);
+      case 'with begin':
+        query.response = await runWithBegin(connection, plan.begin, { sql: query.sql ?? '', bindings: query.bindings ?? [], options: query.options ?? {} });
+        return query;
+    }
   }
 }
 
