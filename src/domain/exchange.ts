@@ -36,12 +36,45 @@ export function advanceDelivery(current: StatusCode | null, code: StatusCode): S
 }
 
 export interface StatusEvent {
-  readonly code: StatusCode;
+  /** A status code, or `resent`: the sender's own event, the document sent again after a 02 (below). */
+  readonly code: StatusCode | typeof RESENT;
   readonly at: string; // ISO 8601, the status message's Timestamp
   readonly description: string | null;
   readonly arrivalNumber: number | null;
   /** For 13/15/16: the request it belongs to (recall, update, replacement). */
   readonly request?: RequestKind | undefined;
+}
+
+/**
+ * A recipient that returned the document (02) can be sent it again (an update adding it back): its
+ * delivery then starts a new round — status cleared, 01 and then 03 or 02 apply again — and its history
+ * keeps the earlier round before this event.
+ */
+export const RESENT = 'resent';
+
+export function resentEvent(at: Date, reason: string): StatusEvent {
+  return { code: RESENT, at: at.toISOString(), description: reason, arrivalNumber: null, request: 'update' };
+}
+
+/**
+ * What a progress status (not 15/16) with Timestamp `at` does to a delivery (its status so far and its
+ * history): null when it is not applied — its code was given already in the current round (since the last
+ * `resent`), or, in a round after a resend, it is a 02 older than the round's 01 (a late copy of the 02
+ * given before the resend: the recipient answers 01 first when it receives the document again) — else the
+ * delivery's next status. Likewise a 01 of that round newer than a 02 applied in it shows that 02 was such
+ * a late copy: the 01 supersedes it. Timestamps are the recipient's clock on both sides of each comparison.
+ */
+export function progressAfter(current: StatusCode | null, history: readonly StatusEvent[], code: StatusCode, at: string): { status: StatusCode | null } | null {
+  let start = 0;
+  history.forEach((e, i) => { if (e.code === RESENT) start = i + 1; });
+  const round = history.slice(start);
+  if (round.some((e) => e.code === code)) return null;
+  if (start === 0) return { status: advanceDelivery(current, code) };
+  const at01 = round.find((e) => e.code === '01')?.at;
+  if (code === '02' && at01 !== undefined && at < at01) return null;
+  const at02 = round.find((e) => e.code === '02')?.at;
+  if (code === '01' && current === '02' && at02 !== undefined && at02 < at) return { status: '01' };
+  return { status: advanceDelivery(current, code) };
 }
 
 /** The requests a sender makes about a sent document (BussinessDocType 1, 2, 3), answered 15 or 16. */

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../domain/axis-transport.ts';
 import { findAgency, type InstalledDirectory } from '../domain/directory.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
-import { advanceDelivery, type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier, type QuarantinedPackage } from '../domain/exchange.ts';
+import { progressAfter, type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier, type QuarantinedPackage } from '../domain/exchange.ts';
 import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
@@ -267,14 +267,16 @@ export class ExchangeReceivingService {
     if (!delivery) return { ignored: 'no delivery of this document to this recipient', statusCode: status.statusCode };
     // 15/16 answer the request waiting on this delivery (recall, update, replacement), once; other codes apply once each.
     const answer = status.statusCode === '15' || status.statusCode === '16';
-    if (answer ? delivery.pendingRequest === null : delivery.history.some((e) => e.code === status.statusCode)) return { applied: false, statusCode: status.statusCode };
+    const progress = answer ? { status: delivery.status } : progressAfter(delivery.status, delivery.history, status.statusCode, status.timestamp.toISOString());
+    if (answer ? delivery.pendingRequest === null : progress === null) return { applied: false, statusCode: status.statusCode };
     const arrivalNumber = status.statusCode === '03' ? arrivalNumberOf(status.description) : null;
     const history = [...delivery.history, { code: status.statusCode, at: status.timestamp.toISOString(), description: status.description ?? null, arrivalNumber, ...(answer && delivery.pendingRequest ? { request: delivery.pendingRequest } : {}) }];
     await repos.exchange.updateDelivery({
       ...delivery, history, pendingRequest: answer ? null : delivery.pendingRequest,
-      status: advanceDelivery(delivery.status, status.statusCode),
+      status: progress?.status ?? null,
       arrivalNumber: arrivalNumber ?? delivery.arrivalNumber,
-      reason: status.statusCode === '02' ? (status.description ?? null) : delivery.reason,
+      // A 02 superseded (a late copy from before a resend) takes its reason with it.
+      reason: status.statusCode === '02' ? (status.description ?? null) : delivery.status === '02' && progress?.status === '01' ? null : delivery.reason,
     });
     return { applied: true, statusCode: status.statusCode, documentId: delivery.documentId };
   }

@@ -43,7 +43,9 @@ export async function applyAcceptedRequest(repos: ExchangeRepositories, organId:
     await repos.exchange.recordPreviousDocumentStatus(request.id, doc.status);
     return { status: 'recalled', removedFromRecipients: true, previousStatus: doc.status };
   }
-  const reinstated = update.added && doc.status === 'recalled' ? await reinstate(repos, organId, request, documentId) : {};
+  const reinstated = !update.added ? {}
+    : doc.status === 'recalled' ? await reinstate(repos, organId, request, documentId)
+      : doc.status === 'returned' ? await receiveAgain(repos, documentId) : {};
   const diff = diffMetadata(doc.metadata, update.changes);
   if (isEmptyDiff(diff)) return { ...reinstated, changed: [] };
   await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_received', requestId: request.id, reason: request.reason, before: diff.before, after: diff.after, changedBy });
@@ -60,6 +62,12 @@ async function reinstate(repos: ExchangeRepositories, organId: string, request: 
   if (!removal || removal.documentId !== documentId || removal.previousDocumentStatus === null) return {};
   await repos.documents.setStatus(documentId, removal.previousDocumentStatus);
   return { reinstated: removal.previousDocumentStatus, removalRequestId: removal.id };
+}
+
+/** This agency returned the document (02) and the sender sends it again: it awaits the văn thư again. */
+async function receiveAgain(repos: ExchangeRepositories, documentId: string): Promise<Record<string, unknown>> {
+  await repos.documents.setStatus(documentId, 'received');
+  return { reopened: 'received', previousStatus: 'returned' };
 }
 
 /**

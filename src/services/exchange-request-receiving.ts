@@ -4,6 +4,10 @@
 // ExchangeClerkService.answerRequest — and is answered 01 now. Runs in the inbox consumer's transaction,
 // after the package was parsed and verified like any other.
 //
+// An update that adds this agency back is applied without the văn thư when it undoes what the agency
+// already did: a removal it accepted (the document restored) or a return (02: the document sent again,
+// received anew).
+//
 // Dedupe: recall on (sender, DocumentId, 1) — one recall per document; update on (sender, DocumentId, 2,
 // package SHA-256) — several updates of one document are several requests, the same package twice is one;
 // replacement on the new document's (sender, DocumentId, 3) in `exchange_received`. A duplicate changes
@@ -73,7 +77,8 @@ export class ExchangeRequestReceiver {
       // Added back after a removal that arrived first (and, accepted, cancelled it as it was stored): restored.
       return (addedHere && documentId ? await this.addBack(repos, request, documentId) : null) ?? stored;
     }
-    return (addedHere && target ? await this.addBack(repos, request, target.documentId) : null) ?? this.record(repos, request, request.packageSha256);
+    const back = addedHere && target ? await this.addBack(repos, request, target.documentId) ?? await this.sentAgain(repos, request, target.documentId) : null;
+    return back ?? this.record(repos, request, request.packageSha256);
   }
 
   /**
@@ -84,7 +89,7 @@ export class ExchangeRequestReceiver {
    * refused, or is the later of the two) null: handled as any update.
    */
   private async addBack(repos: ExchangeRepositories, request: ReceivedRequest, documentId: string): Promise<InboxOutcome | null> {
-    const { header, business } = request.parsed;
+    const { header } = request.parsed;
     const sender = header.from.organId;
     const removal = await repos.exchange.findLastRemoval(request.recipient, sender, header.documentId);
     // (A removal accepted before migration 20261206210000 did not keep the status to restore: the văn thư decides.)
@@ -94,19 +99,41 @@ export class ExchangeRequestReceiver {
     if (removal.sentAt && sentAt && removal.sentAt > sentAt) return null;
     const doc = await repos.documents.findForUpdate(request.recipient, documentId);
     if (doc?.status !== 'recalled') return null;
+    const { id, effect } = await this.acceptAutomatically(repos, request, documentId, 'Tự động: cơ quan được bổ sung lại vào nơi nhận, văn bản được khôi phục');
+    return { request: id, status: '15', documentId, reinstated: effect.reinstated ?? null };
+  }
+
+  /**
+   * An update adding back this agency after its văn thư returned the document (02): the sender sends it
+   * again (gửi lại). The document is received again — status `received`, awaiting the văn thư, who accepts
+   * it (số đến, 03, 05) or returns it again (02) — recorded as an update accepted automatically (15, its
+   * metadata changes applied) and answered 01 like a new arrival. Null when the document is not returned.
+   */
+  private async sentAgain(repos: ExchangeRepositories, request: ReceivedRequest, documentId: string): Promise<InboxOutcome | null> {
+    const doc = await repos.documents.findForUpdate(request.recipient, documentId);
+    const received = doc?.status === 'returned' ? await repos.exchange.findReceivedByDocument(request.recipient, documentId) : null;
+    if (!received) return null;
+    const { id, effect } = await this.acceptAutomatically(repos, request, documentId, 'Tự động: văn bản đã trả lại được gửi lại, chờ tiếp nhận');
+    await this.emitter.emitFor(repos, received, request.from, request.now, { code: '01' });
+    return { request: id, status: '01', documentId, reopened: effect.reopened ?? null };
+  }
+
+  /** Records the update as a request accepted without the văn thư, applies it, and answers 15. */
+  private async acceptAutomatically(repos: ExchangeRepositories, request: ReceivedRequest, documentId: string, answer: string): Promise<{ id: string; effect: Record<string, unknown> }> {
+    const { header, business } = request.parsed;
+    const sender = header.from.organId;
     const id = randomUUID();
     const row = {
       id, agencyOrganId: request.recipient, senderOrganId: sender, edxmlDocumentId: header.documentId, businessDocType: 2, targetEdxmlDocumentId: header.documentId,
-      documentId, replacementDocumentId: null, reason: business?.businessDocReason ?? null, messageId: request.messageId, packageSha256: request.packageSha256, header, business: business ?? null, sentAt,
+      documentId, replacementDocumentId: null, reason: business?.businessDocReason ?? null, messageId: request.messageId, packageSha256: request.packageSha256, header, business: business ?? null, sentAt: sentAtOf(request),
     };
     if (await repos.exchange.insertRequest(row) === 'duplicate') throw new DomainError('axis.duplicate');
-    const answer = 'Tự động: cơ quan được bổ sung lại vào nơi nhận, văn bản được khôi phục';
     await repos.exchange.answerRequest(id, 'accepted', answer);
     const accepted = { ...row, state: 'accepted' as const, answer, receivedAt: request.now.toISOString(), previousDocumentStatus: null };
     const effect = await applyAcceptedRequest(repos, request.recipient, accepted, documentId, request.axisUser);
     await repos.audit.append(request.recipient, requestAnswerEvent(accepted, request.axisUser, true, answer, { automatic: true, ...effect }));
     await this.emitter.emit(repos, { from: request.from, original: header, code: '15', at: request.now, description: describeStatus('15', null, answer), documentId, to: sender });
-    return { request: id, status: '15', documentId, reinstated: effect.reinstated ?? null };
+    return { id, effect };
   }
 
   /**

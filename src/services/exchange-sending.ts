@@ -9,7 +9,7 @@ import { authorize, type Actor } from '../domain/actor.ts';
 import { isClassified, type RegistryDocument } from '../domain/document.ts';
 import { DomainError } from '../domain/errors.ts';
 import { findAgency } from '../domain/directory.ts';
-import type { DeliveryView, ExchangeRepositories, ExchangeUnitOfWork, NewDelivery, PackageSigner, RequestKind, SignedPackage } from '../domain/exchange.ts';
+import { resentEvent, type DeliveryView, type ExchangeRepositories, type ExchangeUnitOfWork, type NewDelivery, type PackageSigner, type RequestKind, type SignedPackage } from '../domain/exchange.ts';
 import { changeRecipients, diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
 import type { OrganRef } from '../domain/document.ts';
 import { readBlob, type BlobReader, type BlobStore } from '../domain/registry-ports.ts';
@@ -135,7 +135,9 @@ export class ExchangeSendingService {
    * kept (metadata history + audit); one package with the same DocumentId and BussinessDocumentInfo
    * {DocumentInfo, DocumentReceiver, ReceiverList} goes to the current recipients, the added ones (for
    * them it is a new document: it carries the attachments) and the removed ones (so they know; their
-   * delivery is marked removed). Current and removed recipients answer 15/16.
+   * delivery is marked removed). Current and removed recipients answer 15/16. A recipient that returned
+   * the document (02) listed among the added ones is sent it again (gửi lại): a new round of statuses on
+   * its delivery; an update that does nothing else goes to it alone.
    */
   async update(actor: Actor, organId: string, documentId: string, change: DocumentUpdate): Promise<UpdateResult> {
     authorize(actor, 'outgoing.issue', organId);
@@ -156,22 +158,29 @@ export class ExchangeSendingService {
         const agency = r.organId ? findAgency(directory, r.organId) : undefined;
         if (!agency) throw new DomainError('axis.unknown_recipient', { details: [{ field: 'addRecipients', message: r.organId ?? r.organName }] });
         const earlier = all.find((d) => d.recipientOrganId === agency.organId);
-        // A recipient an earlier update removed can be added back, once its answer to the removal came.
-        if (earlier && earlier.removedAt === null) throw new DomainError('exchange.already_sent', { details: [{ field: 'addRecipients', message: agency.organId }] });
+        // A recipient an earlier update removed can be added back, once its answer to the removal came; one
+        // that returned the document (02) can be sent it again (gửi lại): still in Nơi nhận, a new round.
+        const returned = earlier !== undefined && earlier.removedAt === null && earlier.status === '02';
+        if (earlier && earlier.removedAt === null && !returned) throw new DomainError('exchange.already_sent', { details: [{ field: 'addRecipients', message: agency.organId }] });
         if (earlier?.pendingRequest) throw new DomainError('exchange.request_pending', { details: [{ field: 'addRecipients', message: `${agency.organId}: ${earlier.pendingRequest}` }] });
-        return { organId: agency.organId, organName: r.organName || agency.name, back: earlier !== undefined };
+        return { organId: agency.organId, organName: r.organName || agency.name, back: earlier !== undefined, returned };
       });
       const remove = change.removeRecipients ?? [];
       for (const organId of remove) {
         if (!active.some((d) => d.recipientOrganId === organId)) throw new DomainError('request.invalid', { details: [{ field: 'removeRecipients', message: `${organId} has no active delivery of this document` }] });
       }
-      const to = add.length > 0 || remove.length > 0 ? changeRecipients(doc.metadata.to, add, remove) : doc.metadata.to;
+      const newcomers = add.filter((a) => !a.returned); // a recipient sent the document again is in Nơi nhận already
+      const to = newcomers.length > 0 || remove.length > 0 ? changeRecipients(doc.metadata.to, newcomers, remove) : doc.metadata.to;
       const diff = diffMetadata(doc.metadata, { ...change.metadata, to });
-      if (isEmptyDiff(diff)) throw new DomainError('request.invalid', { details: [{ field: 'metadata', message: 'the update changes nothing' }] });
-      await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_sent', requestId: null, reason, before: diff.before, after: diff.after, changedBy: actor.userId });
+      const resent = add.some((a) => a.returned);
+      if (isEmptyDiff(diff) && !resent) throw new DomainError('request.invalid', { details: [{ field: 'metadata', message: 'the update changes nothing' }] });
+      if (!isEmptyDiff(diff)) await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_sent', requestId: null, reason, before: diff.before, after: diff.after, changedBy: actor.userId });
       const metadata = { ...doc.metadata, ...diff.after };
 
       const addressees = [...active.map((d) => ({ organId: d.recipientOrganId, organName: d.recipientName })), ...add];
+      // Only sent again to recipients that had returned it (nothing else changes): the others are not asked.
+      const informed = isEmptyDiff(diff) && remove.length === 0 && newcomers.length === 0 ? [] : active;
+      const publishedTo = [...informed.map((d) => d.recipientOrganId), ...add.map((a) => a.organId)];
       const receivers: ReceiverChangeEntry[] = [...add.map((r) => ({ organId: r.organId as OrganId, receiverType: 1 as const })), ...remove.map((o) => ({ organId: o as OrganId, receiverType: 0 as const }))];
       const documentInfo = Object.keys(diff.after).some((f) => f !== 'to');
       const pkg = packageFromOutgoing({
@@ -181,23 +190,27 @@ export class ExchangeSendingService {
         business: { businessDocType: 2, businessDocReason: reason, documentId: first.edxmlDocumentId, paper: false, businessDocumentInfo: { documentInfo, documentReceiver: receivers.length > 0, receivers }, replacementInfoList: [] },
       });
       const signed = await this.signer.signPackageSkeleton(organId, buildDocumentPackageSkeleton(pkg));
-      const { messageIds } = await this.enqueue(repos, organId, documentId, signed, addressees.map((a) => a.organId));
-      for (const d of active) {
+      const { messageIds } = await this.enqueue(repos, organId, documentId, signed, publishedTo);
+      for (const d of informed) {
         const locked = await repos.exchange.findDeliveryForUpdate(organId, d.edxmlDocumentId, d.recipientOrganId);
         if (locked) await repos.exchange.updateDelivery({ ...locked, pendingRequest: 'update', removedAt: remove.includes(d.recipientOrganId) ? now.toISOString() : locked.removedAt });
       }
-      // A recipient added back answers 15 (its document restored at once when it had accepted the removal) or
-      // 15/16 from its văn thư (it had refused it): its delivery is in force again, waiting for that answer.
+      // A recipient added back answers 15 (its document restored at once when it had accepted the removal, or
+      // received again when it had returned it) or 15/16 from its văn thư (it had refused the removal): its
+      // delivery is in force again, waiting for that answer. One sent the document again starts a new round
+      // of statuses (01, then 03 or 02 again), after a `resent` event in its history.
       for (const a of add.filter((x) => x.back)) {
         const locked = await repos.exchange.findDeliveryForUpdate(organId, first.edxmlDocumentId, a.organId);
-        if (locked) await repos.exchange.updateDelivery({ ...locked, messageId: messageIds.get(a.organId) as string, pendingRequest: 'update', removedAt: null });
+        if (!locked) continue;
+        const round = a.returned ? { status: null, arrivalNumber: null, reason: null, history: [...locked.history, resentEvent(now, reason)] } : {};
+        await repos.exchange.updateDelivery({ ...locked, messageId: messageIds.get(a.organId) as string, pendingRequest: 'update', removedAt: null, ...round });
       }
       // An added recipient receives the update as a new document: its delivery follows 01, 03, 05 like any other.
       await repos.exchange.insertDeliveries(add.filter((x) => !x.back).map((a) => ({
         documentId, agencyOrganId: organId, recipientOrganId: a.organId, recipientName: a.organName, edxmlDocumentId: first.edxmlDocumentId, messageId: messageIds.get(a.organId) as string,
       })));
       await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.update', subjectType: 'document', subjectId: documentId, before: diff.before, after: { ...diff.after, reason, added: add.map((a) => a.organId), removed: remove } });
-      return { edxmlDocumentId: first.edxmlDocumentId, recipients: addressees.map((a) => a.organId), added: add.map((a) => a.organId), removed: [...remove], changed: Object.keys(diff.after) };
+      return { edxmlDocumentId: first.edxmlDocumentId, recipients: publishedTo, added: add.map((a) => a.organId), removed: [...remove], changed: Object.keys(diff.after) };
     }));
     this.afterCommit();
     return result;

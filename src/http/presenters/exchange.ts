@@ -1,7 +1,7 @@
 // What the API shows of deliveries (per recipient of a sent document), quarantined packages, the
 // senders' requests (recall, update, replacement) and the metadata history of updated documents.
 import { businessDocTypeLabels, isBusinessDocType, statusCodeLabels, type StatusCode } from '../../domain/edxml-codes.ts';
-import { reprocessRefusal, type DeliveryView, type ExchangeRequest, type MetadataHistoryEntry, type QuarantinedPackage } from '../../domain/exchange.ts';
+import { RESENT, reprocessRefusal, type DeliveryView, type ExchangeRequest, type MetadataHistoryEntry, type QuarantinedPackage } from '../../domain/exchange.ts';
 
 const stateLabels: Record<DeliveryView['state'], string> = {
   queued: 'Chờ gửi', sent: 'Đã gửi', failed: 'Gửi lỗi',
@@ -18,7 +18,7 @@ export function presentDelivery(d: DeliveryView) {
     arrivalNumber: d.arrivalNumber,
     reason: d.reason,
     lastError: d.lastError,
-    history: d.history.map((e) => ({ code: e.code, label: statusCodeLabels[e.code as StatusCode], at: e.at, description: e.description, arrivalNumber: e.arrivalNumber, request: e.request ?? null })),
+    history: d.history.map((e) => ({ code: e.code, label: e.code === RESENT ? 'Gửi lại' : statusCodeLabels[e.code as StatusCode], at: e.at, description: e.description, arrivalNumber: e.arrivalNumber, request: e.request ?? null })),
     pendingRequest: d.pendingRequest,
     removedAt: d.removedAt,
     replacesDocumentId: d.replacesDocumentId,

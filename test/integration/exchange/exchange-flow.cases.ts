@@ -551,6 +551,45 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect((await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].status).to.equal('registered');
       });
 
+      it('a recipient that returned the document is sent it again: received again (15, 01), registered with a số đến; a late copy of its first 02 changes nothing', async () => {
+        const { documentId, edxmlDocumentId } = await sendTo('Công văn bị trả lại rồi gửi lại', [TAY_NINH, SO_TTTT]);
+        const sending = net.node(VPCP).app.exchange.sending;
+        const soDoc = await incomingAt(SO_TTTT, edxmlDocumentId);
+        const soTttt = net.node(SO_TTTT).app.exchange.clerk;
+        await soTttt.returnDocument(await clerkOf(SO_TTTT), SO_TTTT, soDoc.id, 'Thiếu phụ lục');
+        await eventually(async () => (await deliveries(documentId)).find((x) => x.recipientOrganId === SO_TTTT && x.status === '02'), '02 at the sender');
+        const firstReturn = (await rows(SO_TTTT, 'axis_outbox', { document_id: soDoc.id, message_type: 'status' }).orderBy('seq')).at(-1);
+        const tayNinhBefore = (await deliveries(documentId)).find((x) => x.recipientOrganId === TAY_NINH) as DeliveryView;
+        for (const n of net.nodes) n.clock.set(new Date(n.clock.now().getTime() + 60_000)); // the sender decides a minute later
+        const sendAgain = { reason: 'Gửi lại, đã bổ sung phụ lục', addRecipients: [{ organId: SO_TTTT, organName: NAMES[SO_TTTT] as string }] };
+        expect(await codeOf(sending.update(await clerkOf(VPCP), VPCP, documentId, { ...sendAgain, addRecipients: [{ organId: TAY_NINH, organName: NAMES[TAY_NINH] as string }] }))).to.equal('exchange.already_sent');
+
+        const result = await sending.update(await clerkOf(VPCP), VPCP, documentId, sendAgain);
+        expect(result).to.deep.include({ recipients: [SO_TTTT], added: [SO_TTTT], removed: [], changed: [] }); // Tây Ninh is not asked
+        const resent = (await deliveries(documentId)).find((x) => x.recipientOrganId === SO_TTTT) as DeliveryView;
+        expect([resent.status, resent.reason, resent.pendingRequest, resent.history.map((e) => e.code)]).to.deep.equal([null, null, 'update', ['01', '02', 'resent']]);
+        expect(await codeOf(sending.update(await clerkOf(VPCP), VPCP, documentId, sendAgain))).to.equal('exchange.request_pending');
+
+        // Sở TTTT: the document awaits its văn thư again (the update accepted automatically), who registers it this time.
+        await eventually(async () => (await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].status === 'received', 'received again at Sở TTTT');
+        const requests = (await soTttt.requests(await clerkOf(SO_TTTT), SO_TTTT)).filter((r) => r.edxmlDocumentId === edxmlDocumentId);
+        expect(requests.map((r) => [r.state, r.documentId])).to.deep.equal([['accepted', soDoc.id]]);
+        expect(await audited(SO_TTTT, 'incoming.update_accept', soDoc.id)).to.have.length(1);
+        const registered = await soTttt.accept(await clerkOf(SO_TTTT), SO_TTTT, soDoc.id);
+        expect(await received(SO_TTTT, edxmlDocumentId)).to.have.length(1);
+        const done = await eventually(async () => (await deliveries(documentId)).find((x) => x.recipientOrganId === SO_TTTT && x.status === '05'), '05 of the new round');
+        expect(done.arrivalNumber).to.equal(registered.metadata.arrivalNumber);
+        expect([done.reason, done.pendingRequest, done.history.map((e) => e.code)]).to.deep.equal([null, null, ['01', '02', 'resent', '15', '01', '03', '05']]);
+        expect((await deliveries(documentId)).find((x) => x.recipientOrganId === TAY_NINH)?.history).to.deep.equal(tayNinhBefore.history);
+
+        // The first 02 again (a late copy, new message id): the sender records the message and changes nothing.
+        const messageId = randomUUID();
+        await net.rogue.publish({ headers: { from: SO_TTTT, to: VPCP, messageType: 'status', serviceType: 'eDoc', messageId, packageDigest: firstReturn.package_digest }, payload: bytesPayload(new Uint8Array(firstReturn.package)) });
+        await eventually(async () => (await rows(VPCP, 'axis_inbox', { message_id: messageId })).length === 1, 'the late 02 consumed');
+        const after = (await deliveries(documentId)).find((x) => x.recipientOrganId === SO_TTTT) as DeliveryView;
+        expect([after.status, after.history.length]).to.deep.equal(['05', 7]);
+      });
+
       it('a removal and an addition of an agency that never had the document, in either order of arrival: the one sent later stands', async () => {
         const credentials = keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]);
         const publish = async (bytes: Buffer) => {
