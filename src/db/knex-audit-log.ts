@@ -28,16 +28,22 @@ export function auditAppendCtes(chain: string, head: { seq: string | number; las
   };
 }
 
-/** Appends entries to one chain: the head row is locked and advanced, each hash = sha256(previous || entry). */
+/**
+ * Appends entries to one chain: the head row is locked and advanced, each hash = sha256(previous || entry).
+ * In a transaction on PostgreSQL the append (its last statement: nothing of its answer is used) goes in the
+ * packet of the statement after it — usually COMMIT — so the chain head is not held locked for a round
+ * trip more (src/db/pipelined-statements.ts); an error in it fails that statement, and the transaction.
+ */
 async function appendToChain(trx: Knex, chain: string, entries: readonly string[]): Promise<void> {
+  const withNext = { sendWithNext: true };
   if (entries.length === 1) {
     const entry = entries[0] as string;
-    await trx.raw(APPEND_ONE, [chain, GENESIS_HASH, entry, entry, chain, entry]); // hashed by the database
+    await trx.raw(APPEND_ONE, [chain, GENESIS_HASH, entry, entry, chain, entry]).options(withNext); // hashed by the database
     return;
   }
   const head = (await trx.raw<{ rows: { seq: string; last_hash: Buffer }[] }>(LOCK_AUDIT_HEAD, [chain, GENESIS_HASH])).rows[0] as { seq: string; last_hash: Buffer };
   const append = auditAppendCtes(chain, head, entries);
-  await trx.raw(`WITH ${append.sql} SELECT 1`, append.bindings);
+  await trx.raw(`WITH ${append.sql} SELECT 1`, append.bindings).options(withNext);
 }
 
 /**

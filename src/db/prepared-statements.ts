@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
-import { heldAnswer, planStatement, runWithBegin, type PgSession } from './deferred-begin.ts';
+import { heldAnswer, planStatement, runCarried, runCarrying, type PgSession } from './pipelined-statements.ts';
 
 const MAX_PER_CONNECTION = 256;
 const MAX_TRACKED_TEXTS = 4096;
@@ -53,8 +53,9 @@ const PgDialect = createRequire(import.meta.url)('knex/lib/dialects/postgres/ind
 const unnamedQuery = (PgDialect.prototype as unknown as { _query: RunQuery })._query;
 
 /**
- * knex's `pg` client, naming the statements it sends again (see the file's comment) and sending a
- * transaction's BEGIN with its first statement (src/db/deferred-begin.ts): `client` of knex's config.
+ * knex's `pg` client, naming the statements it sends again (see the file's comment) and sending
+ * a transaction's BEGIN and its audit entries with the next statement (src/db/pipelined-statements.ts):
+ * `client` of knex's config.
  */
 export class PreparingPgClient extends PgDialect {
   _query(connection: PgClientLike & PgSession, query: QueryObject): Promise<unknown> {
@@ -64,19 +65,28 @@ export class PreparingPgClient extends PgDialect {
   }
 
   private async send(connection: PgClientLike & PgSession, query: QueryObject): Promise<unknown> {
-    const plan = planStatement(connection, query.sql ?? '', query.options?.name as string | undefined);
+    const { sendWithNext, ...options } = query.options ?? {};
+    query.options = options;
+    const statement = { sql: query.sql ?? '', bindings: query.bindings ?? [], name: options.name as string | undefined };
+    const plan = planStatement(connection, statement, { inTransaction: connection.__knexTxId !== undefined, sendWithNext: sendWithNext === true });
     switch (plan.kind) {
       case 'plain':
         return unnamedQuery.call(this, connection, query);
       case 'held':
         query.response = heldAnswer(plan.command);
         return query;
-      case 'begin first':
-        await unnamedQuery.call(this, connection, { sql: plan.begin });
-        return unnamedQuery.call(this, connection, query);
-      case 'with begin':
-        query.response = await runWithBegin(connection, plan.begin, { sql: query.sql ?? '', bindings: query.bindings ?? [], options: query.options ?? {} });
-        return query;
+      case 'carried first':
+      case 'carrying':
+        try {
+          if (plan.kind === 'carrying') query.response = await runCarrying(connection, plan.carried, statement, options);
+          else await runCarried(connection, plan.carried);
+        } catch (error) {
+          // A COMMIT not run because a held statement failed leaves the transaction open and aborted; knex
+          // sends nothing after a failed COMMIT, and the connection would go back to the pool so.
+          if (plan.commit) await unnamedQuery.call(this, connection, { sql: 'ROLLBACK' }).catch(() => undefined);
+          throw error;
+        }
+        return plan.kind === 'carrying' ? query : unnamedQuery.call(this, connection, query);
     }
   }
 }

@@ -1,6 +1,7 @@
-// A transaction's BEGIN sent with its first statement, on real PostgreSQL (src/db/deferred-begin.ts): one
-// round trip fewer per transaction, and still a transaction in every case — first statement named or not,
-// with bindings or without, failing, or no statement at all.
+// Statements that ride with the next one, on real PostgreSQL (src/db/pipelined-statements.ts): a
+// transaction's BEGIN with its first statement, a `sendWithNext` statement (the audit append) with the next
+// one — usually COMMIT. One round trip fewer each, and still a transaction in every case: first statement
+// named or not, with bindings or without, failing, a held statement failing, or no statement at all.
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import knexFactory from 'knex';
@@ -18,7 +19,7 @@ async function rejection(work: Promise<unknown>): Promise<Error> {
 
 interface RawSession { connection: { on(event: 'readyForQuery', listener: () => void): void; off(event: 'readyForQuery', listener: () => void): void } }
 
-describe('BEGIN with the first statement (PostgreSQL)', function () {
+describe('statements sent with the next one (PostgreSQL)', function () {
   this.timeout(60_000);
   let test: TestDatabase;
   let knex: Knex;
@@ -92,6 +93,45 @@ describe('BEGIN with the first statement (PostgreSQL)', function () {
     expect((await rejection(duplicate)).message).to.match(/duplicate key/);
     await knex('begin_probe').insert({ id: 21, label: 'hai mốt' }); // autocommitted: seen at once by another connection
     expect(await committed()).to.deep.equal(['hai mươi', 'hai mốt']);
+  });
+
+  const held = (trx: Knex.Transaction, id: number, label: string) => trx.raw('INSERT INTO begin_probe (id, label) VALUES (?, ?) RETURNING id', [id, label]).options({ sendWithNext: true });
+
+  it('sends a statement marked sendWithNext with COMMIT: two round trips for a statement, the held one and COMMIT', async () => {
+    const transaction = () => knex.transaction(async (trx) => { await trx('begin_probe').where({ id: 0 }).first(); await held(trx, next, `số ${next}`); next += 1; });
+    let next = 40;
+    await transaction(); await transaction(); // the statements prepared
+    expect(await roundTrips(transaction)).to.equal(2);
+    expect(await committed()).to.deep.equal(['số 40', 'số 41', 'số 42']);
+    const prepared = (await knex.raw('SELECT statement FROM pg_prepared_statements')).rows as Array<{ statement: string }>;
+    expect(prepared.filter((p) => p.statement.startsWith('INSERT INTO begin_probe'))).to.have.length(1); // carried by Bind alone
+  });
+
+  it('runs held statements before the next one, in order, and gives that one only its own rows', async () => {
+    const rowsSeen = await knex.transaction(async (trx) => {
+      await held(trx, 50, 'năm mươi');
+      await held(trx, 51, 'năm mốt');
+      return trx('begin_probe').orderBy('id').select('id');
+    });
+    expect(rowsSeen).to.deep.equal([{ id: 50 }, { id: 51 }]);
+    await knex.transaction(async (trx) => { await held(trx, 52, 'năm hai'); await trx.transaction((nested) => nested('begin_probe').insert({ id: 53, label: 'năm ba' })); }); // SAVEPOINT next
+    expect(await committed()).to.deep.equal(['năm mươi', 'năm mốt', 'năm hai', 'năm ba']);
+  });
+
+  it('fails the COMMIT with the error of a held statement: nothing of the transaction stays, and the connection is clean', async () => {
+    await knex('begin_probe').insert({ id: 60, label: 'sáu mươi' });
+    const failing = knex.transaction(async (trx) => { await trx('begin_probe').insert({ id: 61, label: 'sáu mốt' }); await held(trx, 60, 'trùng'); });
+    expect((await rejection(failing)).message).to.match(/duplicate key/);
+    await knex('begin_probe').insert({ id: 62, label: 'sáu hai' }); // autocommitted: seen at once by another connection
+    await knex.transaction((trx) => trx('begin_probe').insert({ id: 63, label: 'sáu ba' }));
+    expect(await committed()).to.deep.equal(['sáu mươi', 'sáu hai', 'sáu ba']);
+  });
+
+  it('drops what is held when the transaction rolls back, and holds nothing outside a transaction', async () => {
+    const rolledBack = knex.transaction(async (trx) => { await trx('begin_probe').insert({ id: 70, label: 'bảy mươi' }); await held(trx, 71, 'bảy mốt'); throw new Error('rolled back on purpose'); });
+    expect((await rejection(rolledBack)).message).to.equal('rolled back on purpose');
+    await knex.raw('INSERT INTO begin_probe (id, label) VALUES (?, ?)', [72, 'bảy hai']).options({ sendWithNext: true }); // no transaction: sent at once
+    expect(await committed()).to.deep.equal(['bảy hai']);
   });
 
   it('sends nothing for a transaction without a statement, and leaves nothing held on the connection', async () => {
