@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { auditEntryText, chainHash, GENESIS_HASH, type AuditEvent, type AuditHead, type AuditLog, type AuditReader, type AuditRow } from '../domain/audit.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
+import { SEND_WITH_NEXT } from './pipelined-statements.ts';
 
 const APPEND_ONE = `WITH head AS (
     INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 1, sha256(?::bytea || convert_to(?, 'UTF8')))
@@ -35,15 +36,14 @@ export function auditAppendCtes(chain: string, head: { seq: string | number; las
  * trip more (src/db/pipelined-statements.ts); an error in it fails that statement, and the transaction.
  */
 async function appendToChain(trx: Knex, chain: string, entries: readonly string[]): Promise<void> {
-  const withNext = { sendWithNext: true };
   if (entries.length === 1) {
     const entry = entries[0] as string;
-    await trx.raw(APPEND_ONE, [chain, GENESIS_HASH, entry, entry, chain, entry]).options(withNext); // hashed by the database
+    await trx.raw(APPEND_ONE, [chain, GENESIS_HASH, entry, entry, chain, entry]).options(SEND_WITH_NEXT); // hashed by the database
     return;
   }
   const head = (await trx.raw<{ rows: { seq: string; last_hash: Buffer }[] }>(LOCK_AUDIT_HEAD, [chain, GENESIS_HASH])).rows[0] as { seq: string; last_hash: Buffer };
   const append = auditAppendCtes(chain, head, entries);
-  await trx.raw(`WITH ${append.sql} SELECT 1`, append.bindings).options(withNext);
+  await trx.raw(`WITH ${append.sql} SELECT 1`, append.bindings).options(SEND_WITH_NEXT);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { StatusCode } from '../domain/edxml-codes.ts';
 import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedInsert, type ReceivedPackage, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
 import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
+import { SEND_WITH_NEXT } from './pipelined-statements.ts';
 
 interface DeliveryRow {
   document_id: string; agency_organ_id: string; recipient_organ_id: string; recipient_name: string; edxml_document_id: string;
@@ -81,7 +82,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
     await this.trx('exchange_deliveries').insert(deliveries.map((d) => ({
       document_id: d.documentId, agency_organ_id: d.agencyOrganId, recipient_organ_id: d.recipientOrganId, recipient_name: d.recipientName,
       edxml_document_id: d.edxmlDocumentId, message_id: d.messageId, pending_request: d.pendingRequest ?? null, replaces_document_id: d.replacesDocumentId ?? null,
-    })));
+    }))).options(SEND_WITH_NEXT);
   }
 
   async findDeliveryForUpdate(agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): Promise<Delivery | null> {
@@ -94,7 +95,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
     await this.trx('exchange_deliveries').where({ document_id: d.documentId, recipient_organ_id: d.recipientOrganId }).update({
       message_id: d.messageId, status: d.status, arrival_number: d.arrivalNumber, reason: d.reason, history: JSON.stringify(d.history),
       pending_request: d.pendingRequest, removed_at: d.removedAt, updated_at: this.trx.fn.now(),
-    });
+    }).options(SEND_WITH_NEXT);
   }
 
   async listDeliveries(agencyOrganId: string, documentId: string): Promise<DeliveryView[]> {
@@ -170,7 +171,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
   }
 
   async setReceivedStatus(documentId: string, status: StatusCode): Promise<void> {
-    await this.trx('exchange_received').where({ document_id: documentId }).update({ last_status: status });
+    await this.trx('exchange_received').where({ document_id: documentId }).update({ last_status: status }).options(SEND_WITH_NEXT);
   }
 
   async insertQuarantine(q: QuarantinedPackage): Promise<void> {

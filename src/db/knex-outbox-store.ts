@@ -7,6 +7,7 @@
 // a large `package` is streamed out in 1 MB slices: substring on an EXTERNAL bytea, never loaded whole.)
 import type { FailedOutboxEntry } from '../domain/exchange.ts';
 import type { Knex } from 'knex';
+import { SEND_WITH_NEXT } from './pipelined-statements.ts';
 import { bytesPayload, type AxisHeaders, type AxisMessageType, type AxisPayload } from '../domain/axis-transport.ts';
 import { OUTBOX_INLINE_MAX_BYTES, type NewOutboxEntry, type OutboxEntry, type OutboxStore, type OutboxWriter } from '../domain/outbox.ts';
 import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
@@ -67,7 +68,7 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
       // Due at once whatever the skew between this node's clock (the relay's `now`) and the database's.
       next_attempt_at: new Date(0),
       ...(leaseUntil ? { lease_until: leaseUntil } : {}),
-    });
+    }).options(SEND_WITH_NEXT);
   }
 
   async retryFailed(trx: Knex.Transaction, senderOrganId: string, documentId: string | null): Promise<Array<{ recipientOrganId: string; messageType: string; documentId: string | null }>> {

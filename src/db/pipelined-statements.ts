@@ -54,6 +54,12 @@ interface PgQuery {
 const { Query } = require('pg') as { Query: new (config: PgQueryConfig) => PgQuery };
 const { prepareValue } = require('pg/lib/utils.js') as { prepareValue: (value: unknown) => unknown };
 
+/**
+ * knex's `.options(SEND_WITH_NEXT)`: a statement in a transaction whose answer nothing reads (an insert or
+ * update without RETURNING whose errors are not caught one by one) — it goes with the next statement.
+ */
+export const SEND_WITH_NEXT: Readonly<{ sendWithNext: true }> = { sendWithNext: true };
+
 export interface Statement {
   readonly sql: string;
   readonly bindings: readonly unknown[];

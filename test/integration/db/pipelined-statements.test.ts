@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import knexFactory from 'knex';
+import { SEND_WITH_NEXT } from '../../../src/db/pipelined-statements.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
 /** The error `work` was rejected with. */
@@ -105,6 +106,11 @@ describe('statements sent with the next one (PostgreSQL)', function () {
     expect(await committed()).to.deep.equal(['số 40', 'số 41', 'số 42']);
     const prepared = (await knex.raw('SELECT statement FROM pg_prepared_statements')).rows as Array<{ statement: string }>;
     expect(prepared.filter((p) => p.statement.startsWith('INSERT INTO begin_probe'))).to.have.length(1); // carried by Bind alone
+    // The same for a statement of knex's query builder.
+    const update = () => knex.transaction(async (trx) => { await trx('begin_probe').where({ id: 0 }).first(); await trx('begin_probe').where({ id: 40 }).update({ label: `số 40 (${next})` }).options(SEND_WITH_NEXT); next += 1; });
+    await update(); await update();
+    expect(await roundTrips(update)).to.equal(2);
+    expect((await committed())[0]).to.equal('số 40 (45)');
   });
 
   it('runs held statements before the next one, in order, and gives that one only its own rows', async () => {
