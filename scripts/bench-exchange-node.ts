@@ -8,6 +8,7 @@
 // stats: peak RSS and the size of a package on the wire. Child → parent: ready, prepared, done, stats.
 // As a recipient, the node's văn thư accepts (registers) every document as soon as its receipt commits.
 import { randomFillSync } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { dirname, join } from 'node:path';
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
   await app.seedDemo();
   await app.exchange.start();
   const sqlBytes = new Map<string, { count: number; bytes: number }>();
+  const roundTrips = { count: 0 };
   if (process.env.BENCH_TRACE_SQL) {
     app.database.knex.on('query', (q: { sql: string; bindings?: unknown[] }) => {
       const key = q.sql.slice(0, 60).replace(/trx\d+/g, 'trxN');
@@ -113,6 +115,10 @@ async function main(): Promise<void> {
       const e = sqlBytes.get(key) ?? { count: 0, bytes: 0 };
       e.count += 1; e.bytes += size; sqlBytes.set(key, e);
     });
+    // Round trips: pg answers each one with ReadyForQuery (statements carried with the next one share it).
+    const pgClient = (createRequire(import.meta.url)('pg') as { Client: { prototype: { _handleReadyForQuery: (...args: unknown[]) => unknown } } }).Client.prototype;
+    const answer = pgClient._handleReadyForQuery;
+    pgClient._handleReadyForQuery = function (this: unknown, ...args: unknown[]) { roundTrips.count += 1; return answer.apply(this, args); };
   }
   interface Agency { readonly specialist: Actor; readonly clerk: Actor; readonly pdf: Buffer; readonly issuedAt: Map<string, number>; onRegistered?: (documentId: string, at: number) => void }
   const agencies = new Map<string, Agency>();
@@ -160,7 +166,7 @@ async function main(): Promise<void> {
         prepared.set(`${command.key}@${command.organId}`, ids);
         send({ type: 'prepared', key: `${command.key}@${command.organId}`, count: ids.length });
       } else if (command.type === 'run') {
-        if (command.key === 'saturation' && command.organId === organIds[0]) sqlBytes.clear(); // the trace counts the timed run only
+        if (command.key === 'saturation' && command.organId === organIds[0]) { sqlBytes.clear(); roundTrips.count = 0; } // the trace counts the timed run only
         const profiling = command.key === 'saturation' && command.organId === organIds[0] && process.env.BENCH_CPU_PROF ? await startProfile() : undefined;
         const a = agency(command.organId);
         const result = await run(app, command.organId, a.clerk, prepared.get(`${command.key}@${command.organId}`) ?? [], command, a.issuedAt, (listener) => { a.onRegistered = listener; });
@@ -169,7 +175,7 @@ async function main(): Promise<void> {
       } else if (command.type === 'stats') {
         const row = await app.database.knex('axis_outbox').where({ message_type: 'edoc' }).select(app.database.knex.raw('octet_length(package) as bytes')).first() as { bytes: number | string } | undefined;
         if (process.env.BENCH_TRACE_SQL && command.organId === organIds[0]) {
-          console.log(processName, 'statements from the saturation run on:', [...sqlBytes.values()].reduce((n, e) => n + e.count, 0));
+          console.log(processName, 'statements from the saturation run on:', [...sqlBytes.values()].reduce((n, e) => n + e.count, 0), '— round trips to PostgreSQL:', roundTrips.count);
           for (const [sql, e] of [...sqlBytes].sort((a, b) => b[1].count - a[1].count).slice(0, 40)) console.log(processName, e.count, (e.bytes / 1e6).toFixed(1), 'MB', sql);
         }
         send({ type: 'stats', key: command.organId, organId: command.organId, peakRssMb, packageBytes: Number(row?.bytes ?? 0) });
