@@ -142,7 +142,7 @@ export function planStatement(session: PgSession, statement: Statement, options:
   if (options.sendWithNext && options.inTransaction && isParsed(session, statement)) {
     if (held) held.statements.push(statement);
     else heldOn.set(session, { statements: [statement] });
-    return { kind: 'held', command: 'INSERT' };
+    return { kind: 'held', command: (/^\s*(\w+)/.exec(statement.sql)?.[1] ?? '').toUpperCase() };
   }
   if (!held) return { kind: 'plain' };
   heldOn.delete(session);
@@ -181,7 +181,7 @@ export function runCarrying(session: PgSession, carried: readonly Statement[], s
   });
 }
 
-/** What pg answers to a command (knex reads `command`, and nothing of a held statement's answer). */
+/** What pg answers to a command (knex reads `command`; a held statement's row count is not known yet). */
 export function heldAnswer(command: string): object {
   return { command, rowCount: null, rows: [], fields: [] };
 }
