@@ -177,7 +177,9 @@ export class ExchangeSendingService {
       if (!isEmptyDiff(diff)) await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_sent', requestId: null, reason, before: diff.before, after: diff.after, changedBy: actor.userId });
       const metadata = { ...doc.metadata, ...diff.after };
 
-      const addressees = [...active.map((d) => ({ organId: d.recipientOrganId, organName: d.recipientName })), ...add];
+      // To lists every recipient in force — those that returned it too: they stay in Nơi nhận — and the added ones.
+      const listed = all.filter((d) => d.removedAt === null && !add.some((a) => a.organId === d.recipientOrganId));
+      const addressees = [...listed.map((d) => ({ organId: d.recipientOrganId, organName: d.recipientName })), ...add];
       // Only sent again to recipients that had returned it (nothing else changes): the others are not asked.
       const informed = isEmptyDiff(diff) && remove.length === 0 && newcomers.length === 0 ? [] : active;
       const publishedTo = [...informed.map((d) => d.recipientOrganId), ...add.map((a) => a.organId)];

@@ -557,12 +557,15 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         const soDoc = await incomingAt(SO_TTTT, edxmlDocumentId);
         const soTttt = net.node(SO_TTTT).app.exchange.clerk;
         await soTttt.returnDocument(await clerkOf(SO_TTTT), SO_TTTT, soDoc.id, 'Thiếu phụ lục');
-        await eventually(async () => (await deliveries(documentId)).find((x) => x.recipientOrganId === SO_TTTT && x.status === '02'), '02 at the sender');
+        const sendAgain = { reason: 'Gửi lại, đã bổ sung phụ lục', addRecipients: [{ organId: SO_TTTT, organName: NAMES[SO_TTTT] as string }] };
+        // A recipient that has not returned it cannot be added: it has the document.
+        expect(await codeOf(sending.update(await clerkOf(VPCP), VPCP, documentId, { ...sendAgain, addRecipients: [{ organId: TAY_NINH, organName: NAMES[TAY_NINH] as string }] }))).to.equal('exchange.already_sent');
+        const tnDoc = await incomingAt(TAY_NINH, edxmlDocumentId); // Tây Ninh returns it too, and is not sent it again
+        await net.node(TAY_NINH).app.exchange.clerk.returnDocument(await clerkOf(TAY_NINH), TAY_NINH, tnDoc.id, 'Không thuộc thẩm quyền');
+        await eventually(async () => (await deliveries(documentId)).every((x) => x.status === '02'), '02 from both at the sender');
         const firstReturn = (await rows(SO_TTTT, 'axis_outbox', { document_id: soDoc.id, message_type: 'status' }).orderBy('seq')).at(-1);
         const tayNinhBefore = (await deliveries(documentId)).find((x) => x.recipientOrganId === TAY_NINH) as DeliveryView;
         for (const n of net.nodes) n.clock.set(new Date(n.clock.now().getTime() + 60_000)); // the sender decides a minute later
-        const sendAgain = { reason: 'Gửi lại, đã bổ sung phụ lục', addRecipients: [{ organId: SO_TTTT, organName: NAMES[SO_TTTT] as string }] };
-        expect(await codeOf(sending.update(await clerkOf(VPCP), VPCP, documentId, { ...sendAgain, addRecipients: [{ organId: TAY_NINH, organName: NAMES[TAY_NINH] as string }] }))).to.equal('exchange.already_sent');
 
         const result = await sending.update(await clerkOf(VPCP), VPCP, documentId, sendAgain);
         expect(result).to.deep.include({ recipients: [SO_TTTT], added: [SO_TTTT], removed: [], changed: [] }); // Tây Ninh is not asked
@@ -575,6 +578,9 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         const requests = (await soTttt.requests(await clerkOf(SO_TTTT), SO_TTTT)).filter((r) => r.edxmlDocumentId === edxmlDocumentId);
         expect(requests.map((r) => [r.state, r.documentId])).to.deep.equal([['accepted', soDoc.id]]);
         expect(await audited(SO_TTTT, 'incoming.update_accept', soDoc.id)).to.have.length(1);
+        const [reopened] = await rows(SO_TTTT, 'documents', { id: soDoc.id });
+        expect(reopened.recipients.map((r: { organId: string }) => r.organId)).to.have.members([TAY_NINH, SO_TTTT]); // Nơi nhận unchanged
+        expect(await rows(SO_TTTT, 'document_metadata_history', { document_id: soDoc.id })).to.have.length(0);
         const registered = await soTttt.accept(await clerkOf(SO_TTTT), SO_TTTT, soDoc.id);
         expect(await received(SO_TTTT, edxmlDocumentId)).to.have.length(1);
         const done = await eventually(async () => (await deliveries(documentId)).find((x) => x.recipientOrganId === SO_TTTT && x.status === '05'), '05 of the new round');
