@@ -267,16 +267,17 @@ export class ExchangeReceivingService {
     if (!delivery) return { ignored: 'no delivery of this document to this recipient', statusCode: status.statusCode };
     // 15/16 answer the request waiting on this delivery (recall, update, replacement), once; other codes apply once each.
     const answer = status.statusCode === '15' || status.statusCode === '16';
-    const progress = answer ? { status: delivery.status } : progressAfter(delivery.status, delivery.history, status.statusCode, status.timestamp.toISOString());
-    if (answer ? delivery.pendingRequest === null : progress === null) return { applied: false, statusCode: status.statusCode };
+    const progress = !answer ? progressAfter(delivery.status, delivery.history, status.statusCode, status.timestamp.toISOString())
+      : delivery.pendingRequest === null ? null : { status: delivery.status };
+    if (progress === null) return { applied: false, statusCode: status.statusCode };
     const arrivalNumber = status.statusCode === '03' ? arrivalNumberOf(status.description) : null;
     const history = [...delivery.history, { code: status.statusCode, at: status.timestamp.toISOString(), description: status.description ?? null, arrivalNumber, ...(answer && delivery.pendingRequest ? { request: delivery.pendingRequest } : {}) }];
     await repos.exchange.updateDelivery({
       ...delivery, history, pendingRequest: answer ? null : delivery.pendingRequest,
-      status: progress?.status ?? null,
+      status: progress.status,
       arrivalNumber: arrivalNumber ?? delivery.arrivalNumber,
       // A 02 superseded (a late copy from before a resend) takes its reason with it.
-      reason: status.statusCode === '02' ? (status.description ?? null) : delivery.status === '02' && progress?.status === '01' ? null : delivery.reason,
+      reason: status.statusCode === '02' ? (status.description ?? null) : delivery.status === '02' && progress.status === '01' ? null : delivery.reason,
     });
     return { applied: true, statusCode: status.statusCode, documentId: delivery.documentId };
   }

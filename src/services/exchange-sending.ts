@@ -172,16 +172,16 @@ export class ExchangeSendingService {
       const newcomers = add.filter((a) => !a.returned); // a recipient sent the document again is in Nơi nhận already
       const to = newcomers.length > 0 || remove.length > 0 ? changeRecipients(doc.metadata.to, newcomers, remove) : doc.metadata.to;
       const diff = diffMetadata(doc.metadata, { ...change.metadata, to });
-      const resent = add.some((a) => a.returned);
-      if (isEmptyDiff(diff) && !resent) throw new DomainError('request.invalid', { details: [{ field: 'metadata', message: 'the update changes nothing' }] });
-      if (!isEmptyDiff(diff)) await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_sent', requestId: null, reason, before: diff.before, after: diff.after, changedBy: actor.userId });
+      const unchanged = isEmptyDiff(diff);
+      if (unchanged && newcomers.length === add.length) throw new DomainError('request.invalid', { details: [{ field: 'metadata', message: 'the update changes nothing' }] });
+      if (!unchanged) await repos.exchange.updateDocumentMetadata({ id: randomUUID(), documentId, agencyOrganId: organId, source: 'update_sent', requestId: null, reason, before: diff.before, after: diff.after, changedBy: actor.userId });
       const metadata = { ...doc.metadata, ...diff.after };
 
       // To lists every recipient in force — those that returned it too: they stay in Nơi nhận — and the added ones.
       const listed = all.filter((d) => d.removedAt === null && !add.some((a) => a.organId === d.recipientOrganId));
       const addressees = [...listed.map((d) => ({ organId: d.recipientOrganId, organName: d.recipientName })), ...add];
       // Only sent again to recipients that had returned it (nothing else changes): the others are not asked.
-      const informed = isEmptyDiff(diff) && remove.length === 0 && newcomers.length === 0 ? [] : active;
+      const informed = unchanged && remove.length === 0 && newcomers.length === 0 ? [] : active;
       const publishedTo = [...informed.map((d) => d.recipientOrganId), ...add.map((a) => a.organId)];
       const receivers: ReceiverChangeEntry[] = [...add.map((r) => ({ organId: r.organId as OrganId, receiverType: 1 as const })), ...remove.map((o) => ({ organId: o as OrganId, receiverType: 0 as const }))];
       const documentInfo = Object.keys(diff.after).some((f) => f !== 'to');
