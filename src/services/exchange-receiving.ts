@@ -146,16 +146,19 @@ export class ExchangeReceivingService {
     const bytes = large ? null : await payload.bytes();
     if (h.serviceType === DIRECTORY_SERVICE_TYPE) return { outcome: await this.receiveDirectory(repos, bytes ?? await payload.bytes()) };
     const now = this.clock.now();
-    const { sha256: packageSha256 } = await this.blobs.put(bytes ? once(bytes) : payload.chunks(), Number.MAX_SAFE_INTEGER);
+    // The package is kept in the blob store when a row names it: a received document's, a quarantined one's.
+    // An applied status names none (its delivery's history records it): it is not written at all.
+    const keep = async (): Promise<string> => (await this.blobs.put(bytes ? once(bytes) : payload.chunks(), Number.MAX_SAFE_INTEGER)).sha256;
     let directory: InstalledDirectory;
     try {
       directory = this.directory.requireValid(now);
     } catch (error) {
       if (!isDomainError(error, 'axis.directory_expired')) throw error;
       // Fail closed: nothing is accepted without a valid directory, and nothing can be sent to answer.
-      return { outcome: await this.quarantine(repos, h, packageSha256, directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false }) };
+      return { outcome: await this.quarantine(repos, h, await keep(), directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false }) };
     }
-    if (h.messageType === 'status') return { outcome: await this.receiveStatus(repos, h, bytes ?? await payload.bytes(), packageSha256, directory) };
+    if (h.messageType === 'status') return { outcome: await this.receiveStatus(repos, h, bytes ?? await payload.bytes(), keep, directory) };
+    const packageSha256 = await keep();
 
     let parsed;
     try {
@@ -246,8 +249,8 @@ export class ExchangeReceivingService {
     }
   }
 
-  private async receiveStatus(repos: ExchangeRepositories, h: AxisHeaders, bytes: Uint8Array, packageSha256: string, directory: InstalledDirectory): Promise<InboxOutcome> {
-    const quarantine = (code: string, reason: string, report: unknown) => this.quarantine(repos, h, packageSha256, directory, { code, reason, report, claimedSender: h.from, answer: false });
+  private async receiveStatus(repos: ExchangeRepositories, h: AxisHeaders, bytes: Uint8Array, keep: () => Promise<string>, directory: InstalledDirectory): Promise<InboxOutcome> {
+    const quarantine = async (code: string, reason: string, report: unknown) => this.quarantine(repos, h, await keep(), directory, { code, reason, report, claimedSender: h.from, answer: false });
     let parsed;
     try {
       parsed = await parseEdxml(bytes, { limits: this.options.limits ?? {} });

@@ -234,21 +234,28 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       if (parsed.kind !== 'document') throw new Error('expected a document');
       const credentials = keyObjectCredentials(organisationKey(SO_TTTT), organisationCert(SO_TTTT), [issuingCa()]);
       const statuses: [StatusCode, string | undefined][] = [['06', undefined], ['04', undefined], ['03', 'Đã tiếp nhận, số đến: 77'], ['03', 'Đã tiếp nhận, số đến: 77']];
+      const blobs = new FileSystemBlobStore(join(net.node(VPCP).dataDir, 'blobs'));
+      const digests: string[] = [];
       for (const [code, description] of statuses) {
         const bytes = await signEnvelope(buildStatusMessage(statusMessageFor({ from: { organId: SO_TTTT as OrganId, organName: 'Sở TTTT' }, original: parsed.header, statusCode: code, at: new Date(), description })), credentials);
-        await net.rogue.publish({ headers: { from: SO_TTTT, to: VPCP, messageType: 'status', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+        digests.push(createHash('sha256').update(bytes).digest('hex'));
+        await net.rogue.publish({ headers: { from: SO_TTTT, to: VPCP, messageType: 'status', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: digests.at(-1) as string }, payload: bytesPayload(bytes) });
       }
       const d = await eventually(async () => (await deliveries(documentId)).find((x) => x.recipientOrganId === SO_TTTT && x.history.length === 4), 'four statuses applied');
       expect(d.status).to.equal('06');
       expect(d.arrivalNumber).to.equal(77);
       // Consumed concurrently, so the order they were applied in varies; each applies once, the furthest wins.
       expect(d.history.map((e) => e.code).sort()).to.deep.equal(['01', '03', '04', '06']);
-      // A status signed by another agency's key is not applied (quarantined at the sender).
+      // A status applied (or not) names no blob: its package is not written to the blob store.
+      for (const digest of digests) expect(await blobs.has(digest), `status package ${digest}`).to.equal(false);
+      // A status signed by another agency's key is not applied (quarantined at the sender, its package kept).
       const forged = await signEnvelope(buildStatusMessage(statusMessageFor({ from: { organId: TAY_NINH as OrganId }, original: parsed.header, statusCode: '02', at: new Date(), description: 'giả mạo' })), credentials);
       const messageId = randomUUID();
       await net.rogue.publish({ headers: { from: TAY_NINH, to: VPCP, messageType: 'status', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(forged).digest('hex') }, payload: bytesPayload(forged) });
       const q = await eventually(async () => (await rows(VPCP, 'exchange_quarantine', { message_id: messageId }))[0], 'forged status quarantined');
       expect(q.answered).to.equal(false);
+      expect(q.package_sha256.trim()).to.equal(createHash('sha256').update(forged).digest('hex'));
+      expect(await blobs.has(q.package_sha256.trim()), 'the quarantined status package is kept').to.equal(true);
       expect((await deliveries(documentId)).find((x) => x.recipientOrganId === TAY_NINH)?.status).to.not.equal('02');
     });
 
