@@ -1,9 +1,10 @@
 // One agency node of `npm run bench:exchange`, run as a child process of scripts/bench-exchange.ts so that
 // its memory and CPU are its own. It is a real node: `createNodeApp` on its own PostgreSQL database,
 // the shared RabbitMQ broker under the bench's name prefix, the demo agencies and keys, the dev directory.
-// It signs ONE 100 KB PDF with its leader's dev key (PAdES) at start and attaches that same signed PDF to
-// every document it sends, so the run measures the exchange, not the PDF signer.
-// Parent → child (IPC): prepare {key, count, recipient}: drafts with the signed PDF, not timed;
+// Every document it sends carries its own 100 KB PDF (random padding: it hardly compresses, as a real one),
+// signed by its leader's dev key (PAdES) while the drafts are prepared, before the clock starts: the run
+// measures the exchange, not the PDF signer, and no two documents share a file (a recipient stores each anew).
+// Parent → child (IPC): prepare {key, count, recipient}: drafts with their signed PDFs, not timed;
 // run {key, concurrency, ratePerSecond}: issue + send each draft, time issue → status 03 applied here;
 // stats: peak RSS and the size of a package on the wire. Child → parent: ready, prepared, done, stats.
 // As a recipient, the node's văn thư accepts (registers) every document as soon as its receipt commits.
@@ -47,6 +48,7 @@ function nodeConfig(): Config {
     dataDir: required('BENCH_DATA_DIR'),
     database: { ...base.database, url: required('BENCH_DATABASE_URL') },
     demo: { ...base.demo, password: 'bench-password-1' },
+    signing: { ...base.signing, unlockWindowSeconds: 3600 }, // the leader enters the PIN once for the preparation's signatures
     axis: {
       ...base.axis, url: required('BENCH_AXIS_URL'), prefix: required('BENCH_PREFIX'),
       ...(process.env.BENCH_INBOX_BATCH ? { inbox: { batchSize: Number(process.env.BENCH_INBOX_BATCH) } } : {}),
@@ -56,19 +58,21 @@ function nodeConfig(): Config {
   };
 }
 
+interface Agency {
+  readonly specialist: Actor; readonly leader: Actor; readonly clerk: Actor; pinGiven: boolean;
+  readonly issuedAt: Map<string, number>; onRegistered?: (documentId: string, at: number) => void;
+}
+
 let peakRssMb = 0;
 const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20); }, 100);
 
-async function signedPdfOnce(app: NodeApp, organId: string, specialist: Actor): Promise<Buffer> {
-  const leader = await actorFor(app.database, 'lanh_dao', organId);
-  const draft = await app.registry.draftOutgoing(specialist, organId, { typeName: 'Công văn', subject: 'Tệp PDF mẫu có chữ ký số (bench)', priority: 0, recipients: [] });
-  await app.attachments.upload(specialist, organId, draft.id, { fileName: 'van-ban.pdf', mediaType: 'application/pdf', role: 'main', content: once(incompressiblePdf(`Van ban ${organId}`, 100_000)) });
-  await app.signing.signPersonal(leader, organId, draft.id, { pin: DEMO_PIN });
-  const main = await app.database.knex('attachments').where({ document_id: draft.id, role: 'main' }).orderBy('created_at', 'desc').first() as { id: string };
-  const opened = await app.attachments.open(specialist, organId, draft.id, main.id);
-  const parts: Uint8Array[] = [];
-  for await (const part of opened.content) parts.push(part);
-  return Buffer.concat(parts);
+/** A draft to `recipient` with its own 100 KB PDF, signed by the leader (PAdES): the PIN the first time, then the unlock window. */
+async function signedDraft(app: NodeApp, organId: string, agency: Agency, subject: string, recipient: { organId: string; organName: string }): Promise<string> {
+  const draft = await app.registry.draftOutgoing(agency.specialist, organId, { typeName: 'Công văn', subject, priority: 0, recipients: [recipient] });
+  await app.attachments.upload(agency.specialist, organId, draft.id, { fileName: 'van-ban.pdf', mediaType: 'application/pdf', role: 'main', content: once(incompressiblePdf(subject, 100_000)) });
+  await app.signing.signPersonal(agency.leader, organId, draft.id, agency.pinGiven ? {} : { pin: DEMO_PIN });
+  agency.pinGiven = true;
+  return draft.id;
 }
 
 /**
@@ -120,11 +124,12 @@ async function main(): Promise<void> {
     const answer = pgClient._handleReadyForQuery;
     pgClient._handleReadyForQuery = function (this: unknown, ...args: unknown[]) { roundTrips.count += 1; return answer.apply(this, args); };
   }
-  interface Agency { readonly specialist: Actor; readonly clerk: Actor; readonly pdf: Buffer; readonly issuedAt: Map<string, number>; onRegistered?: (documentId: string, at: number) => void }
   const agencies = new Map<string, Agency>();
   for (const organId of organIds) {
-    const specialist = await actorFor(app.database, 'chuyen_vien', organId);
-    agencies.set(organId, { specialist, clerk: await actorFor(app.database, 'van_thu', organId), pdf: await signedPdfOnce(app, organId, specialist), issuedAt: new Map() });
+    agencies.set(organId, {
+      specialist: await actorFor(app.database, 'chuyen_vien', organId), leader: await actorFor(app.database, 'lanh_dao', organId),
+      clerk: await actorFor(app.database, 'van_thu', organId), pinGiven: false, issuedAt: new Map(),
+    });
   }
   const agency = (organId: string): Agency => agencies.get(organId) as Agency;
 
@@ -155,14 +160,9 @@ async function main(): Promise<void> {
   process.on('message', (command: Command) => {
     void (async () => {
       if (command.type === 'prepare') {
-        const { specialist, pdf } = agency(command.organId);
-        const name = demoNetwork.find((a) => a.organId === command.recipient)?.name ?? command.recipient;
+        const recipient = { organId: command.recipient, organName: demoNetwork.find((a) => a.organId === command.recipient)?.name ?? command.recipient };
         const ids: string[] = [];
-        for (let i = 0; i < command.count; i++) {
-          const draft = await app.registry.draftOutgoing(specialist, command.organId, { typeName: 'Công văn', subject: `Đo thông lượng ${command.key} ${i}`, priority: 0, recipients: [{ organId: command.recipient, organName: name }] });
-          await app.attachments.upload(specialist, command.organId, draft.id, { fileName: 'van-ban.pdf', mediaType: 'application/pdf', role: 'main', content: once(pdf) });
-          ids.push(draft.id);
-        }
+        for (let i = 0; i < command.count; i++) ids.push(await signedDraft(app, command.organId, agency(command.organId), `Đo thông lượng ${command.key} ${i}`, recipient));
         prepared.set(`${command.key}@${command.organId}`, ids);
         send({ type: 'prepared', key: `${command.key}@${command.organId}`, count: ids.length });
       } else if (command.type === 'run') {

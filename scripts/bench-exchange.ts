@@ -20,7 +20,7 @@
 // BENCH_NODE_ARGS='<flags>': Node.js flags for the node processes (e.g. V8 tracing); default the flag
 // `edoc-node start` runs with (--initial-old-space-size=256, bin/edoc-node.js); BENCH_NODE_ARGS=' ' runs without.
 // BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile of its saturation run there (<organ id>.cpuprofile).
-// BENCH_WARMUP=<n>: documents exchanged before the timed runs, not counted (default 15; JIT and caches).
+// BENCH_WARMUP=<n>: documents exchanged before the timed runs, not counted (default 300: JIT and caches; a node serves for days).
 // BENCH_RATE=<n>: the paced run at n documents/s instead of half the saturation rate (latency at low load).
 // BENCH_PROCESSES=1: one node process (one database) hosts every agency, instead of one process each.
 // Environment: AXIS_URL (default amqp://guest:guest@127.0.0.1:5672), TEST_POSTGRES_URL (default
@@ -288,7 +288,7 @@ async function cleanUp(transport: AmqpAxisTransport): Promise<void> {
 const agencyCount = Number(process.env.BENCH_AGENCIES ?? 3);
 const documents = Number(process.env.BENCH_DOCUMENTS ?? 1000);
 const issueConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const warmupDocuments = Number(process.env.BENCH_WARMUP ?? 15);
+const warmupDocuments = Number(process.env.BENCH_WARMUP ?? 300);
 const processCount = process.env.BENCH_PROCESSES === '1' ? 1 : agencyCount;
 /** The Node.js flags of `npm start` and bin/edoc-node.js (the V8 heap's first limit). */
 const NODE_START_FLAGS = '--initial-old-space-size=256';
@@ -359,10 +359,14 @@ async function startNodes(admin: Knex, root: string, runPrefix: string): Promise
   return { nodes, databases };
 }
 
-/** Each node sends its share of `count` documents to the next node of the ring; returns the merged result. */
-async function endToEnd(nodes: BenchNode[], key: string, count: number, ratePerSecond: number | null): Promise<RunResult & { perSecond: number }> {
+/**
+ * Each node sends its share of `count` documents to the next node of the ring; returns the merged result.
+ * The drafts (each with its signed PDF) are prepared first; `onPrepared` runs before the clock starts.
+ */
+async function endToEnd(nodes: BenchNode[], key: string, count: number, ratePerSecond: number | null, onPrepared: () => Promise<void> = async () => undefined): Promise<RunResult & { perSecond: number }> {
   const share = (i: number): number => Math.floor(count / nodes.length) + (i < count % nodes.length ? 1 : 0);
   await Promise.all(nodes.map((n, i) => n.request({ type: 'prepare', key, organId: n.organId, count: share(i), recipient: nodes[(i + 1) % nodes.length]!.organId }, 'prepared', `${key}@${n.organId}`)));
+  await onPrepared();
   const perNode = ratePerSecond === null ? null : ratePerSecond / nodes.length;
   const results = await Promise.all(nodes.map((n) => n.request<RunResult>({ type: 'run', key, organId: n.organId, concurrency: perNode === null ? issueConcurrency : 64, ratePerSecond: perNode }, 'done', `${key}@${n.organId}`)));
   const merged = {
@@ -466,10 +470,11 @@ async function main(): Promise<void> {
     ({ nodes, databases } = await startNodes(admin, root, runPrefix));
     // Warm-up (JIT, validation caches, connections), not counted: a node serves for days, and V8 optimises
     // a function only after many calls, so the timed run measures the steady state (BENCH_WARMUP documents).
-    await endToEnd(nodes, 'warm-up', warmupDocuments, null);
+    const warm = await endToEnd(nodes, 'warm-up', warmupDocuments, null);
+    console.log(`warm-up (not counted)                           : ${warmupDocuments} documents at ${warm.perSecond.toFixed(1)} documents/s`);
     const pids = nodes.map((n) => n.child.pid ?? -1);
-    const cpuBefore = await cpuByKind(pids);
-    const saturated = await endToEnd(nodes, 'saturation', documents, null);
+    let cpuBefore = await cpuByKind(pids);
+    const saturated = await endToEnd(nodes, 'saturation', documents, null, async () => { cpuBefore = await cpuByKind(pids); }); // the preparation (PDF signing) not counted
     const cpuAfter = await cpuByKind(pids);
     const cpuMs = (kind: Kind): number => ((cpuAfter[kind] - cpuBefore[kind]) * 1000) / Math.max(1, saturated.latenciesMs.length);
     console.log(`end to end at saturation (${issueConcurrency} in flight per node)   : ${saturated.perSecond.toFixed(1)} documents/s (${saturated.latenciesMs.length} documents registered, ${saturated.failed} failed; load average ${await loadAverage()})`);
