@@ -474,7 +474,10 @@ async function main(): Promise<void> {
     console.log(`warm-up (not counted)                           : ${warmupDocuments} documents at ${warm.perSecond.toFixed(1)} documents/s`);
     const pids = nodes.map((n) => n.child.pid ?? -1);
     let cpuBefore = await cpuByKind(pids);
-    const saturated = await endToEnd(nodes, 'saturation', documents, null, async () => { cpuBefore = await cpuByKind(pids); }); // the preparation (PDF signing) not counted
+    const saturated = await endToEnd(nodes, 'saturation', documents, null, async () => {
+      cpuBefore = await cpuByKind(pids); // the preparation (PDF signing) is not counted
+      console.log(`saturation run: ${documents} documents prepared, clock started`);
+    });
     const cpuAfter = await cpuByKind(pids);
     const cpuMs = (kind: Kind): number => ((cpuAfter[kind] - cpuBefore[kind]) * 1000) / Math.max(1, saturated.latenciesMs.length);
     console.log(`end to end at saturation (${issueConcurrency} in flight per node)   : ${saturated.perSecond.toFixed(1)} documents/s (${saturated.latenciesMs.length} documents registered, ${saturated.failed} failed; load average ${await loadAverage()})`);
