@@ -112,8 +112,10 @@ async function main(): Promise<void> {
   await app.exchange.start();
   const sqlBytes = new Map<string, { count: number; bytes: number }>();
   const roundTrips = { count: 0 };
+  let tracing = false; // on during this node's saturation run only: not its preparation, not the half-load run
   if (process.env.BENCH_TRACE_SQL) {
     app.database.knex.on('query', (q: { sql: string; bindings?: unknown[] }) => {
+      if (!tracing) return;
       const key = q.sql.slice(0, 60).replace(/trx\d+/g, 'trxN');
       const size = q.sql.length + (q.bindings ?? []).reduce<number>((n, b) => n + (Buffer.isBuffer(b) ? b.byteLength : typeof b === 'string' ? b.length : 8), 0);
       const e = sqlBytes.get(key) ?? { count: 0, bytes: 0 };
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
     // Round trips: pg answers each one with ReadyForQuery (statements carried with the next one share it).
     const pgClient = (createRequire(import.meta.url)('pg') as { Client: { prototype: { _handleReadyForQuery: (...args: unknown[]) => unknown } } }).Client.prototype;
     const answer = pgClient._handleReadyForQuery;
-    pgClient._handleReadyForQuery = function (this: unknown, ...args: unknown[]) { roundTrips.count += 1; return answer.apply(this, args); };
+    pgClient._handleReadyForQuery = function (this: unknown, ...args: unknown[]) { if (tracing) roundTrips.count += 1; return answer.apply(this, args); };
   }
   const agencies = new Map<string, Agency>();
   for (const organId of organIds) {
@@ -166,10 +168,11 @@ async function main(): Promise<void> {
         prepared.set(`${command.key}@${command.organId}`, ids);
         send({ type: 'prepared', key: `${command.key}@${command.organId}`, count: ids.length });
       } else if (command.type === 'run') {
-        if (command.key === 'saturation' && command.organId === organIds[0]) { sqlBytes.clear(); roundTrips.count = 0; } // the trace counts the timed run only
+        if (command.key === 'saturation' && command.organId === organIds[0]) tracing = true; // the trace counts the timed run only
         const profiling = command.key === 'saturation' && command.organId === organIds[0] && process.env.BENCH_CPU_PROF ? await startProfile() : undefined;
         const a = agency(command.organId);
         const result = await run(app, command.organId, a.clerk, prepared.get(`${command.key}@${command.organId}`) ?? [], command, a.issuedAt, (listener) => { a.onRegistered = listener; });
+        if (command.key === 'saturation') tracing = false;
         if (profiling) await profiling(join(process.env.BENCH_CPU_PROF as string, `${processName}.cpuprofile`));
         send({ type: 'done', key: `${command.key}@${command.organId}`, ...result });
       } else if (command.type === 'stats') {
