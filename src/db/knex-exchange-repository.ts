@@ -6,9 +6,8 @@ import type { InboxOutcome } from '../domain/axis-inbox.ts';
 import type { SignedDirectory } from '../domain/directory.ts';
 import type { DocumentStatus } from '../domain/document.ts';
 import type { StatusCode } from '../domain/edxml-codes.ts';
-import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedInsert, type ReceivedPackage, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
+import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedInsert, type ReceivedPackage, type ReceivedRecord, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
 import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
-import type { SignatureValidationReport } from '../domain/validation-report.ts';
 import { SEND_WITH_NEXT } from './pipelined-statements.ts';
 
 interface DeliveryRow {
@@ -19,7 +18,7 @@ interface DeliveryRow {
 }
 interface ReceivedRow {
   document_id: string; agency_organ_id: string; sender_organ_id: string; edxml_document_id: string; business_doc_type: number;
-  message_id: string; package_sha256: string; header: unknown; report: unknown; attachment_reports: unknown; last_status: string;
+  message_id: string; package_sha256: string; header: unknown; last_status: string;
 }
 interface QuarantineRow {
   id: string; agency_organ_id: string; sender_organ_id: string; message_id: string; message_type: string; reason_code: string; reason: string;
@@ -68,10 +67,12 @@ const METADATA_COLUMNS: Record<UpdatableField, { column: string; json?: true }> 
   to: { column: 'recipients', json: true }, toPlaces: { column: 'to_places', json: true },
 };
 
-const toReceived = (r: ReceivedRow): ReceivedPackage => ({
+/** The columns of a `ReceivedRecord`: not the validation reports (jsonb that PostgreSQL would decompress and print, the node parse). */
+const RECEIVED_COLUMNS = ['document_id', 'agency_organ_id', 'sender_organ_id', 'edxml_document_id', 'business_doc_type', 'message_id', 'package_sha256', 'header', 'last_status'] as const;
+
+const toReceived = (r: ReceivedRow): ReceivedRecord => ({
   documentId: r.document_id, agencyOrganId: r.agency_organ_id, senderOrganId: r.sender_organ_id, edxmlDocumentId: r.edxml_document_id,
-  businessDocType: r.business_doc_type, messageId: r.message_id, packageSha256: r.package_sha256, header: json(r.header),
-  report: json(r.report as SignatureValidationReport), attachmentReports: json((r.attachment_reports ?? []) as SignatureValidationReport[]), lastStatus: r.last_status as StatusCode,
+  businessDocType: r.business_doc_type, messageId: r.message_id, packageSha256: r.package_sha256, header: json(r.header), lastStatus: r.last_status as StatusCode,
 });
 
 export class KnexExchangeRepository implements ExchangeRepository {
@@ -153,19 +154,19 @@ export class KnexExchangeRepository implements ExchangeRepository {
       .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.id.localeCompare(b.id));
   }
 
-  async findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedPackage | null> {
-    const row = await this.trx<ReceivedRow>('exchange_received')
+  async findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedRecord | null> {
+    const row = await this.trx<ReceivedRow>('exchange_received').select([...RECEIVED_COLUMNS])
       .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, edxml_document_id: edxmlDocumentId, business_doc_type: businessDocType }).first();
     return row ? toReceived(row) : null;
   }
 
-  async findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedPackage | null> {
-    const row = await this.trx<ReceivedRow>('exchange_received').where({ agency_organ_id: agencyOrganId, document_id: documentId }).first();
+  async findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedRecord | null> {
+    const row = await this.trx<ReceivedRow>('exchange_received').select([...RECEIVED_COLUMNS]).where({ agency_organ_id: agencyOrganId, document_id: documentId }).first();
     return row ? toReceived(row) : null;
   }
 
-  async findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedPackage | null> {
-    const row = await this.trx<ReceivedRow>('exchange_received')
+  async findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedRecord | null> {
+    const row = await this.trx<ReceivedRow>('exchange_received').select([...RECEIVED_COLUMNS])
       .where({ agency_organ_id: agencyOrganId, sender_organ_id: senderOrganId, edxml_document_id: edxmlDocumentId }).orderBy('business_doc_type').first();
     return row ? toReceived(row) : null;
   }

@@ -139,6 +139,12 @@ export interface ReceivedPackage {
   readonly lastStatus: StatusCode;
 }
 
+/**
+ * A received package as the exchange reads it back (dedupe, statuses, requests): without its validation
+ * reports, ~20 KB of JSON a document that no step after the receipt reads (the registry shows them).
+ */
+export type ReceivedRecord = Omit<ReceivedPackage, 'report' | 'attachmentReports'>;
+
 export interface QuarantinedPackage {
   readonly id: string;
   readonly agencyOrganId: string;
@@ -243,10 +249,10 @@ export interface ExchangeRepository {
    * when both were received at once by two processes), oldest first; each row once, whoever links it.
    */
   linkWaitingRequests(agencyOrganId: string): Promise<ExchangeRequest[]>;
-  findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedPackage | null>;
-  findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedPackage | null>;
+  findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedRecord | null>;
+  findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedRecord | null>;
   /** The incoming document this node has for a DocumentId, whatever package created it (new, update, replacement). */
-  findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedPackage | null>;
+  findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedRecord | null>;
   setReceivedStatus(documentId: string, status: StatusCode): Promise<void>;
   insertQuarantine(entry: QuarantinedPackage): Promise<void>;
   listQuarantine(agencyOrganId: string, limit: number): Promise<QuarantinedPackage[]>;

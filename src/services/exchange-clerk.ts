@@ -9,7 +9,7 @@ import { authorize, type Actor } from '../domain/actor.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import { findAgency } from '../domain/directory.ts';
 import { DomainError } from '../domain/errors.ts';
-import { type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type MetadataHistoryEntry, type ProgressReporter, type ProgressStep, type ReceivedPackage } from '../domain/exchange.ts';
+import { type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type MetadataHistoryEntry, type ProgressReporter, type ProgressStep, type ReceivedRecord } from '../domain/exchange.ts';
 import type { DocumentHeader, Organization } from '../edxml/model.ts';
 import type { OrganId } from '../domain/organ-id.ts';
 import { INCOMING_SERIES, registerName } from '../domain/registers.ts';
@@ -132,7 +132,7 @@ export class ExchangeClerkService implements ProgressReporter {
     });
   }
 
-  private async awaiting(repos: ExchangeRepositories, organId: string, documentId: string): Promise<{ doc: RegistryDocument; received: ReceivedPackage }> {
+  private async awaiting(repos: ExchangeRepositories, organId: string, documentId: string): Promise<{ doc: RegistryDocument; received: ReceivedRecord }> {
     const doc = await repos.documents.findForUpdate(organId, documentId);
     if (!doc || doc.direction !== 'incoming') throw new DomainError('registry.document_not_found');
     const received = await repos.exchange.findReceivedByDocument(organId, documentId);

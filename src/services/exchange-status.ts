@@ -4,7 +4,7 @@
 // field for it, and the systems in use put it there in practice.
 import { createHash, randomUUID } from 'node:crypto';
 import { statusCodeLabels, type StatusCode } from '../domain/edxml-codes.ts';
-import type { ExchangeRepositories, PackageSigner, ReceivedPackage } from '../domain/exchange.ts';
+import type { ExchangeRepositories, PackageSigner, ReceivedRecord } from '../domain/exchange.ts';
 import { buildStatusMessage } from '../edxml/package-builder.ts';
 import type { DocumentHeader, Organization, StaffInfo } from '../edxml/model.ts';
 import { statusMessageFor } from '../edxml/status-message.ts';
@@ -60,7 +60,7 @@ export class StatusEmitter {
    * Statuses about a received package, in order (e.g. 03 then 05 on registration); the last one is
    * recorded as the last status given (one update, none when it is already the one recorded).
    */
-  async emitFor(repos: ExchangeRepositories, received: ReceivedPackage, from: Organization, at: Date, ...statuses: ReadonlyArray<{ readonly code: StatusCode; readonly description?: string }>): Promise<void> {
+  async emitFor(repos: ExchangeRepositories, received: ReceivedRecord, from: Organization, at: Date, ...statuses: ReadonlyArray<{ readonly code: StatusCode; readonly description?: string }>): Promise<void> {
     for (const { code, description } of statuses) {
       await this.emit(repos, { from, original: received.header as DocumentHeader, code, at, description: description ?? describeStatus(code), documentId: received.documentId, to: received.senderOrganId });
     }
