@@ -6,9 +6,9 @@ import { writeEdxmlDate, writeEdxmlTimestamp } from './edxml-dates.ts';
 import { invalid, missing } from './field-reader.ts';
 import type { Business, DocumentHeader, OutgoingDocumentPackage, Organization, ResponseFor, StaffInfo, StatusMessage, TraceHeader } from './model.ts';
 import { singleFileZipParts } from './single-file-zip.ts';
-import { el, envelopeFragment, optional, packageSkeleton, packageXml, type AttachmentFragment, type PackageSkeleton, type XMLBuilder } from './xml-writer.ts';
+import { el, envelopeFragment, optional, packageSkeleton, packageXml, type AttachmentFragment, type PackageSkeleton, type XmlElement } from './xml-writer.ts';
 
-function writeOrganization(parent: XMLBuilder, name: 'From' | 'To', o: Organization): void {
+function writeOrganization(parent: XmlElement, name: 'From' | 'To', o: Organization): void {
   const e = el(parent, name);
   el(e, 'OrganId', o.organId);
   optional(e, 'OrganizationInCharge', o.organizationInCharge);
@@ -20,7 +20,7 @@ function writeOrganization(parent: XMLBuilder, name: 'From' | 'To', o: Organizat
   optional(e, 'Website', o.website);
 }
 
-function writeResponseFor(parent: XMLBuilder, r: ResponseFor): void {
+function writeResponseFor(parent: XmlElement, r: ResponseFor): void {
   const e = el(parent, 'ResponseFor');
   el(e, 'OrganId', r.organId);
   optional(e, 'Code', r.code);
@@ -28,7 +28,7 @@ function writeResponseFor(parent: XMLBuilder, r: ResponseFor): void {
   el(e, 'DocumentId', r.documentId);
 }
 
-function writeStaffInfo(parent: XMLBuilder, s: StaffInfo | undefined): void {
+function writeStaffInfo(parent: XmlElement, s: StaffInfo | undefined): void {
   if (!s) return;
   const e = el(parent, 'StaffInfo');
   optional(e, 'Department', s.department);
@@ -39,7 +39,7 @@ function writeStaffInfo(parent: XMLBuilder, s: StaffInfo | undefined): void {
 
 const flag = (value: boolean | undefined): string | undefined => (value === undefined ? undefined : value ? '1' : '0');
 
-function writeDocumentHeader(parent: XMLBuilder, h: DocumentHeader): void {
+function writeDocumentHeader(parent: XmlElement, h: DocumentHeader): void {
   if (h.to.length === 0) throw missing('MessageHeader/To');
   const mh = el(parent, 'MessageHeader');
   writeOrganization(mh, 'From', h.from);
@@ -86,7 +86,7 @@ function writeDocumentHeader(parent: XMLBuilder, h: DocumentHeader): void {
   }
 }
 
-function writeBusiness(parent: XMLBuilder, b: Business): void {
+function writeBusiness(parent: XmlElement, b: Business): void {
   const e = el(parent, 'Bussiness');
   optional(e, 'DocumentId', b.documentId);
   el(e, 'BussinessDocType', b.businessDocType);
@@ -117,7 +117,7 @@ function writeBusiness(parent: XMLBuilder, b: Business): void {
   writeStaffInfo(e, b.staffInfo);
 }
 
-function writeTrace(parent: XMLBuilder, traceHeaders: readonly TraceHeader[], business: Business | undefined): void {
+function writeTrace(parent: XmlElement, traceHeaders: readonly TraceHeader[], business: Business | undefined): void {
   if (traceHeaders.length === 0 && !business) return;
   const list = el(parent, 'TraceHeaderList');
   for (const t of traceHeaders) {
@@ -148,7 +148,7 @@ function encodeAttachments(pkg: OutgoingDocumentPackage): AttachmentFragment[] {
 }
 
 /** The envelope of a document package and its attachments, encoded for transfer. */
-function documentEnvelope(pkg: OutgoingDocumentPackage): { envelope: XMLBuilder; attachments: AttachmentFragment[] } {
+function documentEnvelope(pkg: OutgoingDocumentPackage): { envelope: XmlElement; attachments: AttachmentFragment[] } {
   const attachments = encodeAttachments(pkg);
   const envelope = envelopeFragment();
   const header = el(envelope, 'edXMLHeader');

@@ -1,38 +1,30 @@
 // Writing edXML in the vendor shape (fixtures/edxml-vendor): root `edXML` with the QCVN namespace as
 // default, the envelope `edXML:`-prefixed with its own declaration, `AttachmentEncoded` unprefixed beside
-// the envelope, and each `edXML:ContentTransferEncoded` declaring the prefix again. xmlbuilder2 would
-// normalise those prefixes away inside one document, so the envelope and the attachment list are
-// serialised as separate fragments and joined; base64 content is spliced in, never escaped or copied
-// through the XML serialiser. The package is assembled in one buffer of its final size, the base64 of
-// each attachment written into it slice by slice: a 50 MB attachment never exists as a 67 MB string.
+// the envelope, and each `edXML:ContentTransferEncoded` declaring the prefix again. The envelope and the
+// attachment list are element trees (src/edxml/xml-fragment.ts) serialised as separate fragments and
+// joined; base64 content is spliced in, never escaped or copied through the serialiser. The package is
+// assembled in one buffer of its final size, the base64 of each attachment written into it slice by
+// slice: a 50 MB attachment never exists as a 67 MB string.
 import { randomUUID } from 'node:crypto';
-import { create } from 'xmlbuilder2';
-import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { QCVN_102_NAMESPACE, readPieces, type RandomAccessContent } from './model.ts';
+import { XmlElement } from './xml-fragment.ts';
 
-export type { XMLBuilder };
+export { XmlElement };
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-/**
- * xmlbuilder2 leaves an `&` that looks like an entity reference (`&a;`, `&amp;`) as it is, which would
- * turn user text such as "&a;" into an undefined entity. Every `&` is escaped here first; the serialiser
- * then keeps the `&amp;` it sees and escapes `<` and `>` itself.
- */
-const escapeAmpersands = (value: string): string => value.replace(/&/g, '&amp;');
-
 /** A fresh `edXML:edXMLEnvelope` fragment; add children with {@link el}. */
-export const envelopeFragment = (): XMLBuilder => create().ele(QCVN_102_NAMESPACE, 'edXML:edXMLEnvelope');
+export const envelopeFragment = (): XmlElement => new XmlElement('edXML:edXMLEnvelope', { prefix: 'edXML', uri: QCVN_102_NAMESPACE });
 
 /** Appends `edXML:<name>` (and its text, when given and non-empty). */
-export function el(parent: XMLBuilder, name: string, text?: string | number | boolean): XMLBuilder {
-  const child = parent.ele(QCVN_102_NAMESPACE, `edXML:${name}`);
-  if (text !== undefined && text !== '') child.txt(escapeAmpersands(String(text)));
+export function el(parent: XmlElement, name: string, text?: string | number | boolean): XmlElement {
+  const child = parent.ele(`edXML:${name}`);
+  if (text !== undefined && text !== '') child.txt(String(text));
   return child;
 }
 
 /** Appends `edXML:<name>` with its text only when the value is present. */
-export function optional(parent: XMLBuilder, name: string, text: string | number | boolean | undefined): void {
+export function optional(parent: XmlElement, name: string, text: string | number | boolean | undefined): void {
   if (text !== undefined && text !== '') el(parent, name, text);
 }
 
@@ -51,16 +43,16 @@ const transferClose = '</edXML:ContentTransferEncoded>';
 
 /** The AttachmentEncoded list, as text pieces between which each attachment's base64 goes (in order). */
 function attachmentsXml(attachments: readonly AttachmentFragment[]): string[] {
-  const list = create().ele('AttachmentEncoded');
+  const list = new XmlElement('AttachmentEncoded');
   attachments.forEach((a, i) => {
     const att = list.ele('Attachment');
-    att.ele('ContentId').txt(escapeAmpersands(`cid:${a.contentId}`));
-    att.ele('AttachmentName').txt(escapeAmpersands(a.name));
-    if (a.description !== undefined) att.ele('Description').txt(escapeAmpersands(a.description));
-    if (a.contentType !== undefined) att.ele('ContentType').txt(escapeAmpersands(a.contentType));
+    att.ele('ContentId').txt(`cid:${a.contentId}`);
+    att.ele('AttachmentName').txt(a.name);
+    if (a.description !== undefined) att.ele('Description').txt(a.description);
+    if (a.contentType !== undefined) att.ele('ContentType').txt(a.contentType);
     att.ele('ContentTransferEncoded').txt(marker(i));
   });
-  const xml = list.end({ headless: true, prettyPrint: true, indent: '  ', offset: 1 });
+  const xml = list.toXml(1);
   // User text cannot contain a raw `<`, so the marker element is unambiguous.
   const pieces: string[] = [];
   let rest = xml;
@@ -123,8 +115,8 @@ export interface PackageSkeleton {
 }
 
 /** The text pieces of a package: before the first attachment's base64, between them, after the last. */
-function packagePieces(envelope: XMLBuilder, attachments: readonly AttachmentFragment[]): string[] {
-  const envelopeXml = envelope.end({ headless: true, prettyPrint: true, indent: '  ', offset: 1 });
+function packagePieces(envelope: XmlElement, attachments: readonly AttachmentFragment[]): string[] {
+  const envelopeXml = envelope.toXml(1);
   const head = [XML_DECLARATION, `<edXML xmlns="${QCVN_102_NAMESPACE}">\n`, envelopeXml, '\n'].join('');
   const pieces = attachments.length > 0 ? attachmentsXml(attachments) : [''];
   pieces[0] = head + pieces[0];
@@ -138,7 +130,7 @@ function packagePieces(envelope: XMLBuilder, attachments: readonly AttachmentFra
  * with a 50 MB attachment is never held whole. Markers are letters and digits with a random part: text
  * the canonical form leaves as it is, and that no user text can contain by chance.
  */
-export function packageSkeleton(envelope: XMLBuilder, attachments: readonly AttachmentFragment[]): PackageSkeleton {
+export function packageSkeleton(envelope: XmlElement, attachments: readonly AttachmentFragment[]): PackageSkeleton {
   const pieces = packagePieces(envelope, attachments);
   const nonce = randomUUID().replace(/-/g, '');
   const marked = attachments.map((a, i) => ({
@@ -151,7 +143,7 @@ export function packageSkeleton(envelope: XMLBuilder, attachments: readonly Atta
 }
 
 /** Joins the envelope fragment and the attachments into the package, as UTF-8 bytes in one buffer. */
-export function packageXml(envelope: XMLBuilder, attachments: readonly AttachmentFragment[]): Buffer {
+export function packageXml(envelope: XmlElement, attachments: readonly AttachmentFragment[]): Buffer {
   const pieces = packagePieces(envelope, attachments);
   const sizes = attachments.map((a) => a.transfer.reduce((n, p) => n + p.byteLength, 0));
   const total = pieces.reduce((n, piece) => n + Buffer.byteLength(piece, 'utf8'), 0) + sizes.reduce((n, size) => n + base64Length(size), 0);
