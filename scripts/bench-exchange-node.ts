@@ -6,7 +6,8 @@
 // measures the exchange, not the PDF signer, and no two documents share a file (a recipient stores each anew).
 // Parent → child (IPC): prepare {key, count, recipient}: drafts with their signed PDFs, not timed;
 // run {key, concurrency, ratePerSecond}: issue + send each draft, time issue → status 03 applied here;
-// stats: peak RSS and the size of a package on the wire. Child → parent: ready, prepared, done, stats.
+// stats: peak RSS and the size of a package on the wire; registered: a 03 another process of the agency
+// applied. Child → parent: ready, prepared, done, stats, registered-elsewhere (a 03 for a document issued elsewhere).
 // As a recipient, the node's văn thư accepts (registers) every document as soon as its receipt commits.
 import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -26,6 +27,7 @@ type Command =
   | { readonly type: 'prepare'; readonly key: string; readonly organId: string; readonly count: number; readonly recipient: string }
   | { readonly type: 'run'; readonly key: string; readonly organId: string; readonly concurrency: number; readonly ratePerSecond: number | null }
   | { readonly type: 'stats'; readonly organId: string }
+  | { readonly type: 'registered'; readonly organId: string; readonly documentId: string; readonly at: number }
   | { readonly type: 'stop' };
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -154,7 +156,10 @@ async function main(): Promise<void> {
       toAccept.push({ organId: headers.to, documentId: outcome.documentId });
       acceptNext();
     } else if (headers.messageType === 'status' && outcome.applied === true && outcome.statusCode === '03' && typeof outcome.documentId === 'string') {
-      agencies.get(headers.to)?.onRegistered?.(outcome.documentId, now());
+      const sender = agencies.get(headers.to);
+      // Another process of the agency (BENCH_PROCESSES=n) may have issued it: the parent passes it on.
+      if (sender?.issuedAt.has(outcome.documentId)) sender.onRegistered?.(outcome.documentId, now());
+      else send({ type: 'registered-elsewhere', organId: headers.to, documentId: outcome.documentId, at: now() });
     }
   });
 
@@ -175,6 +180,8 @@ async function main(): Promise<void> {
         if (command.key === 'saturation') tracing = false;
         if (profiling) await profiling(join(process.env.BENCH_CPU_PROF as string, `${processName}.cpuprofile`));
         send({ type: 'done', key: `${command.key}@${command.organId}`, ...result });
+      } else if (command.type === 'registered') {
+        agencies.get(command.organId)?.onRegistered?.(command.documentId, command.at); // ignored unless issued here
       } else if (command.type === 'stats') {
         const row = await app.database.knex('axis_outbox').where({ message_type: 'edoc' }).select(app.database.knex.raw('octet_length(package) as bytes')).first() as { bytes: number | string } | undefined;
         if (process.env.BENCH_TRACE_SQL && command.organId === organIds[0]) {

@@ -22,7 +22,8 @@
 // BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile of its saturation run there (<organ id>.cpuprofile).
 // BENCH_WARMUP=<n>: documents exchanged before the timed runs, not counted (default 300: JIT and caches; a node serves for days).
 // BENCH_RATE=<n>: the paced run at n documents/s instead of half the saturation rate (latency at low load).
-// BENCH_PROCESSES=1: one node process (one database) hosts every agency, instead of one process each.
+// BENCH_PROCESSES=<n>: n node processes, each hosting every agency, on one shared database and data directory
+// (the scale-out of DESIGN.md: several processes per agency), instead of one process (and database) per agency.
 // Environment: AXIS_URL (default amqp://guest:guest@127.0.0.1:5672), TEST_POSTGRES_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres), BENCH_MESSAGES (machinery, default 5000).
 // Everything is created under a fresh prefix / fresh databases and deleted at the end.
@@ -289,7 +290,9 @@ const agencyCount = Number(process.env.BENCH_AGENCIES ?? 3);
 const documents = Number(process.env.BENCH_DOCUMENTS ?? 1000);
 const issueConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const warmupDocuments = Number(process.env.BENCH_WARMUP ?? 300);
-const processCount = process.env.BENCH_PROCESSES === '1' ? 1 : agencyCount;
+/** Shared: `processCount` processes each host every agency on one database; else one process and database per agency. */
+const shared = process.env.BENCH_PROCESSES !== undefined && process.env.BENCH_PROCESSES !== '';
+const processCount = shared ? Math.max(1, Number(process.env.BENCH_PROCESSES)) : agencyCount;
 /** The Node.js flags of `npm start` and bin/edoc-node.js (the V8 heap's first limit). */
 const NODE_START_FLAGS = '--initial-old-space-size=256';
 /** Demo agencies that have dev keys (certs-dev/agencies/), in ring order. */
@@ -332,30 +335,45 @@ class BenchNode {
 }
 
 /**
- * The node processes: one per agency (default), or with BENCH_PROCESSES=1 one process hosting every agency
- * on one database (still exchanging through RabbitMQ). A BenchNode stands for one agency of a process.
+ * The node processes: one per agency (default), or with BENCH_PROCESSES=n, n processes each hosting every
+ * agency on one database and one data directory (still exchanging through RabbitMQ; started one after the
+ * other, so one migrates and seeds first). A BenchNode stands for one agency of a process. A status 03 is
+ * applied by whichever process consumes it: one that did not issue the document reports it here, and it
+ * goes to the other processes (the one that issued it times it).
  */
 async function startNodes(admin: Knex, root: string, runPrefix: string): Promise<{ nodes: BenchNode[]; databases: string[] }> {
   const nodes: BenchNode[] = [];
   const databases: string[] = [];
+  const children: ChildProcess[] = [];
   const agencies = RING.slice(0, agencyCount);
-  const groups = processCount === 1 ? [agencies] : agencies.map((a) => [a]);
+  const groups = shared ? Array.from({ length: processCount }, () => agencies) : agencies.map((a) => [a]);
+  let databaseUrl = '';
   for (const group of groups) {
     const organId = group.join('+');
-    const name = `edoc_bench_${(group.length === 1 ? organId : 'all').replace(/\./g, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
-    await admin.raw(`CREATE DATABASE ${name}`);
-    databases.push(name);
-    const u = new URL(postgresAdminUrl);
-    u.pathname = `/${name}`;
-    // BENCH_PG_SOCKET=<dir>: the nodes reach PostgreSQL over its Unix socket (same machine) instead of TCP.
-    if (process.env.BENCH_PG_SOCKET) u.searchParams.set('host', process.env.BENCH_PG_SOCKET);
+    if (!shared || databases.length === 0) {
+      const name = `edoc_bench_${(group.length === 1 ? organId : 'all').replace(/\./g, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
+      await admin.raw(`CREATE DATABASE ${name}`);
+      databases.push(name);
+      const u = new URL(postgresAdminUrl);
+      u.pathname = `/${name}`;
+      // BENCH_PG_SOCKET=<dir>: the nodes reach PostgreSQL over its Unix socket (same machine) instead of TCP.
+      if (process.env.BENCH_PG_SOCKET) u.searchParams.set('host', process.env.BENCH_PG_SOCKET);
+      databaseUrl = u.toString();
+    }
     const child = fork(new URL('./bench-exchange-node.ts', import.meta.url).pathname, [], {
       execArgv: [...(process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).split(' ').filter(Boolean), '--import', 'tsx'],
-      env: { ...process.env, BENCH_ORGAN_IDS: group.join(','), BENCH_DATABASE_URL: u.toString(), BENCH_AXIS_URL: url, BENCH_PREFIX: runPrefix, BENCH_DATA_DIR: join(root, organId) },
+      env: { ...process.env, BENCH_ORGAN_IDS: group.join(','), BENCH_DATABASE_URL: databaseUrl, BENCH_AXIS_URL: url, BENCH_PREFIX: runPrefix, BENCH_DATA_DIR: join(root, organId) },
     });
-    for (const agency of group) nodes.push(new BenchNode(agency, child));
+    child.on('message', (message: { type?: string }) => {
+      if (message.type !== 'registered-elsewhere') return;
+      for (const other of children) if (other !== child && other.connected) other.send({ ...message, type: 'registered' });
+    });
+    children.push(child);
+    const added = group.map((agency) => new BenchNode(agency, child));
+    nodes.push(...added);
+    if (shared) await added[0]?.expect('ready'); // one at a time: the first migrates and seeds the shared database
   }
-  await Promise.all(nodes.map((n) => n.expect('ready')));
+  if (!shared) await Promise.all(nodes.map((n) => n.expect('ready')));
   return { nodes, databases };
 }
 
@@ -460,7 +478,7 @@ async function main(): Promise<void> {
   const stores: Stores = (name) => ({ chunkStore: new FileChunkStore(join(root, name, 'chunks')), payloadSink: new TempFilePayloadSink(join(root, name, 'in')) });
   const admin = knexFactory({ client: 'pg', connection: postgresAdminUrl, pool: { min: 0, max: 1 } });
   const runPrefix = `${prefix}e2e.`;
-  console.log(`bench:exchange — ${agencyCount} agencies (${processCount === 1 ? "one node process and one PostgreSQL database for all" : "one node process each, PostgreSQL each"}, node flags '${(process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim()}', RabbitMQ ${new URL(url).host}, prefix ${runPrefix}), ${documents} documents with a signed 100 KB PDF; load average ${await loadAverage()}`);
+  console.log(`bench:exchange — ${agencyCount} agencies (${shared ? `${processCount} node process(es) hosting all of them on one PostgreSQL database` : "one node process each, PostgreSQL each"}, node flags '${(process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim()}', RabbitMQ ${new URL(url).host}, prefix ${runPrefix}), ${documents} documents with a signed 100 KB PDF; load average ${await loadAverage()}`);
   const extra: Record<string, number> = {};
   let nodes: BenchNode[] = [];
   let databases: string[] = [];
@@ -493,7 +511,7 @@ async function main(): Promise<void> {
     const [p50, p95, p99] = [percentile(sorted, 0.5), percentile(sorted, 0.95), percentile(sorted, 0.99)];
     console.log(`  at half that rate (${rate}/s, ${halfCount} documents), issue → 03  : p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (achieved ${half.perSecond.toFixed(1)}/s; load average ${await loadAverage()})`);
     const stats = await Promise.all(nodes.map((n) => n.request<NodeStats>({ type: 'stats', organId: n.organId }, 'stats', n.organId)));
-    for (const s of stats) console.log(`  peak RSS of node ${s.organId}${processCount === 1 ? ' (one process for all)' : ''}                  : ${s.peakRssMb.toFixed(0)} MB`);
+    for (const s of stats) console.log(`  peak RSS of node ${s.organId}${shared ? ' (a process hosting all)' : ''}                  : ${s.peakRssMb.toFixed(0)} MB`);
     const packageBytes = Math.max(...stats.map((s) => s.packageBytes));
     const processes = [...new Map(nodes.map((n) => [n.child, n])).values()]; // one agency per process
     await Promise.all(processes.map((n) => n.request({ type: 'stop' }, 'stopped')));

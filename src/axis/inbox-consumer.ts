@@ -57,6 +57,9 @@ const DEFAULT_UNAVAILABLE_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 80
 /** Thrown inside the transaction to roll the handler's work back when a concurrent consumer won. */
 class LostRace extends Error {}
 
+/** Order of a batch: by recipient organ id (a stable sort keeps arrival order within one agency). */
+const byRecipient = (a: AxisDelivery, b: AxisDelivery): number => (a.headers.to < b.headers.to ? -1 : a.headers.to > b.headers.to ? 1 : 0);
+
 /** One delivery's fate inside a batch. */
 export type InboxBatchItem =
   | { readonly kind: 'done'; readonly result: InboxResult }
@@ -226,7 +229,9 @@ export class InboxConsumer<Tx> {
     }
     if (this.batchRunning || this.waiting.length === 0) return;
     this.batchRunning = true;
-    const batch = this.waiting.splice(0, this.options.batchSize ?? 1);
+    // Grouped by recipient agency (in arrival order within each): what the handlers lock per agency is then
+    // locked in one order by every batch, so two consumers' batches (two processes) cannot deadlock on it.
+    const batch = this.waiting.splice(0, this.options.batchSize ?? 1).sort((a, b) => byRecipient(a.delivery, b.delivery));
     void this.settleBatch(batch).finally(() => {
       this.batchRunning = false;
       this.drain();

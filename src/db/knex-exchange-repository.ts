@@ -75,7 +75,18 @@ const toReceived = (r: ReceivedRow): ReceivedRecord => ({
   businessDocType: r.business_doc_type, messageId: r.message_id, packageSha256: r.package_sha256, header: json(r.header), lastStatus: r.last_status as StatusCode,
 });
 
+/**
+ * The advisory lock an agency's delivery rows are locked under (one bigint per agency). Two consumers of
+ * one agency (several node processes, DESIGN.md "Runtime and scale") apply inbox batches of statuses at
+ * once, each batch locking several deliveries in its own order: without it they deadlock, and PostgreSQL
+ * breaks the cycle only after `deadlock_timeout` (1 s), the batch then runs again.
+ */
+const LOCK_DELIVERIES = "SELECT pg_advisory_xact_lock(hashtextextended('exchange_deliveries:' || ?, 0))";
+
 export class KnexExchangeRepository implements ExchangeRepository {
+  /** Agencies whose delivery lock this transaction (or savepoint) holds. */
+  private readonly deliveriesLocked = new Set<string>();
+
   constructor(private readonly trx: Knex.Transaction) {}
 
   async insertDeliveries(deliveries: readonly NewDelivery[]): Promise<void> {
@@ -87,6 +98,10 @@ export class KnexExchangeRepository implements ExchangeRepository {
   }
 
   async findDeliveryForUpdate(agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): Promise<Delivery | null> {
+    if (!this.deliveriesLocked.has(agencyOrganId)) { // first the agency's lock, sent with the row's
+      this.deliveriesLocked.add(agencyOrganId);
+      await this.trx.raw(LOCK_DELIVERIES, [agencyOrganId]).options(SEND_WITH_NEXT);
+    }
     const row = await this.trx<DeliveryRow>('exchange_deliveries')
       .where({ agency_organ_id: agencyOrganId, edxml_document_id: edxmlDocumentId, recipient_organ_id: recipientOrganId }).forUpdate().first();
     return row ? toDelivery(row) : null;

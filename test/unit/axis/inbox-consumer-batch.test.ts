@@ -6,7 +6,7 @@ import type { InProcessAxisTransport } from '../../../src/axis/in-process-axis-t
 import type { AxisDelivery, AxisDeliveryHandler, AxisDeliveryVerdict, AxisSubscription, AxisTransport } from '../../../src/domain/axis-transport.ts';
 import { bytesPayload } from '../../../src/domain/axis-transport.ts';
 import { DomainError } from '../../../src/domain/errors.ts';
-import { AGENCY_B, axisMessage, DEFAULT_SETTINGS, type TransportUnderTest } from './support/transport-behaviour.ts';
+import { AGENCY_A, AGENCY_B, axisMessage, DEFAULT_SETTINGS, type TransportUnderTest } from './support/transport-behaviour.ts';
 import { MemoryInboxStore, MemoryUnitOfWork, type MemoryTx } from './support/memory-stores.ts';
 import { inProcessTransport } from './support/in-process.ts';
 import { eventually, pause } from './support/wait.ts';
@@ -170,6 +170,22 @@ describe('InboxConsumer, batched (several deliveries per transaction)', () => {
     expect(uow.commits).to.equal(1 + 3);
     expect(registry.documents).to.have.length(10);
     expect(after.filter((r) => !r.duplicate)).to.have.length(10); // afterCommit once per delivery
+  });
+
+  it('handles a batch grouped by recipient agency, in arrival order within each (locks taken per agency in one order)', async () => {
+    const uow = new MemoryUnitOfWork();
+    const transport = new DirectTransport();
+    const calls: string[] = [];
+    const consumer = batchedConsumer({ uow, registry: new Registry(), transport, calls, batchSize: 8 });
+    await consumer.start([AGENCY_A, AGENCY_B]);
+    const to = (agency: string, body: string): AxisDelivery => ({ ...delivery(body), headers: { ...axisMessage(agency, body).headers } });
+    // 'first' runs alone at once; the six that arrive meanwhile make one batch, mixed as they came.
+    const verdicts = await Promise.all([to(AGENCY_B, 'first'), to(AGENCY_B, 'b1'), to(AGENCY_A, 'a1'), to(AGENCY_B, 'b2'), to(AGENCY_A, 'a2'), to(AGENCY_B, 'b3'), to(AGENCY_A, 'a3')]
+      .map((d) => transport.deliver(d)));
+    expect(verdicts.every((v) => v === 'ack')).to.equal(true);
+    expect(AGENCY_A < AGENCY_B).to.equal(true);
+    expect(calls).to.deep.equal(['first', 'a1', 'a2', 'a3', 'b1', 'b2', 'b3']);
+    expect(uow.commits).to.equal(2);
   });
 
   it('processes each delivery again on its own when the batch transaction fails to commit', async () => {
