@@ -57,8 +57,11 @@ const DEFAULT_UNAVAILABLE_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 80
 /** Thrown inside the transaction to roll the handler's work back when a concurrent consumer won. */
 class LostRace extends Error {}
 
-/** Order of a batch: by recipient organ id (a stable sort keeps arrival order within one agency). */
-const byRecipient = (a: AxisDelivery, b: AxisDelivery): number => (a.headers.to < b.headers.to ? -1 : a.headers.to > b.headers.to ? 1 : 0);
+/** Order of a batch: documents before statuses, then by recipient organ id (a stable sort keeps arrival order within a group). */
+const byRecipient = (a: AxisDelivery, b: AxisDelivery): number => {
+  const kind = Number(a.headers.messageType === 'status') - Number(b.headers.messageType === 'status');
+  return kind !== 0 ? kind : a.headers.to < b.headers.to ? -1 : a.headers.to > b.headers.to ? 1 : 0;
+};
 
 /** One delivery's fate inside a batch. */
 export type InboxBatchItem =
@@ -229,8 +232,10 @@ export class InboxConsumer<Tx> {
     }
     if (this.batchRunning || this.waiting.length === 0) return;
     this.batchRunning = true;
-    // Grouped by recipient agency (in arrival order within each): what the handlers lock per agency is then
-    // locked in one order by every batch, so two consumers' batches (two processes) cannot deadlock on it.
+    // Documents first, then status messages, each grouped by recipient agency (in arrival order within a
+    // group): what the handlers lock per agency (a sender's deliveries, for statuses) is then locked in one
+    // order by every batch, so two consumers' batches (two processes) cannot deadlock on it, and as late in
+    // the transaction as can be, so the other consumer waits as little as can be.
     const batch = this.waiting.splice(0, this.options.batchSize ?? 1).sort((a, b) => byRecipient(a.delivery, b.delivery));
     void this.settleBatch(batch).finally(() => {
       this.batchRunning = false;

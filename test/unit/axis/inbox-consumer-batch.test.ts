@@ -172,19 +172,19 @@ describe('InboxConsumer, batched (several deliveries per transaction)', () => {
     expect(after.filter((r) => !r.duplicate)).to.have.length(10); // afterCommit once per delivery
   });
 
-  it('handles a batch grouped by recipient agency, in arrival order within each (locks taken per agency in one order)', async () => {
+  it('handles a batch documents first, then statuses, each grouped by recipient agency in arrival order (locks taken per agency in one order)', async () => {
     const uow = new MemoryUnitOfWork();
     const transport = new DirectTransport();
     const calls: string[] = [];
-    const consumer = batchedConsumer({ uow, registry: new Registry(), transport, calls, batchSize: 8 });
+    const consumer = batchedConsumer({ uow, registry: new Registry(), transport, calls, batchSize: 16 });
     await consumer.start([AGENCY_A, AGENCY_B]);
-    const to = (agency: string, body: string): AxisDelivery => ({ ...delivery(body), headers: { ...axisMessage(agency, body).headers } });
-    // 'first' runs alone at once; the six that arrive meanwhile make one batch, mixed as they came.
-    const verdicts = await Promise.all([to(AGENCY_B, 'first'), to(AGENCY_B, 'b1'), to(AGENCY_A, 'a1'), to(AGENCY_B, 'b2'), to(AGENCY_A, 'a2'), to(AGENCY_B, 'b3'), to(AGENCY_A, 'a3')]
-      .map((d) => transport.deliver(d)));
+    const to = (agency: string, body: string, messageType: 'edoc' | 'status' = 'edoc'): AxisDelivery => ({ ...delivery(body), headers: { ...axisMessage(agency, body).headers, messageType } });
+    // 'first' runs alone at once; the nine that arrive meanwhile make one batch, mixed as they came.
+    const verdicts = await Promise.all([to(AGENCY_B, 'first'), to(AGENCY_B, 'status b1', 'status'), to(AGENCY_B, 'b1'), to(AGENCY_A, 'status a1', 'status'), to(AGENCY_A, 'a1'),
+      to(AGENCY_B, 'b2'), to(AGENCY_A, 'a2'), to(AGENCY_A, 'status a2', 'status'), to(AGENCY_B, 'b3'), to(AGENCY_A, 'a3')].map((d) => transport.deliver(d)));
     expect(verdicts.every((v) => v === 'ack')).to.equal(true);
     expect(AGENCY_A < AGENCY_B).to.equal(true);
-    expect(calls).to.deep.equal(['first', 'a1', 'a2', 'a3', 'b1', 'b2', 'b3']);
+    expect(calls).to.deep.equal(['first', 'a1', 'a2', 'a3', 'b1', 'b2', 'b3', 'status a1', 'status a2', 'status b1']);
     expect(uow.commits).to.equal(2);
   });
 
