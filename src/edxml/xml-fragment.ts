@@ -3,8 +3,8 @@
 // (test/unit/edxml/xml-fragment.test.ts holds the two to the same bytes): two spaces of indentation per
 // level, an element holding only text on one line, an empty one (or one of empty text) as `<x/>`. Text escapes `&`, `<`, `>`;
 // attribute values also `"`. A namespace is declared on the element that is given one (the fragment's
-// root), never repeated below it. Building a tree and printing it costs a few microseconds, where the
-// general-purpose DOM builder took ~0.3 ms per envelope.
+// root), never repeated below it. `npm run bench:edxml`: a 5 KB package (a status message) is built in
+// ~0.02 ms with it, ~0.17 ms with the general-purpose DOM builder.
 
 const escapeText = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const escapeAttribute = (value: string): string => escapeText(value).replace(/"/g, '&quot;');

@@ -23,12 +23,10 @@ const tree: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => ({
   }),
 })).tree;
 
-/**
- * The same tree through xmlbuilder2, as src/edxml/xml-writer.ts called it: every `&` escaped first (it
- * leaves an `&` that looks like a reference as it is; the writer used only constant attribute values).
- */
+/** Every `&` escaped, as src/edxml/xml-writer.ts did before calling xmlbuilder2 (which leaves an `&` that looks like a reference as it is). */
 const ampersands = (value: string): string => value.replace(/&/g, '&amp;');
 
+/** The same tree through xmlbuilder2, as the writer called it (it used only constant attribute values). */
 function viaXmlbuilder2(parent: XMLBuilder, t: Tree, prefix: string): void {
   const e = prefix ? parent.ele(NS, `${prefix}:${t.name}`) : parent.ele(t.name);
   for (const [n, v] of t.attributes) e.att(n, ampersands(v));
