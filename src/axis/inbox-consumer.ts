@@ -10,7 +10,10 @@
 // consumer), that transaction is rolled back whole and the batch runs again with each delivery under its
 // own SAVEPOINT, so one bad delivery never rolls back the others. Handlers report expected refusals
 // (quarantine, 02) as outcomes, not errors, so the second pass is rare. The first delivery after an idle
-// spell goes alone at once (no waiting to fill a batch); batches grow only under load.
+// spell goes alone at once (no waiting to fill a batch); batches grow only under load. Each hosted agency's
+// deliveries are batched apart, one batch of an agency at a time, the agencies' batches side by side: they
+// touch disjoint rows (an agency's books, chain, deliveries), and a node hosting several agencies keeps its
+// event loop busy while one batch waits for PostgreSQL.
 // Failure handling: in the savepoint pass, a delivery whose handler fails has its savepoint rolled back
 // and is requeued; the others of its batch commit. When the batch's transaction itself fails (commit refused, database
 // unavailable), nothing of it committed and each of its deliveries is processed again on its own.
@@ -57,11 +60,8 @@ const DEFAULT_UNAVAILABLE_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 80
 /** Thrown inside the transaction to roll the handler's work back when a concurrent consumer won. */
 class LostRace extends Error {}
 
-/** Order of a batch: documents before statuses, then by recipient organ id (a stable sort keeps arrival order within a group). */
-const byRecipient = (a: AxisDelivery, b: AxisDelivery): number => {
-  const kind = Number(a.headers.messageType === 'status') - Number(b.headers.messageType === 'status');
-  return kind !== 0 ? kind : a.headers.to < b.headers.to ? -1 : a.headers.to > b.headers.to ? 1 : 0;
-};
+/** Order of a batch: documents before statuses (a stable sort keeps arrival order within each). */
+const documentsFirst = (a: AxisDelivery, b: AxisDelivery): number => Number(a.headers.messageType === 'status') - Number(b.headers.messageType === 'status');
 
 /** One delivery's fate inside a batch. */
 export type InboxBatchItem =
@@ -77,8 +77,8 @@ interface Waiting {
 export class InboxConsumer<Tx> {
   private readonly subscriptions: AxisSubscription[] = [];
   private stopping = false;
-  private readonly waiting: Waiting[] = [];
-  private batchRunning = false;
+  /** Per recipient agency: the deliveries waiting for a batch, and whether one of its batches runs. */
+  private readonly queues = new Map<string, { readonly waiting: Waiting[]; running: boolean }>();
 
   constructor(private readonly options: InboxConsumerOptions<Tx>) {}
 
@@ -92,7 +92,7 @@ export class InboxConsumer<Tx> {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.drain();
+    for (const organId of this.queues.keys()) this.drain(organId);
     const subscriptions = this.subscriptions.splice(0);
     await Promise.all(subscriptions.map((s) => s.cancel()));
   }
@@ -218,28 +218,32 @@ export class InboxConsumer<Tx> {
   /** Batching: queues the delivery; resolves with its verdict once its batch committed (or failed). */
   private enqueue(delivery: AxisDelivery): Promise<AxisDeliveryVerdict> {
     return new Promise((settle) => {
-      this.waiting.push({ delivery, settle });
-      this.drain();
+      const organId = delivery.headers.to;
+      let queue = this.queues.get(organId);
+      if (!queue) { queue = { waiting: [], running: false }; this.queues.set(organId, queue); }
+      queue.waiting.push({ delivery, settle });
+      this.drain(organId);
     });
   }
 
-  /** One batch at a time: whatever waits when the previous one ends (up to batchSize) goes next. */
-  private drain(): void {
+  /** One batch of the agency at a time: whatever waits when the previous one ends (up to batchSize) goes next. */
+  private drain(organId: string): void {
+    const queue = this.queues.get(organId);
+    if (!queue) return;
     if (this.stopping) {
       // Stopped: the consumers' channels are closed, so the broker redelivers whatever still waits here.
-      for (const w of this.waiting.splice(0)) w.settle('requeue');
+      for (const w of queue.waiting.splice(0)) w.settle('requeue');
       return;
     }
-    if (this.batchRunning || this.waiting.length === 0) return;
-    this.batchRunning = true;
-    // Documents first, then status messages, each grouped by recipient agency (in arrival order within a
-    // group): what the handlers lock per agency (a sender's deliveries, for statuses) is then locked in one
-    // order by every batch, so two consumers' batches (two processes) cannot deadlock on it, and as late in
-    // the transaction as can be, so the other consumer waits as little as can be.
-    const batch = this.waiting.splice(0, this.options.batchSize ?? 1).sort((a, b) => byRecipient(a.delivery, b.delivery));
+    if (queue.running || queue.waiting.length === 0) return;
+    queue.running = true;
+    // Documents first, then status messages (in arrival order within each): what the handlers lock for the
+    // agency (a sender's deliveries, for statuses) is then locked as late in the transaction as can be, so
+    // another consumer of the agency (a second process) waits as little as can be.
+    const batch = queue.waiting.splice(0, this.options.batchSize ?? 1).sort((a, b) => documentsFirst(a.delivery, b.delivery));
     void this.settleBatch(batch).finally(() => {
-      this.batchRunning = false;
-      this.drain();
+      queue.running = false;
+      this.drain(organId);
     });
   }
 
