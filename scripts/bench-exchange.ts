@@ -295,6 +295,8 @@ const shared = process.env.BENCH_PROCESSES !== undefined && process.env.BENCH_PR
 const processCount = shared ? Math.max(1, Number(process.env.BENCH_PROCESSES)) : agencyCount;
 /** The Node.js flags of `npm start` and bin/edoc-node.js (the V8 heap's first limit). */
 const NODE_START_FLAGS = '--initial-old-space-size=256';
+/** libuv's thread pool size of `npm start` (unless UV_THREADPOOL_SIZE is set): blob store I/O and RSA signatures. */
+const NODE_START_THREADPOOL = '8';
 /** Demo agencies that have dev keys (certs-dev/agencies/), in ring order. */
 const RING = ['000.00.00.G22', '000.00.00.G10', '000.00.00.H53', '000.00.13.H53', '000.00.32.H53', '000.21.32.H53'];
 
@@ -362,7 +364,7 @@ async function startNodes(admin: Knex, root: string, runPrefix: string): Promise
     }
     const child = fork(new URL('./bench-exchange-node.ts', import.meta.url).pathname, [], {
       execArgv: [...(process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).split(' ').filter(Boolean), '--import', 'tsx'],
-      env: { ...process.env, BENCH_ORGAN_IDS: group.join(','), BENCH_DATABASE_URL: databaseUrl, BENCH_AXIS_URL: url, BENCH_PREFIX: runPrefix, BENCH_DATA_DIR: join(root, organId) },
+      env: { UV_THREADPOOL_SIZE: NODE_START_THREADPOOL, ...process.env, BENCH_ORGAN_IDS: group.join(','), BENCH_DATABASE_URL: databaseUrl, BENCH_AXIS_URL: url, BENCH_PREFIX: runPrefix, BENCH_DATA_DIR: join(root, organId) },
     });
     child.on('message', (message: { type?: string }) => {
       if (message.type !== 'registered-elsewhere') return;
