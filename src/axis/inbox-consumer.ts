@@ -53,6 +53,14 @@ export interface InboxConsumerOptions<Tx> {
   readonly unavailableRetryDelaysMs?: readonly number[];
   /** Deliveries per transaction (each under a savepoint); 1 (default) = one transaction per delivery. */
   readonly batchSize?: number;
+  /**
+   * Batching only: started for each delivery as it comes within one batch of the head of its agency's
+   * queue (so for the batch that runs and the next one, no more), for the work of the handler that needs
+   * no transaction (parsing, signature checks, blob writes: the handler takes the result). The deliveries
+   * of a batch are then examined side by side, the next batch's while this one's transaction runs, instead
+   * of one after the other inside the transaction. Must not throw; what it starts must not reject.
+   */
+  readonly preflight?: (delivery: AxisDelivery) => void;
 }
 
 const DEFAULT_UNAVAILABLE_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 8000, 10000, 10000];
@@ -72,6 +80,7 @@ export type InboxBatchItem =
 interface Waiting {
   readonly delivery: AxisDelivery;
   readonly settle: (verdict: AxisDeliveryVerdict) => void;
+  preflown?: boolean;
 }
 
 export class InboxConsumer<Tx> {
@@ -222,6 +231,7 @@ export class InboxConsumer<Tx> {
       let queue = this.queues.get(organId);
       if (!queue) { queue = { waiting: [], running: false }; this.queues.set(organId, queue); }
       queue.waiting.push({ delivery, settle });
+      this.preflightAhead(queue.waiting);
       this.drain(organId);
     });
   }
@@ -241,10 +251,22 @@ export class InboxConsumer<Tx> {
     // agency (a sender's deliveries, for statuses) is then locked as late in the transaction as can be, so
     // another consumer of the agency (a second process) waits as little as can be.
     const batch = queue.waiting.splice(0, this.options.batchSize ?? 1).sort((a, b) => documentsFirst(a.delivery, b.delivery));
+    this.preflightAhead(queue.waiting); // the next batch, while this one runs
     void this.settleBatch(batch).finally(() => {
       queue.running = false;
       this.drain(organId);
     });
+  }
+
+  /** Preflight for the deliveries that will make up the next batch of a queue (its head). */
+  private preflightAhead(waiting: Waiting[]): void {
+    const { preflight, batchSize = 1 } = this.options;
+    if (!preflight) return;
+    for (const w of waiting.slice(0, batchSize)) {
+      if (w.preflown) continue;
+      w.preflown = true;
+      preflight(w.delivery);
+    }
   }
 
   private async settleBatch(batch: readonly Waiting[]): Promise<void> {

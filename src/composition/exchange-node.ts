@@ -223,6 +223,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
           record: (repos, record) => repos.inbox.record(record), recordMany: (repos, records) => repos.inbox.recordMany(records),
         },
         handler: (repos, delivery: AxisDelivery) => receiving.handle(repos, delivery),
+        preflight: (delivery) => receiving.preflight(delivery),
         afterCommit: async (delivery, result) => {
           if (result.duplicate) await exchangeUow.run((repos) => receiving.resendAfterDuplicate(repos, delivery.headers, result.outcome));
           wakeAfterEnqueue();

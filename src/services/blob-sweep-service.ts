@@ -14,7 +14,8 @@ export class BlobSweepService {
     }
     const cutoff = new Date(this.clock.now().getTime() - options.olderThanHours * 3600_000);
     // Read after the cutoff is fixed. Every path that names a blob puts it first, in the naming transaction's
-    // run, and a put rewrites the file: a row committed after this read names a blob written after the cutoff.
+    // run (a receipt: at most 5 minutes before it, in its preflight), and a put rewrites the file: a row
+    // committed after this read names a blob written after the cutoff.
     const referenced = await this.references.referenced();
     let examined = 0;
     let removed = 0;

@@ -1,11 +1,12 @@
 // Receiving over the axis (issue 5 item 4; DESIGN.md "Main flows", incoming; Nghị định 30, art. 17
-// "Receiving electronically"). Runs inside the inbox consumer's transaction, so the stored package, the
-// incoming document (status `received`), the inbox record and status 01 commit together; the broker is
-// acknowledged after the commit. Order: directory valid → parse with the edXML limits → verify the
-// envelope (trust layer + directory: the signer organisation must be the sending agency) and signed PDF
-// attachments → dedupe on (sender, DocumentId, business type) → store → 01. A package failing parse or
-// verification is quarantined with its report and answered 02 with a Vietnamese reason when the sender
-// can be identified in the directory — never dropped. Status messages update the sender's deliveries.
+// "Receiving electronically"). The checks of a package need no transaction and may run ahead
+// (`preflight`); the rest runs inside the inbox consumer's transaction, so the incoming document (status
+// `received`), the inbox record and status 01 commit together; the broker is acknowledged after the
+// commit. Order: directory valid → parse with the edXML limits → verify the envelope (trust layer +
+// directory: the signer organisation must be the sending agency) and signed PDF attachments → dedupe on
+// (sender, DocumentId, business type) → store → 01. A package failing parse or verification is
+// quarantined with its report and answered 02 with a Vietnamese reason when the sender can be identified
+// in the directory — never dropped. Status messages update the sender's deliveries.
 import { randomUUID } from 'node:crypto';
 import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../domain/axis-transport.ts';
 import { findAgency, type InstalledDirectory } from '../domain/directory.ts';
@@ -30,6 +31,9 @@ export const DIRECTORY_SERVICE_TYPE = 'directory';
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> { yield bytes; }
 
+/** How long a preflight's examination (and the blobs it wrote) may be used: well under the sweep's hour. */
+const PREFLIGHT_FRESH_MS = 5 * 60_000;
+
 /** A package over this size (the axis chunks it) is streamed, never read whole (issue 5 item 7). */
 const LARGE_PACKAGE_BYTES = 1024 * 1024;
 
@@ -42,6 +46,12 @@ export async function axisUserFor(repos: ExchangeRepositories, organId: string):
   await repos.users.insert({ id, username, agencyOrganId: organId, unitId: null, fullName: 'Trục liên thông văn bản', position: null, roles: [], disabled: true }, '!');
   return id;
 }
+
+/** What a receipt finds before its transaction: the package checked, or why it is refused (quarantined). */
+type Examined =
+  | { readonly kind: 'document'; readonly parsed: ParsedDocumentPackage; readonly report: SignatureValidationReport; readonly pdfReports: SignatureValidationReport[]; readonly packageSha256: string }
+  | { readonly kind: 'status'; readonly status: StatusMessage }
+  | { readonly kind: 'refused'; readonly packageSha256: string; readonly refusal: Refusal };
 
 interface Refusal {
   readonly code: string;
@@ -64,6 +74,8 @@ export class ExchangeReceivingService {
   private readonly requests: ExchangeRequestReceiver;
   /** The axis user of each hosted agency, made (and committed) at start: then a receipt need not look it up. */
   private readonly axisUsers = new Map<string, string>();
+  /** Examinations started by `preflight`, with the directory they were checked against. */
+  private readonly examined = new WeakMap<AxisDelivery, { readonly directory: InstalledDirectory; readonly at: number; readonly result: Promise<Examined | null> }>();
 
   constructor(
     private readonly directory: DirectoryHolder,
@@ -99,23 +111,46 @@ export class ExchangeReceivingService {
     return linked;
   }
 
+  /**
+   * Starts the work of a receipt that needs no transaction — the package stored as a blob, parsed (its
+   * attachments streamed into the blob store), its envelope and PDF signatures verified — before the
+   * delivery's batch runs (InboxConsumer `preflight`): the deliveries of a batch are then examined side by
+   * side, and the next batch's while this one's transaction runs. `handle` takes the result if the
+   * directory is still the one it was checked against, else (and if it failed) examines again itself.
+   * Blobs written for a delivery that is then rolled back or found a duplicate are named by no row: the
+   * blob sweep removes them. Packages over 1 MB are left to `handle` (not held side by side).
+   */
+  preflight(delivery: AxisDelivery): void {
+    const h = delivery.headers;
+    if (h.serviceType === DIRECTORY_SERVICE_TYPE || delivery.payload.size > LARGE_PACKAGE_BYTES || this.examined.has(delivery)) return;
+    let directory: InstalledDirectory;
+    try {
+      directory = this.directory.requireValid(this.clock.now());
+    } catch {
+      return; // quarantined by `handle`
+    }
+    this.examined.set(delivery, { directory, at: this.clock.now().getTime(), result: this.examine(delivery).catch(() => null) });
+  }
+
   /** The inbox handler: everything here is in the consumer's transaction. */
   async handle(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<InboxOutcome> {
     const h = delivery.headers;
-    const checked = await this.checkPackage(repos, delivery);
-    if ('outcome' in checked) return checked.outcome;
-    // From here on the package itself is no longer held: a 67 MB package is not kept beside the 50 MB PDF read next.
-    const { parsed, report, packageSha256, directory, now } = checked;
+    if (h.serviceType === DIRECTORY_SERVICE_TYPE) return this.receiveDirectory(repos, await delivery.payload.bytes());
+    const now = this.clock.now();
+    let directory: InstalledDirectory;
+    try {
+      directory = this.directory.requireValid(now);
+    } catch (error) {
+      if (!isDomainError(error, 'axis.directory_expired')) throw error;
+      // Fail closed: nothing is accepted without a valid directory, and nothing can be sent to answer.
+      return this.quarantine(repos, h, await this.keep(delivery), directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false });
+    }
+    const examined = await this.examinationOf(delivery, directory);
+    if (examined.kind === 'refused') return this.quarantine(repos, h, examined.packageSha256, directory, examined.refusal);
+    if (examined.kind === 'status') return this.applyStatus(repos, h.to, examined.status);
+    const { parsed, report, pdfReports, packageSha256 } = examined;
     const header = parsed.header;
     const sender = header.from.organId;
-    const pdfReports = await this.verifyPdfAttachments(parsed);
-    const badPdf = pdfReports.find((r) => r.indication === 'TOTAL_FAILED' && r.subIndication !== 'FORMAT_FAILURE');
-    if (badPdf) {
-      return this.quarantine(repos, h, packageSha256, directory, {
-        code: 'exchange.signature_invalid', reason: `Chữ ký số trên tệp đính kèm không hợp lệ: ${badPdf.messageVi}`, report: { envelope: report, pdf: pdfReports }, original: header, claimedSender: sender, answer: true,
-      });
-    }
-
     const businessDocType = parsed.business?.businessDocType ?? 0;
     if (businessDocType !== 0) {
       const storeAsNew = () => this.store(repos, h, parsed, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
@@ -132,54 +167,88 @@ export class ExchangeReceivingService {
   }
 
   /**
-   * The package-level checks: stored as a blob, parsed (the attachments streamed into the blob store), its
-   * envelope signature verified. A package over 1 MB (one the axis chunks: a document with large files)
-   * is never read whole: it streams into the blob store and the parser, and its envelope is verified from
-   * a skeleton (pki/xmldsig/base64-runs.ts), unless it cannot be split safely. A smaller one is held only
-   * here. Returns the outcome when the delivery ends here (a directory, a status, a refusal), else what
-   * the document checks need.
+   * The preflight's examination when it ran against this directory, succeeded and is recent, else one run
+   * now. Recent: the blob sweep removes unnamed blobs once they are an hour old (MIN_SWEEP_AGE_HOURS), so
+   * a delivery held longer (a database outage waited out) writes its blobs again before naming them.
    */
-  private async checkPackage(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<{ outcome: InboxOutcome } | { parsed: ParsedDocumentPackage; report: SignatureValidationReport; packageSha256: string; directory: InstalledDirectory; now: Date }> {
+  private async examinationOf(delivery: AxisDelivery, directory: InstalledDirectory): Promise<Examined> {
+    const early = this.examined.get(delivery);
+    const fresh = early !== undefined && early.directory === directory && this.clock.now().getTime() - early.at < PREFLIGHT_FRESH_MS;
+    const result = fresh ? await early.result : null;
+    return result ?? this.examine(delivery);
+  }
+
+  /** The package kept in the blob store (when a row names it: a received document's, a quarantined one's). */
+  private async keep(delivery: AxisDelivery): Promise<string> {
+    const payload = delivery.payload;
+    const source = payload.size > LARGE_PACKAGE_BYTES ? payload.chunks() : once(await payload.bytes());
+    return (await this.blobs.put(source, Number.MAX_SAFE_INTEGER)).sha256;
+  }
+
+  /**
+   * The package-level checks, outside any transaction: parsed (the attachments streamed into the blob
+   * store), its envelope signature and signed PDFs verified; a document's package stored as a blob. A
+   * package over 1 MB (one the axis chunks: a document with large files) is never read whole: it streams
+   * into the blob store and the parser, and its envelope is verified from a skeleton
+   * (pki/xmldsig/base64-runs.ts), unless it cannot be split safely. A smaller one is held only here. A
+   * status's package is written only when it is refused: an applied status names none (its delivery's
+   * history records it). Throws (the delivery is retried) for what is no fault of the package, such as a
+   * full disk.
+   */
+  private async examine(delivery: AxisDelivery): Promise<Examined> {
     const h = delivery.headers;
     const payload = delivery.payload;
-    const large = h.messageType === 'edoc' && h.serviceType !== DIRECTORY_SERVICE_TYPE && payload.size > LARGE_PACKAGE_BYTES;
+    const large = h.messageType === 'edoc' && payload.size > LARGE_PACKAGE_BYTES;
     const bytes = large ? null : await payload.bytes();
-    if (h.serviceType === DIRECTORY_SERVICE_TYPE) return { outcome: await this.receiveDirectory(repos, bytes ?? await payload.bytes()) };
-    const now = this.clock.now();
-    // The package is kept in the blob store when a row names it: a received document's, a quarantined one's.
-    // An applied status names none (its delivery's history records it): it is not written at all.
-    const keep = async (): Promise<string> => (await this.blobs.put(bytes ? once(bytes) : payload.chunks(), Number.MAX_SAFE_INTEGER)).sha256;
-    let directory: InstalledDirectory;
-    try {
-      directory = this.directory.requireValid(now);
-    } catch (error) {
-      if (!isDomainError(error, 'axis.directory_expired')) throw error;
-      // Fail closed: nothing is accepted without a valid directory, and nothing can be sent to answer.
-      return { outcome: await this.quarantine(repos, h, await keep(), directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false }) };
-    }
-    if (h.messageType === 'status') return { outcome: await this.receiveStatus(repos, h, bytes ?? await payload.bytes(), keep, directory) };
-    const packageSha256 = await keep();
+    if (h.messageType === 'status') return this.examineStatus(delivery, bytes ?? await payload.bytes());
+    const packageSha256 = await this.keep(delivery);
+    const refused = (refusal: Refusal): Examined => ({ kind: 'refused', packageSha256, refusal });
 
     let parsed;
     try {
-      // Decoded attachments stream into the blob store (content-addressed: harmless if this transaction rolls back).
+      // Decoded attachments stream into the blob store (content-addressed: harmless if the transaction rolls back).
       parsed = await parseEdxml(bytes ?? payload.chunks(), { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink: new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes) });
     } catch (error) {
       // A full disk or another outage is no fault of the package: the inbox holds it and retries (never a 02).
       if (!isDomainError(error) || error.kind === 'unavailable') throw error;
-      return { outcome: await this.quarantine(repos, h, packageSha256, directory, { code: error.code, reason: `${error.messageVi} ${error.details.map((d) => d.field ?? '').filter(Boolean).join(', ')}`.trim(), report: { message: error.message, details: error.details }, claimedSender: h.from, answer: true }) };
+      return refused({ code: error.code, reason: `${error.messageVi} ${error.details.map((d) => d.field ?? '').filter(Boolean).join(', ')}`.trim(), report: { message: error.message, details: error.details }, claimedSender: h.from, answer: true });
     }
     if (parsed.kind !== 'document') {
-      return { outcome: await this.quarantine(repos, h, packageSha256, directory, { code: 'edxml.malformed', reason: 'Gói tin gửi là văn bản nhưng chứa thông điệp trạng thái.', report: null, claimedSender: h.from, answer: true }) };
+      return refused({ code: 'edxml.malformed', reason: 'Gói tin gửi là văn bản nhưng chứa thông điệp trạng thái.', report: null, claimedSender: h.from, answer: true });
     }
     const header = parsed.header;
-    const refuse = async (code: string, reason: string, report: unknown) => ({ outcome: await this.quarantine(repos, h, packageSha256, directory, { code, reason, report, original: header, claimedSender: header.from.organId, answer: true }) });
-    if (!header.to.some((t) => t.organId === h.to)) return refuse('exchange.wrong_recipient', `Văn bản không gửi cho cơ quan ${h.to} (gửi nhầm cơ quan nhận).`, null);
+    const sender = header.from.organId;
+    if (!header.to.some((t) => t.organId === h.to)) {
+      return refused({ code: 'exchange.wrong_recipient', reason: `Văn bản không gửi cho cơ quan ${h.to} (gửi nhầm cơ quan nhận).`, report: null, original: header, claimedSender: sender, answer: true });
+    }
     const report = bytes
       ? await this.verifier.verifyEnvelope(bytes)
       : await this.verifier.verifyEnvelopeStream(() => payload.chunks()) ?? await this.verifier.verifyEnvelope(await payload.bytes());
-    if (report.indication !== 'TOTAL_PASSED') return refuse('exchange.signature_invalid', `Chữ ký số của gói tin không hợp lệ: ${report.messageVi}`, report);
-    return { parsed, report, packageSha256, directory, now };
+    if (report.indication !== 'TOTAL_PASSED') {
+      return refused({ code: 'exchange.signature_invalid', reason: `Chữ ký số của gói tin không hợp lệ: ${report.messageVi}`, report, original: header, claimedSender: sender, answer: true });
+    }
+    // From here on the package itself is no longer held: a 67 MB package is not kept beside the 50 MB PDF read next.
+    const pdfReports = await this.verifyPdfAttachments(parsed);
+    const badPdf = pdfReports.find((r) => r.indication === 'TOTAL_FAILED' && r.subIndication !== 'FORMAT_FAILURE');
+    if (badPdf) {
+      return refused({ code: 'exchange.signature_invalid', reason: `Chữ ký số trên tệp đính kèm không hợp lệ: ${badPdf.messageVi}`, report: { envelope: report, pdf: pdfReports }, original: header, claimedSender: sender, answer: true });
+    }
+    return { kind: 'document', parsed, report, pdfReports, packageSha256 };
+  }
+
+  private async examineStatus(delivery: AxisDelivery, bytes: Uint8Array): Promise<Examined> {
+    const refused = async (code: string, reason: string, report: unknown): Promise<Examined> => ({ kind: 'refused', packageSha256: await this.keep(delivery), refusal: { code, reason, report, claimedSender: delivery.headers.from, answer: false } });
+    let parsed;
+    try {
+      parsed = await parseEdxml(bytes, { limits: this.options.limits ?? {} });
+    } catch (error) {
+      if (!isDomainError(error) || error.kind === 'unavailable') throw error;
+      return refused(error.code, error.messageVi, { message: error.message, details: error.details });
+    }
+    if (parsed.kind !== 'status') return refused('edxml.malformed', 'Thông điệp trạng thái không đúng cấu trúc.', null);
+    const report = await this.verifier.verifyEnvelope(bytes);
+    if (report.indication !== 'TOTAL_PASSED') return refused('exchange.signature_invalid', `Chữ ký số của thông điệp trạng thái không hợp lệ: ${report.messageVi}`, report);
+    return { kind: 'status', status: parsed.status };
   }
 
   /**
@@ -247,21 +316,6 @@ export class ExchangeReceivingService {
       const effect = await applyAcceptedRequest(repos, organId, request, documentId, by);
       await repos.audit.append(organId, requestAnswerEvent(request, by, true, request.answer, { appliedOnArrival: true, ...effect }));
     }
-  }
-
-  private async receiveStatus(repos: ExchangeRepositories, h: AxisHeaders, bytes: Uint8Array, keep: () => Promise<string>, directory: InstalledDirectory): Promise<InboxOutcome> {
-    const quarantine = async (code: string, reason: string, report: unknown) => this.quarantine(repos, h, await keep(), directory, { code, reason, report, claimedSender: h.from, answer: false });
-    let parsed;
-    try {
-      parsed = await parseEdxml(bytes, { limits: this.options.limits ?? {} });
-    } catch (error) {
-      if (!isDomainError(error) || error.kind === 'unavailable') throw error;
-      return quarantine(error.code, error.messageVi, { message: error.message, details: error.details });
-    }
-    if (parsed.kind !== 'status') return quarantine('edxml.malformed', 'Thông điệp trạng thái không đúng cấu trúc.', null);
-    const report = await this.verifier.verifyEnvelope(bytes);
-    if (report.indication !== 'TOTAL_PASSED') return quarantine('exchange.signature_invalid', `Chữ ký số của thông điệp trạng thái không hợp lệ: ${report.messageVi}`, report);
-    return this.applyStatus(repos, h.to, parsed.status);
   }
 
   /** The sender's side: applies a status to the recipient's delivery, in progress order, once per code. */

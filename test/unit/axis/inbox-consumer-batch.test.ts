@@ -200,6 +200,38 @@ describe('InboxConsumer, batched (several deliveries per transaction)', () => {
     expect(uow.commits).to.equal(4); // two lone deliveries, then one batch per agency
   });
 
+  it('preflights the deliveries of the batch that runs and of the next one, no further, each once', async () => {
+    const uow = new MemoryUnitOfWork();
+    const transport = new DirectTransport();
+    const preflown: string[] = [];
+    const handled: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const consumer = new InboxConsumer<MemoryTx>({
+      transport, unitOfWork: uow, inbox: new MemoryInboxStore(), batchSize: 2,
+      preflight: (d) => { preflown.push(d.headers.messageId); },
+      handler: async (_tx, d) => {
+        const body = await bodyOf(d);
+        handled.push(`${body} (preflown: ${preflown.includes(d.headers.messageId)})`);
+        if (body === 'first') await held; // the agency's first batch runs while the others arrive
+        return { status: '01' };
+      },
+    });
+    await consumer.start([AGENCY_B]);
+    const bodies = ['first', 'two', 'three', 'four', 'five', 'six'];
+    const all = bodies.map((b) => delivery(b));
+    const body = (messageId: string): string => bodies[all.findIndex((d) => d.headers.messageId === messageId)] ?? messageId;
+    const verdicts = all.map((d) => transport.deliver(d));
+    await pause(10);
+    // 'first' runs alone; 'two' and 'three' make the next batch (preflown), 'four' to 'six' wait beyond it.
+    expect(preflown.map(body)).to.deep.equal(['first', 'two', 'three']);
+    release();
+    expect(await Promise.all(verdicts)).to.deep.equal(['ack', 'ack', 'ack', 'ack', 'ack', 'ack']);
+    // As each batch started, the one after it was preflown: every delivery before its handler ran, once.
+    expect(preflown.map(body)).to.deep.equal(['first', 'two', 'three', 'four', 'five', 'six']);
+    expect(handled.every((h) => h.endsWith('(preflown: true)'))).to.equal(true, handled.join(', '));
+  });
+
   it('processes each delivery again on its own when the batch transaction fails to commit', async () => {
     const uow = new MemoryUnitOfWork();
     const registry = new Registry();

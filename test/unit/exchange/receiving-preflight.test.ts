@@ -1,0 +1,94 @@
+// The checks of a received package run ahead of its transaction (`preflight`): `handle` takes their result
+// instead of parsing and verifying again, unless the directory changed in between or the preflight failed.
+import { expect } from 'chai';
+import { bytesPayload, type AxisDelivery } from '../../../src/domain/axis-transport.ts';
+import type { ExchangeRepositories, PackageVerifier } from '../../../src/domain/exchange.ts';
+import type { BlobStore } from '../../../src/domain/registry-ports.ts';
+import type { SignatureValidationReport } from '../../../src/domain/validation-report.ts';
+import type { DateOnly } from '../../../src/edxml/edxml-dates.ts';
+import type { OrganId } from '../../../src/domain/organ-id.ts';
+import { buildStatusMessage } from '../../../src/edxml/package-builder.ts';
+import { DirectoryHolder } from '../../../src/services/directory-service.ts';
+import { ExchangeReceivingService } from '../../../src/services/exchange-receiving.ts';
+import type { StatusEmitter } from '../../../src/services/exchange-status.ts';
+import { derOf, devDirectory } from '../../integration/exchange/support/exchange-network.ts';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const NOW = new Date('2026-11-23T03:00:00Z');
+const DAY = 24 * 3600_000;
+const SENDER = '000.00.00.G22';
+const RECIPIENT = '000.00.00.H53';
+
+const status = (documentId: string): Uint8Array => buildStatusMessage({
+  from: { organId: RECIPIENT as OrganId }, responseFor: { organId: SENDER as OrganId, documentId, promulgationDate: '2026-11-20' as DateOnly },
+  statusCode: '01', timestamp: NOW, traceHeaders: [],
+});
+
+function setUp(verdict: () => Promise<SignatureValidationReport>) {
+  const directory = new DirectoryHolder({ signerCertificate: derOf(`${ROOT}certs-dev/directory/directory.crt.pem`), issuers: [derOf(`${ROOT}certs-dev/ca/issuing-ca.crt.pem`)] }, 3 * DAY);
+  const install = (version: number) => directory.install(devDirectory({ version, validFrom: new Date(NOW.getTime() - DAY), validUntil: new Date(NOW.getTime() + 30 * DAY) }), NOW);
+  install(1);
+  const checked: string[] = [];
+  const verifier = { verifyEnvelope: async (bytes: Uint8Array) => { checked.push(Buffer.from(bytes).toString('utf8').match(/<edXML:DocumentId>([^<]+)</)?.[1] ?? '?'); return verdict(); } } as unknown as PackageVerifier;
+  const noBlobs = { put: async () => { throw new Error('an applied status writes no blob'); } } as unknown as BlobStore;
+  const clock = { at: NOW, now() { return this.at; } };
+  const service = new ExchangeReceivingService(directory, verifier, {} as StatusEmitter, noBlobs, clock, { attachmentMaxBytes: 1024 });
+  const looked: string[] = [];
+  const repos = { exchange: { findDeliveryForUpdate: async (_me: string, documentId: string) => { looked.push(documentId); return null; } } } as unknown as ExchangeRepositories;
+  const delivery = (documentId: string): AxisDelivery => ({
+    headers: { from: RECIPIENT, to: SENDER, messageType: 'status', serviceType: 'eDoc', messageId: `m-${documentId}`, packageDigest: '' },
+    payload: bytesPayload(status(documentId)), redelivered: false, deliveryCount: 0,
+  });
+  return { service, repos, delivery, checked, looked, install, clock };
+}
+
+const passed = async () => ({ indication: 'TOTAL_PASSED' }) as SignatureValidationReport;
+
+describe('ExchangeReceivingService preflight', () => {
+  it('checks a package once: handle takes the preflight\'s result', async () => {
+    const { service, repos, delivery, checked, looked } = setUp(passed);
+    const d = delivery('doc-1');
+    service.preflight(d);
+    expect(checked).to.deep.equal([]); // started, not awaited: the parse comes first
+    const outcome = await service.handle(repos, d);
+    expect(outcome).to.deep.include({ statusCode: '01' });
+    expect(checked).to.deep.equal(['doc-1']);
+    expect(looked).to.deep.equal(['doc-1']);
+    const other = delivery('doc-2'); // not preflown: handle checks it itself
+    await service.handle(repos, other);
+    expect(checked).to.deep.equal(['doc-1', 'doc-2']);
+  });
+
+  it('checks again when a newer directory was installed after the preflight', async () => {
+    const { service, repos, delivery, checked, install } = setUp(passed);
+    const d = delivery('doc-1');
+    service.preflight(d);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(checked).to.deep.equal(['doc-1']);
+    expect(install(2).installed).to.equal(true);
+    await service.handle(repos, d);
+    expect(checked).to.deep.equal(['doc-1', 'doc-1']);
+  });
+
+  it('checks again (writing its blobs again) when the preflight is over 5 minutes old: the blob sweep removes unnamed blobs after an hour', async () => {
+    const { service, repos, delivery, checked, clock } = setUp(passed);
+    const d = delivery('doc-1');
+    service.preflight(d);
+    clock.at = new Date(NOW.getTime() + 4 * 60_000);
+    await service.handle(repos, d);
+    expect(checked).to.deep.equal(['doc-1']);
+    clock.at = new Date(NOW.getTime() + 6 * 60_000); // the same delivery again, e.g. its transaction failed and was retried
+    await service.handle(repos, d);
+    expect(checked).to.deep.equal(['doc-1', 'doc-1']);
+  });
+
+  it('checks again when the preflight failed (an outage is retried, never taken for a verdict)', async () => {
+    let calls = 0;
+    const { service, repos, delivery, checked } = setUp(async () => { calls += 1; if (calls === 1) throw new Error('trust store unreachable'); return passed(); });
+    const d = delivery('doc-1');
+    service.preflight(d);
+    const outcome = await service.handle(repos, d);
+    expect(outcome).to.deep.include({ statusCode: '01' });
+    expect(checked).to.deep.equal(['doc-1', 'doc-1']);
+  });
+});
