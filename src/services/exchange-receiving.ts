@@ -132,7 +132,7 @@ export class ExchangeReceivingService {
     this.examined.set(delivery, { directory, at: this.clock.now().getTime(), result: this.examine(delivery).catch(() => null) });
   }
 
-  /** The inbox handler: everything here is in the consumer's transaction. */
+  /** The inbox handler, in the consumer's transaction (the package's checks may have run ahead: `preflight`). */
   async handle(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<InboxOutcome> {
     const h = delivery.headers;
     if (h.serviceType === DIRECTORY_SERVICE_TYPE) return this.receiveDirectory(repos, await delivery.payload.bytes());
