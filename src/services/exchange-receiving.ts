@@ -143,7 +143,7 @@ export class ExchangeReceivingService {
     } catch (error) {
       if (!isDomainError(error, 'axis.directory_expired')) throw error;
       // Fail closed: nothing is accepted without a valid directory, and nothing can be sent to answer.
-      return this.quarantine(repos, h, await this.keep(delivery), directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false });
+      return this.quarantine(repos, h, await this.keep(delivery, null), directory0(), { code: error.code, reason: error.messageVi, report: error.details, claimedSender: h.from, answer: false });
     }
     const examined = await this.examinationOf(delivery, directory);
     if (examined.kind === 'refused') return this.quarantine(repos, h, examined.packageSha256, directory, examined.refusal);
@@ -178,11 +178,12 @@ export class ExchangeReceivingService {
     return result ?? this.examine(delivery);
   }
 
-  /** The package kept in the blob store (when a row names it: a received document's, a quarantined one's). */
-  private async keep(delivery: AxisDelivery): Promise<string> {
-    const payload = delivery.payload;
-    const source = payload.size > LARGE_PACKAGE_BYTES ? payload.chunks() : once(await payload.bytes());
-    return (await this.blobs.put(source, Number.MAX_SAFE_INTEGER)).sha256;
+  /**
+   * The package kept in the blob store (when a row names it: a received document's, a quarantined one's):
+   * from `held` when the caller has it in memory, else streamed.
+   */
+  private async keep(delivery: AxisDelivery, held: Uint8Array | null): Promise<string> {
+    return (await this.blobs.put(held ? once(held) : delivery.payload.chunks(), Number.MAX_SAFE_INTEGER)).sha256;
   }
 
   /**
@@ -201,7 +202,7 @@ export class ExchangeReceivingService {
     const large = h.messageType === 'edoc' && payload.size > LARGE_PACKAGE_BYTES;
     const bytes = large ? null : await payload.bytes();
     if (h.messageType === 'status') return this.examineStatus(delivery, bytes ?? await payload.bytes());
-    const packageSha256 = await this.keep(delivery);
+    const packageSha256 = await this.keep(delivery, bytes);
     const refused = (refusal: Refusal): Examined => ({ kind: 'refused', packageSha256, refusal });
 
     let parsed;
@@ -237,7 +238,7 @@ export class ExchangeReceivingService {
   }
 
   private async examineStatus(delivery: AxisDelivery, bytes: Uint8Array): Promise<Examined> {
-    const refused = async (code: string, reason: string, report: unknown): Promise<Examined> => ({ kind: 'refused', packageSha256: await this.keep(delivery), refusal: { code, reason, report, claimedSender: delivery.headers.from, answer: false } });
+    const refused = async (code: string, reason: string, report: unknown): Promise<Examined> => ({ kind: 'refused', packageSha256: await this.keep(delivery, bytes), refusal: { code, reason, report, claimedSender: delivery.headers.from, answer: false } });
     let parsed;
     try {
       parsed = await parseEdxml(bytes, { limits: this.options.limits ?? {} });
