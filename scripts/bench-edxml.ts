@@ -70,7 +70,7 @@ const peakRssMb = (): number => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readF
  * sources, which peak higher than the parse itself, are not counted.
  */
 async function peakChild(file: string): Promise<void> {
-  const baselineRssMb = Math.round(process.memoryUsage().rss / 1048576);
+  const baselineRssMb = Math.round(process.memoryUsage.rss() / 1048576);
   const startupPeakMb = peakRssMb();
   writeFileSync('/proc/self/clear_refs', '5');
   const parsed = await parseEdxml(createReadStream(file, { highWaterMark: 1024 * 1024 }), { sink: { open: () => ({ write: () => undefined, close: () => undefined }) } });

@@ -66,7 +66,7 @@ interface Agency {
 }
 
 let peakRssMb = 0;
-const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20); }, 100);
+const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, process.memoryUsage.rss() / 2 ** 20); }, 100);
 
 /** A draft to `recipient` with its own 100 KB PDF, signed by the leader (PAdES): the PIN the first time, then the unlock window. */
 async function signedDraft(app: NodeApp, organId: string, agency: Agency, subject: string, recipient: { organId: string; organName: string }): Promise<string> {

@@ -16,7 +16,9 @@
 // AmqpAxisTransport, InProcessAxisTransport, a 50 MB package in chunks, outbox → inbox without signatures).
 // BENCH_INBOX_BATCH=<n> and BENCH_RELAY_LINGER=<ms> override the nodes' axis.inbox.batchSize and
 // axis.relay.lingerMs (to compare).
-// BENCH_PG_SOCKET=<dir> (e.g. /var/run/postgresql): the nodes use PostgreSQL's Unix socket instead of TCP.
+// BENCH_PG_SOCKET=<dir>: the nodes (and the commit floor) reach PostgreSQL over its Unix socket in <dir>;
+// default /var/run/postgresql when PostgreSQL is on this machine (127.0.0.1/localhost) and its socket is
+// there, as a node beside its database is configured; BENCH_PG_SOCKET=tcp keeps TCP.
 // BENCH_NODE_ARGS='<flags>': Node.js flags for the node processes (e.g. V8 tracing); default the flag
 // `edoc-node start` runs with (--initial-old-space-size=256, bin/edoc-node.js); BENCH_NODE_ARGS=' ' runs without.
 // BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile of its saturation run there (<organ id>.cpuprofile).
@@ -28,6 +30,7 @@
 // postgres://postgres@127.0.0.1:5432/postgres), BENCH_MESSAGES (machinery, default 5000).
 // Everything is created under a fresh prefix / fresh databases and deleted at the end.
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, verify } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -50,6 +53,7 @@ const url = process.env.AXIS_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const messages = Number(process.env.BENCH_MESSAGES ?? 5000);
 const machineryDocuments = Number(process.env.BENCH_MACHINERY_DOCUMENTS ?? 2000);
 const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const pgSocketDir = postgresSocketDir();
 const prefix = `bench${randomBytes(3).toString('hex')}.`;
 const SENDER = '000.00.01.H53';
 const RECIPIENT = '000.00.02.H53';
@@ -129,9 +133,9 @@ async function largePackage(transport: AxisTransport, sizeMb: number): Promise<{
   for (let i = 0; i < sizeMb; i++) hash.update(piece);
   const packageDigest = hash.digest('hex');
   global.gc?.();
-  const baseline = process.memoryUsage().rss;
+  const baseline = process.memoryUsage.rss();
   let peak = baseline;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 10);
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 10);
   let done: () => void = () => undefined;
   const received = new Promise<void>((resolve) => { done = resolve; });
   let verified = false;
@@ -157,6 +161,24 @@ async function largePackage(transport: AxisTransport, sizeMb: number): Promise<{
   return { seconds, peakRssMb: peak / 2 ** 20, baselineRssMb: baseline / 2 ** 20 };
 }
 
+/** Where the nodes reach PostgreSQL's Unix socket, or null for TCP (BENCH_PG_SOCKET, see the file's comment). */
+function postgresSocketDir(): string | null {
+  const chosen = process.env.BENCH_PG_SOCKET;
+  if (chosen === 'tcp') return null;
+  if (chosen) return chosen;
+  const u = new URL(postgresAdminUrl);
+  const local = u.hostname === '127.0.0.1' || u.hostname === 'localhost';
+  return local && existsSync(`/var/run/postgresql/.s.PGSQL.${u.port || '5432'}`) ? '/var/run/postgresql' : null;
+}
+
+/** The URL of database `name`, over the socket when one is chosen. */
+function databaseUrlOf(name: string): string {
+  const u = new URL(postgresAdminUrl);
+  u.pathname = `/${name}`;
+  if (pgSocketDir) u.searchParams.set('host', pgSocketDir);
+  return u.toString();
+}
+
 type Stores = (name: string) => { chunkStore: FileChunkStore; payloadSink: TempFilePayloadSink };
 
 interface BenchDatabase { readonly database: Database; drop(): Promise<void> }
@@ -164,9 +186,7 @@ interface BenchDatabase { readonly database: Database; drop(): Promise<void> }
 async function benchDatabase(admin: Knex, tag: string): Promise<BenchDatabase> {
   const name = `edoc_bench_${tag}_${randomBytes(3).toString('hex')}`;
   await admin.raw(`CREATE DATABASE ${name}`);
-  const u = new URL(postgresAdminUrl);
-  u.pathname = `/${name}`;
-  const database = await openDatabase({ url: u.toString(), dataDir: '', poolMax: 20 });
+  const database = await openDatabase({ url: databaseUrlOf(name), dataDir: '', poolMax: 20 });
   await migrateToLatest(database.knex);
   return { database, drop: async () => { await database.close(); await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } };
 }
@@ -356,11 +376,7 @@ async function startNodes(admin: Knex, root: string, runPrefix: string): Promise
       const name = `edoc_bench_${(group.length === 1 ? organId : 'all').replace(/\./g, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
       await admin.raw(`CREATE DATABASE ${name}`);
       databases.push(name);
-      const u = new URL(postgresAdminUrl);
-      u.pathname = `/${name}`;
-      // BENCH_PG_SOCKET=<dir>: the nodes reach PostgreSQL over its Unix socket (same machine) instead of TCP.
-      if (process.env.BENCH_PG_SOCKET) u.searchParams.set('host', process.env.BENCH_PG_SOCKET);
-      databaseUrl = u.toString();
+      databaseUrl = databaseUrlOf(name);
     }
     const child = fork(new URL('./bench-exchange-node.ts', import.meta.url).pathname, [], {
       execArgv: [...(process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).split(' ').filter(Boolean), '--import', 'tsx'],
@@ -480,7 +496,7 @@ async function main(): Promise<void> {
   const stores: Stores = (name) => ({ chunkStore: new FileChunkStore(join(root, name, 'chunks')), payloadSink: new TempFilePayloadSink(join(root, name, 'in')) });
   const admin = knexFactory({ client: 'pg', connection: postgresAdminUrl, pool: { min: 0, max: 1 } });
   const runPrefix = `${prefix}e2e.`;
-  console.log(`bench:exchange — ${agencyCount} agencies (${shared ? `${processCount} node process(es) hosting all of them on one PostgreSQL database` : "one node process each, PostgreSQL each"}, node flags '${(process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim()}', RabbitMQ ${new URL(url).host}, prefix ${runPrefix}), ${documents} documents with a signed 100 KB PDF; load average ${await loadAverage()}`);
+  console.log(`bench:exchange — ${agencyCount} agencies (${shared ? `${processCount} node process(es) hosting all of them on one PostgreSQL database` : "one node process each, PostgreSQL each"}, node flags '${(process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim()}', PostgreSQL over ${pgSocketDir ? `its Unix socket in ${pgSocketDir}` : 'TCP'}, RabbitMQ ${new URL(url).host}, prefix ${runPrefix}), ${documents} documents with a signed 100 KB PDF; load average ${await loadAverage()}`);
   const extra: Record<string, number> = {};
   let nodes: BenchNode[] = [];
   let databases: string[] = [];
@@ -535,7 +551,7 @@ async function main(): Promise<void> {
       peakRssMbBenchProcess: round(process.resourceUsage().maxRSS / 1024),
       rawPublishConsumePerSecond: round(rawPackage), packageBytes,
       rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa.sign), rawRsaVerifyPerSecond: round(rawRsa.verify),
-      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, minorFaultsPerDocument: { nodes: round(faultsPerDocument('nodes')), postgres: round(faultsPerDocument('postgres')) }, agencies: agencyCount, nodeProcesses: processCount, nodeFlags: (process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim(), failed: saturated.failed + half.failed, ...extra,
+      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, minorFaultsPerDocument: { nodes: round(faultsPerDocument('nodes')), postgres: round(faultsPerDocument('postgres')) }, agencies: agencyCount, nodeProcesses: processCount, postgresOver: pgSocketDir ? 'unix socket' : 'tcp', nodeFlags: (process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim(), failed: saturated.failed + half.failed, ...extra,
     }));
   } finally {
     for (const n of nodes) n.child.kill('SIGTERM');

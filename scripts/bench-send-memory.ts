@@ -70,12 +70,12 @@ try {
   if (signedPdf) await app.signing.signPersonal(await actorFor(app.database, 'lanh_dao', SENDER), SENDER, draft.id, { pin: DEMO_PIN });
   globalThis.gc?.();
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const before = process.memoryUsage().rss;
+  const before = process.memoryUsage.rss();
   // The kernel's high-water mark too (VmHWM, reset here): the 5 ms sampler cannot see a peak inside synchronous code.
   resetHighWater();
   const highWaterBefore = highWater();
   let peak = before;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 5);
   await app.registry.issueOutgoing(clerk, SENDER, draft.id);
   await app.exchange.sending.send(clerk, SENDER, draft.id);
   for (;;) {
@@ -95,9 +95,9 @@ try {
   await receiver.seedDemo();
   globalThis.gc?.();
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const receiverBefore = process.memoryUsage().rss;
+  const receiverBefore = process.memoryUsage.rss();
   let receiverPeak = receiverBefore;
-  const receiverSampler = setInterval(() => { receiverPeak = Math.max(receiverPeak, process.memoryUsage().rss); }, 5);
+  const receiverSampler = setInterval(() => { receiverPeak = Math.max(receiverPeak, process.memoryUsage.rss()); }, 5);
   await receiver.exchange.start();
   for (;;) {
     const row = await receiver.database.knex('documents').where({ agency_organ_id: RECIPIENT, direction: 'incoming' }).first() as { id: string } | undefined;
