@@ -428,12 +428,13 @@ type Kind = 'nodes' | 'postgres' | 'rabbitmq';
  * CPU seconds and minor page faults so far of the processes of each kind (Linux /proc; live processes
  * only). Faults matter on this VM: a first touch of a page costs ~14 µs (large strings and buffers).
  */
-async function cpuByKind(nodePids: readonly number[]): Promise<Record<Kind, number> & { faults: Record<Kind, number>; kernel: Record<Kind, number> }> {
+async function cpuByKind(nodePids: readonly number[]): Promise<Record<Kind, number> & { faults: Record<Kind, number>; kernel: Record<Kind, number>; switches: Record<Kind, number> }> {
   const { readdir, readFile } = await import('node:fs/promises');
   const ticks = 100; // USER_HZ
   const totals = { nodes: 0, postgres: 0, rabbitmq: 0 };
   const faults = { nodes: 0, postgres: 0, rabbitmq: 0 };
   const kernel = { nodes: 0, postgres: 0, rabbitmq: 0 };
+  const switches = { nodes: 0, postgres: 0, rabbitmq: 0 };
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
@@ -444,9 +445,22 @@ async function cpuByKind(nodePids: readonly number[]): Promise<Record<Kind, numb
     const minflt = Number(fields[7]);
     const comm = match[1]!;
     const kind: Kind | undefined = nodePids.includes(Number(entry)) ? 'nodes' : comm.startsWith('postgres') ? 'postgres' : comm.startsWith('beam') || comm.startsWith('erl') ? 'rabbitmq' : undefined;
-    if (kind) { totals[kind] += seconds; faults[kind] += minflt; kernel[kind] += Number(fields[12]) / ticks; }
+    if (!kind) continue;
+    totals[kind] += seconds; faults[kind] += minflt; kernel[kind] += Number(fields[12]) / ticks;
+    switches[kind] += await contextSwitches(entry);
   }
-  return { ...totals, faults, kernel };
+  return { ...totals, faults, kernel, switches };
+}
+
+/** Context switches (voluntary and not) of every thread of process `pid` so far. */
+async function contextSwitches(pid: string): Promise<number> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  let n = 0;
+  for (const task of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const status = await readFile(`/proc/${pid}/task/${task}/status`, 'utf8').catch(() => '');
+    for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
+  }
+  return n;
 }
 
 const loadAverage = async (): Promise<string> => (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -522,6 +536,8 @@ async function main(): Promise<void> {
     console.log(`    of which in the kernel (system time): nodes ${kernelMs('nodes').toFixed(1)} ms, PostgreSQL ${kernelMs('postgres').toFixed(1)} ms, RabbitMQ ${kernelMs('rabbitmq').toFixed(1)} ms`);
     const faultsPerDocument = (kind: Kind): number => (cpuAfter.faults[kind] - cpuBefore.faults[kind]) / Math.max(1, saturated.latenciesMs.length);
     console.log(`  minor page faults per document: nodes ${faultsPerDocument('nodes').toFixed(0)}, PostgreSQL ${faultsPerDocument('postgres').toFixed(0)} (PostgreSQL backends that exit are not counted)`);
+    const switchesPerDocument = (kind: Kind): number => (cpuAfter.switches[kind] - cpuBefore.switches[kind]) / Math.max(1, saturated.latenciesMs.length);
+    console.log(`  context switches per document (all threads): nodes ${switchesPerDocument('nodes').toFixed(0)}, PostgreSQL ${switchesPerDocument('postgres').toFixed(0)}, RabbitMQ ${switchesPerDocument('rabbitmq').toFixed(0)}`);
     const rate = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : Math.max(1, Math.floor(saturated.perSecond / 2));
     const halfCount = Math.max(50, Math.min(documents, rate * 15));
     const half = await endToEnd(nodes, 'half-load', halfCount, rate);
@@ -551,7 +567,7 @@ async function main(): Promise<void> {
       peakRssMbBenchProcess: round(process.resourceUsage().maxRSS / 1024),
       rawPublishConsumePerSecond: round(rawPackage), packageBytes,
       rawCommitPerSecond: round(rawCommit), rawRsaSignPerSecond: round(rawRsa.sign), rawRsaVerifyPerSecond: round(rawRsa.verify),
-      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, minorFaultsPerDocument: { nodes: round(faultsPerDocument('nodes')), postgres: round(faultsPerDocument('postgres')) }, agencies: agencyCount, nodeProcesses: processCount, postgresOver: pgSocketDir ? 'unix socket' : 'tcp', nodeFlags: (process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim(), failed: saturated.failed + half.failed, ...extra,
+      cpuMsPerDocument: { nodes: ms(cpuMs('nodes')), postgres: ms(cpuMs('postgres')), rabbitmq: ms(cpuMs('rabbitmq')) }, minorFaultsPerDocument: { nodes: round(faultsPerDocument('nodes')), postgres: round(faultsPerDocument('postgres')) }, contextSwitchesPerDocument: { nodes: round(switchesPerDocument('nodes')), postgres: round(switchesPerDocument('postgres')), rabbitmq: round(switchesPerDocument('rabbitmq')) }, agencies: agencyCount, nodeProcesses: processCount, postgresOver: pgSocketDir ? 'unix socket' : 'tcp', nodeFlags: (process.env.BENCH_NODE_ARGS ?? NODE_START_FLAGS).trim(), failed: saturated.failed + half.failed, ...extra,
     }));
   } finally {
     for (const n of nodes) n.child.kill('SIGTERM');

@@ -132,11 +132,23 @@ export interface BlobReader {
   close(): Promise<void>;
 }
 
+/** A blob up to this size, its size known, is read in one blocking read (no stream, no thread-pool trips). */
+const SMALL_BLOB_BYTES = 1024 * 1024;
+
 /**
  * A stored blob read whole. With its recorded `size`, into one buffer of that size (no list of chunks
  * joined afterwards: a 50 MB file costs 50 MB), and a blob of another size is refused.
  */
 export async function readBlob(blobs: BlobStore, sha256: string, size?: number): Promise<Buffer> {
+  if (size !== undefined && size <= SMALL_BLOB_BYTES) {
+    const reader = await blobs.openReader(sha256);
+    try {
+      if (reader.size !== size) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: `${sha256} holds ${reader.size} bytes, ${size} recorded` }] });
+      return reader.readSync(0, size);
+    } finally {
+      await reader.close();
+    }
+  }
   if (size === undefined) {
     const parts: Uint8Array[] = [];
     for await (const chunk of blobs.open(sha256)) parts.push(chunk);

@@ -4,29 +4,57 @@
 // file is flushed to disk before the rename and its directory after it, because the caller then commits a
 // database row naming the blob (and the receiver acknowledges the broker): a blob lost to a power cut
 // after that commit would be a document lost.
+// Thread-pool hops: each async fs call is a trip to libuv's thread pool and back, two context switches
+// that cost more than the call itself on this VM (`npm run bench:exchange` counts them). So a put makes its
+// quick calls synchronously — open, close, rename, mkdir, and the writes of its first SYNC_WRITE_BYTES (page
+// cache copies) — and only its two flushes (file, directory) and the writes of a large file go to the pool.
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
-import { access, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, fsync, mkdirSync, openSync, readSync, renameSync, write as writeAsync, writeSync } from 'node:fs';
+import { access, readdir, rename, rm, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
 import type { SweepableBlobStore } from '../domain/blob-sweep.ts';
 import type { BlobReader, BlobStore } from '../domain/registry-ports.ts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** A put writes this much synchronously (page-cache copies of a few hundred µs at most); more, on the thread pool. */
+const SYNC_WRITE_BYTES = 2 * 1024 * 1024;
+const fsyncOnPool = promisify(fsync);
+const writeOnPool = promisify(writeAsync);
+
+/** The file calls of a put that tests watch or fail (flushes recorded in order, a full disk). */
+export interface BlobFileCalls {
+  /** Flushes the file or directory open as `fd` (on the thread pool). */
+  flush(fd: number): Promise<void>;
+  /** Writes some of `bytes` at the file's position: here (`now`) or on the thread pool; the count written. */
+  write(fd: number, bytes: Uint8Array, now: boolean): Promise<number>;
+}
+
+const FILE_CALLS: BlobFileCalls = {
+  flush: (fd) => fsyncOnPool(fd),
+  write: async (fd, bytes, now) => (now ? writeSync(fd, bytes) : (await writeOnPool(fd, bytes)).bytesWritten),
+};
 
 export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
   /** Directories made (or found) already: a put then costs no mkdir calls (a sweep removes blobs, never directories). */
   private readonly made = new Set<string>();
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly root: string, private readonly calls: BlobFileCalls = FILE_CALLS) {}
 
   private async ensureDir(dir: string): Promise<void> {
     if (this.made.has(dir)) return;
-    const created = await mkdir(dir, { recursive: true });
+    const created = mkdirSync(dir, { recursive: true });
     if (created !== undefined) { // new directories: their entries in their parents made durable too
-      for (let d = dir; d !== dirname(created); d = dirname(d)) await syncDirectory(dirname(d));
+      for (let d = dir; d !== dirname(created); d = dirname(d)) await this.syncDirectory(dirname(d));
     }
     this.made.add(dir);
+  }
+
+  /** Flushes a directory's entries (a rename into it) to disk. */
+  private async syncDirectory(dir: string): Promise<void> {
+    const fd = openSync(dir, 'r');
+    try { await this.calls.flush(fd); } finally { closeSync(fd); }
   }
 
   private pathOf(sha256: string): string {
@@ -52,7 +80,7 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
     const tmpDir = join(this.root, 'tmp');
     await this.ensureDir(tmpDir);
     const tmp = join(tmpDir, randomUUID());
-    const out = await open(tmp, 'wx');
+    const fd = openSync(tmp, 'wx');
     let closed = false;
     const hash = createHash('sha256');
     let size = 0;
@@ -61,19 +89,19 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
         size += chunk.length;
         if (size > maxBytes) throw new DomainError('attachment.too_large', { details: [{ field: 'file', message: `larger than ${maxBytes} bytes` }] });
         hash.update(chunk);
-        await out.writeFile(chunk);
+        for (let at = 0; at < chunk.length;) at += await this.calls.write(fd, chunk.subarray(at), size <= SYNC_WRITE_BYTES);
       }
-      await out.sync();
+      await this.calls.flush(fd);
       closed = true;
-      await out.close();
+      closeSync(fd);
       const sha256 = hash.digest('hex');
       const final = this.pathOf(sha256);
       await this.ensureDir(dirname(final));
-      await rename(tmp, final);
-      await syncDirectory(dirname(final));
+      renameSync(tmp, final);
+      await this.syncDirectory(dirname(final));
       return { sha256, size };
     } catch (error) {
-      if (!closed) await out.close().catch(() => undefined);
+      if (!closed) closeSync(fd);
       await rm(tmp, { force: true });
       throw error;
     }
@@ -161,11 +189,7 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
   }
 }
 
-/** Flushes a directory's entries (a rename into it) to disk. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try { await handle.sync(); } finally { await handle.close(); }
-}
+
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
 

@@ -2,39 +2,36 @@
 // `put` returns (the caller commits a row naming the blob right after): the file is flushed before it is
 // renamed into place, and the directory that received the rename after.
 import { createHash, randomBytes } from 'node:crypto';
-import { readlinkSync } from 'node:fs';
-import { mkdtemp, open, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { fsyncSync, readlinkSync, writeSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { DomainError } from '../../../src/domain/errors.ts';
-import { FileSystemBlobStore } from '../../../src/storage/fs-blob-store.ts';
+import { readBlob } from '../../../src/domain/registry-ports.ts';
+import { FileSystemBlobStore, type BlobFileCalls } from '../../../src/storage/fs-blob-store.ts';
 
 async function* chunks(...parts: Buffer[]): AsyncIterable<Uint8Array> { for (const p of parts) yield p; }
 
 describe('FileSystemBlobStore', () => {
   let root: string;
   let synced: string[];
-  let restore: () => void;
+  /** Writes made on the thread pool (`now` false): their sizes. */
+  let pooledWrites: number[];
+  /** The store's file calls, recording the path behind each flush (Linux: /proc/self/fd) and pooled writes. */
+  let calls: BlobFileCalls;
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'blobs-'));
     synced = [];
-    // Every FileHandle shares one prototype: record the path behind each sync() (Linux: /proc/self/fd).
-    const probe = await open(join(root, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe) as { sync: (this: { fd: number }) => Promise<void> };
-    await probe.close();
-    await rm(join(root, 'probe'));
-    const original = proto.sync;
-    proto.sync = function (this: { fd: number }) {
-      synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
-      return original.call(this);
+    pooledWrites = [];
+    calls = {
+      flush: async (fd) => { synced.push(readlinkSync(`/proc/self/fd/${fd}`)); fsyncSync(fd); },
+      write: async (fd, bytes, now) => { if (!now) pooledWrites.push(bytes.length); return writeSync(fd, bytes); },
     };
-    restore = () => { proto.sync = original; };
   });
 
   afterEach(async () => {
-    restore();
     await rm(root, { recursive: true, force: true });
   });
 
@@ -50,7 +47,7 @@ describe('FileSystemBlobStore', () => {
   });
 
   it('flushes the file before the rename and the directory after it', async () => {
-    const store = new FileSystemBlobStore(root);
+    const store = new FileSystemBlobStore(root, calls);
     const put = await store.put(chunks(randomBytes(1000)), 10_000);
     const dir = join(root, put.sha256.slice(0, 2), put.sha256.slice(2, 4));
     const fileSync = synced.findIndex((p) => p.startsWith(join(root, 'tmp') + '/'));
@@ -64,6 +61,29 @@ describe('FileSystemBlobStore', () => {
     const again = await store.put(chunks(Buffer.from('x')), 10);
     expect(synced).to.have.length.of.at.least(2);
     expect(synced.at(-1)).to.equal(join(root, again.sha256.slice(0, 2), again.sha256.slice(2, 4)));
+  });
+
+  it('writes the first 2 MB of a blob at once and the rest on the thread pool (a large file does not block the event loop)', async () => {
+    const store = new FileSystemBlobStore(root, calls);
+    const mb = () => randomBytes(1024 * 1024);
+    const parts = [mb(), mb(), mb(), mb()];
+    const put = await store.put(chunks(...parts), 10 * 1024 * 1024);
+    expect(pooledWrites).to.deep.equal([1024 * 1024, 1024 * 1024]);
+    const stored = await readFile(join(root, put.sha256.slice(0, 2), put.sha256.slice(2, 4), put.sha256));
+    expect(Buffer.compare(stored, Buffer.concat(parts))).to.equal(0);
+  });
+
+  it('reads a blob whole (one blocking read up to 1 MB, streamed above) and refuses one of another size than recorded', async () => {
+    const store = new FileSystemBlobStore(root);
+    for (const bytes of [randomBytes(150_000), randomBytes(1024 * 1024 + 1)]) {
+      const put = await store.put(chunks(bytes), 10 * 1024 * 1024);
+      expect(Buffer.compare(await readBlob(store, put.sha256, put.size), bytes)).to.equal(0);
+      expect(Buffer.compare(await readBlob(store, put.sha256), bytes)).to.equal(0);
+      for (const wrong of [put.size - 1, put.size + 1]) {
+        const refused = await readBlob(store, put.sha256, wrong).then(() => null, (e: unknown) => e);
+        expect(refused, `size ${wrong}`).to.be.instanceOf(DomainError).and.include({ code: 'attachment.not_found' });
+      }
+    }
   });
 
   it('refuses a blob over the limit and leaves no temporary file', async () => {
@@ -133,17 +153,18 @@ describe('FileSystemBlobStore', () => {
   });
 
   it('a full disk (ENOSPC) is storage.full, an outage the inbox waits out: nothing left behind, the next put works', async () => {
-    const store = new FileSystemBlobStore(root);
-    const probe = await open(join(root, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe) as { writeFile: (...args: unknown[]) => Promise<void> };
-    await probe.close();
-    await rm(join(root, 'probe'));
-    const original = proto.writeFile;
-    proto.writeFile = async () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 }); };
+    let full = true;
+    const store = new FileSystemBlobStore(root, {
+      ...calls,
+      write: async (fd, bytes, now) => {
+        if (full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
+        return calls.write(fd, bytes, now);
+      },
+    });
     let error: unknown;
     try {
       await store.put(chunks(randomBytes(1000)), 10_000);
-    } catch (e) { error = e; } finally { proto.writeFile = original; }
+    } catch (e) { error = e; } finally { full = false; }
     expect(error).to.be.instanceOf(DomainError);
     expect(error).to.include({ code: 'storage.full', kind: 'unavailable' });
     expect(await readdir(join(root, 'tmp'))).to.deep.equal([]);
