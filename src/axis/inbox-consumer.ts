@@ -61,6 +61,13 @@ export interface InboxConsumerOptions<Tx> {
    * of one after the other inside the transaction. Must not throw; what it starts must not reject.
    */
   readonly preflight?: (delivery: AxisDelivery) => void;
+  /**
+   * Batching, in the pass without savepoints: called in the batch's transaction before its handlers, with
+   * the deliveries they will handle (not those found done already), so that what several of them need
+   * can be read in one statement (the caller's repositories hold it for the transaction). Not called in
+   * the savepoint pass, where a delivery's work can be rolled back alone.
+   */
+  readonly beforeBatch?: (tx: Tx, deliveries: readonly AxisDelivery[]) => Promise<void>;
 }
 
 const DEFAULT_UNAVAILABLE_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 8000, 10000, 10000];
@@ -138,10 +145,11 @@ export class InboxConsumer<Tx> {
 
   /** The batch in one transaction without savepoints; throws (nothing committed) if any delivery fails. */
   private async processTogether(deliveries: readonly AxisDelivery[]): Promise<InboxBatchItem[]> {
-    const { unitOfWork, inbox, handler } = this.options;
+    const { unitOfWork, inbox, handler, beforeBatch } = this.options;
     return unitOfWork.run(async (tx) => {
       const keys = deliveries.map((d) => ({ recipient: d.headers.to, messageId: d.headers.messageId }));
       const earlier = await inbox.findMany(tx, keys);
+      if (beforeBatch) await beforeBatch(tx, deliveries.filter((_, i) => !earlier.has(inboxKey(keys[i]!))));
       const records: InboxRecord[] = [];
       const items: InboxBatchItem[] = [];
       const seen = new Set<string>();

@@ -224,6 +224,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
         },
         handler: (repos, delivery: AxisDelivery) => receiving.handle(repos, delivery),
         preflight: (delivery) => receiving.preflight(delivery),
+        beforeBatch: (repos, deliveries) => receiving.beforeBatch(repos, deliveries),
         afterCommit: async (delivery, result) => {
           if (result.duplicate) await exchangeUow.run((repos) => receiving.resendAfterDuplicate(repos, delivery.headers, result.outcome));
           wakeAfterEnqueue();

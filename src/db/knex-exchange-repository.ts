@@ -83,28 +83,66 @@ const toReceived = (r: ReceivedRow): ReceivedRecord => ({
  */
 const LOCK_DELIVERIES = "SELECT pg_advisory_xact_lock(hashtextextended('exchange_deliveries:' || ?, 0))";
 
+/** Reads and locks the deliveries of one agency named by pairs (edXML document id, recipient): one text for any number. */
+const DELIVERIES_FOR_UPDATE = `SELECT * FROM exchange_deliveries WHERE agency_organ_id = ?
+  AND (edxml_document_id, recipient_organ_id) IN (SELECT * FROM unnest(?::text[], ?::text[])) FOR UPDATE`;
+
+const deliveryKey = (agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): string => JSON.stringify([agencyOrganId, edxmlDocumentId, recipientOrganId]);
+
 export class KnexExchangeRepository implements ExchangeRepository {
   /** Agencies whose delivery lock this transaction (or savepoint) holds. */
   private readonly deliveriesLocked = new Set<string>();
+  /**
+   * Delivery rows this transaction (or savepoint) locked, as they are now (null: none), by `deliveryKey`:
+   * written through by `updateDelivery`, forgotten when rows are inserted. One repository serves one
+   * transaction or one savepoint, so nothing here outlives a rollback.
+   */
+  private readonly lockedDeliveries = new Map<string, Delivery | null>();
+  /** Per agency: keys announced by `expectDeliveries`, not read yet. */
+  private readonly expectedDeliveries = new Map<string, Map<string, { readonly edxmlDocumentId: string; readonly recipientOrganId: string }>>();
 
   constructor(private readonly trx: Knex.Transaction) {}
 
   async insertDeliveries(deliveries: readonly NewDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
+    this.lockedDeliveries.clear(); // a key read as "none" may exist now
     await this.trx('exchange_deliveries').insert(deliveries.map((d) => ({
       document_id: d.documentId, agency_organ_id: d.agencyOrganId, recipient_organ_id: d.recipientOrganId, recipient_name: d.recipientName,
       edxml_document_id: d.edxmlDocumentId, message_id: d.messageId, pending_request: d.pendingRequest ?? null, replaces_document_id: d.replacesDocumentId ?? null,
     }))).options(SEND_WITH_NEXT);
   }
 
+  expectDeliveries(agencyOrganId: string, keys: ReadonlyArray<{ readonly edxmlDocumentId: string; readonly recipientOrganId: string }>): void {
+    let expected = this.expectedDeliveries.get(agencyOrganId);
+    if (!expected) { expected = new Map(); this.expectedDeliveries.set(agencyOrganId, expected); }
+    for (const k of keys) {
+      const key = deliveryKey(agencyOrganId, k.edxmlDocumentId, k.recipientOrganId);
+      if (!this.lockedDeliveries.has(key)) expected.set(key, k);
+    }
+  }
+
   async findDeliveryForUpdate(agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): Promise<Delivery | null> {
+    const key = deliveryKey(agencyOrganId, edxmlDocumentId, recipientOrganId);
+    const locked = this.lockedDeliveries.get(key);
+    if (locked !== undefined) return locked;
     if (!this.deliveriesLocked.has(agencyOrganId)) { // first the agency's lock, sent with the row's
       this.deliveriesLocked.add(agencyOrganId);
       await this.trx.raw(LOCK_DELIVERIES, [agencyOrganId]).options(SEND_WITH_NEXT);
     }
+    const expected = this.expectedDeliveries.get(agencyOrganId);
+    if (expected?.has(key)) {
+      const keys = [...expected.values()];
+      expected.clear();
+      const { rows } = await this.trx.raw<{ rows: DeliveryRow[] }>(DELIVERIES_FOR_UPDATE, [agencyOrganId, keys.map((k) => k.edxmlDocumentId), keys.map((k) => k.recipientOrganId)]);
+      for (const k of keys) this.lockedDeliveries.set(deliveryKey(agencyOrganId, k.edxmlDocumentId, k.recipientOrganId), null);
+      for (const row of rows) this.lockedDeliveries.set(deliveryKey(agencyOrganId, row.edxml_document_id, row.recipient_organ_id), toDelivery(row));
+      return this.lockedDeliveries.get(key) ?? null;
+    }
     const row = await this.trx<DeliveryRow>('exchange_deliveries')
       .where({ agency_organ_id: agencyOrganId, edxml_document_id: edxmlDocumentId, recipient_organ_id: recipientOrganId }).forUpdate().first();
-    return row ? toDelivery(row) : null;
+    const delivery = row ? toDelivery(row) : null;
+    this.lockedDeliveries.set(key, delivery);
+    return delivery;
   }
 
   async updateDelivery(d: Delivery): Promise<void> {
@@ -112,6 +150,9 @@ export class KnexExchangeRepository implements ExchangeRepository {
       message_id: d.messageId, status: d.status, arrival_number: d.arrivalNumber, reason: d.reason, history: JSON.stringify(d.history),
       pending_request: d.pendingRequest, removed_at: d.removedAt, updated_at: this.trx.fn.now(),
     }).options(SEND_WITH_NEXT);
+    for (const [key, held] of this.lockedDeliveries) { // the row as written (its key columns are not)
+      if (held?.documentId === d.documentId && held.recipientOrganId === d.recipientOrganId) this.lockedDeliveries.set(key, { ...d, agencyOrganId: held.agencyOrganId, edxmlDocumentId: held.edxmlDocumentId });
+    }
   }
 
   async listDeliveries(agencyOrganId: string, documentId: string): Promise<DeliveryView[]> {

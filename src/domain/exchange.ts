@@ -236,6 +236,11 @@ export interface ExchangeRepository {
   insertDeliveries(deliveries: readonly NewDelivery[]): Promise<void>;
   /** Locks the delivery row for the status being applied. */
   findDeliveryForUpdate(agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): Promise<Delivery | null>;
+  /**
+   * The deliveries this transaction's coming `findDeliveryForUpdate` calls will ask for (an inbox batch of
+   * statuses): the first of those calls reads and locks them all in one statement. Reads nothing itself.
+   */
+  expectDeliveries(agencyOrganId: string, keys: ReadonlyArray<{ readonly edxmlDocumentId: string; readonly recipientOrganId: string }>): void;
   updateDelivery(delivery: Delivery): Promise<void>;
   listDeliveries(agencyOrganId: string, documentId: string): Promise<DeliveryView[]>;
   /**

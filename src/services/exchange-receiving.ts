@@ -132,6 +132,27 @@ export class ExchangeReceivingService {
     this.examined.set(delivery, { directory, at: this.clock.now().getTime(), result: this.examine(delivery).catch(() => null) });
   }
 
+  /**
+   * Before an inbox batch's handlers (InboxConsumer `beforeBatch`): the deliveries its statuses apply to
+   * are announced, to be read and locked in one statement when the first of them is applied. Uses the
+   * preflight's examinations only (awaited: the handlers await them anyway); a status examined later is
+   * applied with its own read.
+   */
+  async beforeBatch(repos: ExchangeRepositories, deliveries: readonly AxisDelivery[]): Promise<void> {
+    const now = this.clock.now().getTime();
+    const byAgency = new Map<string, Array<{ edxmlDocumentId: string; recipientOrganId: string }>>();
+    for (const delivery of deliveries) {
+      const early = delivery.headers.messageType === 'status' ? this.examined.get(delivery) : undefined;
+      if (!early || now - early.at >= PREFLIGHT_FRESH_MS) continue;
+      const examined = await early.result;
+      if (examined?.kind !== 'status') continue;
+      const keys = byAgency.get(delivery.headers.to) ?? [];
+      keys.push({ edxmlDocumentId: examined.status.responseFor.documentId, recipientOrganId: examined.status.from.organId });
+      byAgency.set(delivery.headers.to, keys);
+    }
+    for (const [organId, keys] of byAgency) repos.exchange.expectDeliveries(organId, keys);
+  }
+
   /** The inbox handler, in the consumer's transaction (the package's checks may have run ahead: `preflight`). */
   async handle(repos: ExchangeRepositories, delivery: AxisDelivery): Promise<InboxOutcome> {
     const h = delivery.headers;

@@ -4,9 +4,8 @@
 // đến) and 05 per recipient; duplicates change nothing; hostile packages are quarantined and answered 02
 // where the sender can be identified; an expired directory closes the node both ways.
 import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import fs, { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { FileSystemBlobStore } from '../../../src/storage/fs-blob-store.ts';
@@ -1168,22 +1167,19 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       // ENOSPC for the recipient's attachment files (not the XML package, written first): the parse, midway,
       // meets storage.full, an outage: the inbox holds the delivery and retries it.
       const blobDir = join(net.node(SO_TTTT).dataDir, 'blobs');
-      const probePath = join(tmpdir(), `edoc-probe-${randomUUID()}`);
-      const handle = await open(probePath, 'w');
-      const probe = Object.getPrototypeOf(handle) as { writeFile: (this: { fd: number }, data: unknown, ...rest: unknown[]) => Promise<void> };
-      await handle.close();
-      await rm(probePath);
-      const original = probe.writeFile;
+      // The blob store writes a file's first megabytes with fs.writeSync (src/storage/fs-blob-store.ts): the
+      // built-in's ESM bindings follow the patched function once synced.
+      const original = fs.writeSync;
       let refused = 0;
       let full = true;
-      probe.writeFile = async function (this: { fd: number }, data: unknown, ...rest: unknown[]) {
-        const path = readlinkSync(`/proc/self/fd/${this.fd}`);
-        if (full && path.startsWith(blobDir) && data instanceof Uint8Array && data[0] !== 0x3c /* < */) {
+      fs.writeSync = function (fd: number, data: unknown, ...rest: unknown[]) {
+        if (full && data instanceof Uint8Array && data[0] !== 0x3c /* < */ && readlinkSync(`/proc/self/fd/${fd}`).startsWith(blobDir)) {
           refused += 1;
           throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
         }
-        return original.call(this, data, ...rest);
-      };
+        return (original as (...args: unknown[]) => number)(fd, data, ...rest);
+      } as typeof fs.writeSync;
+      syncBuiltinESMExports();
       try {
         const quarantinedBefore = (await rows(SO_TTTT, 'exchange_quarantine')).length;
         const sender = net.node(VPCP);
@@ -1204,7 +1200,8 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         expect(d.history.map((e) => e.code)).to.deep.equal(['01']); // never a 02
         expect(await received(SO_TTTT, sent.edxmlDocumentId)).to.have.length(1);
       } finally {
-        probe.writeFile = original;
+        fs.writeSync = original;
+        syncBuiltinESMExports();
       }
     });
 

@@ -85,6 +85,28 @@ describe('InboxConsumer, batched (several deliveries per transaction)', () => {
     expect(inbox.committed.size).to.equal(3);
   });
 
+  it('announces a batch to beforeBatch in its transaction, before the handlers, without the deliveries done already; not in the savepoint pass', async () => {
+    const uow = new MemoryUnitOfWork();
+    const seen: string[] = [];
+    const consumer = new InboxConsumer<MemoryTx>({
+      transport: new DirectTransport(), unitOfWork: uow, inbox: new MemoryInboxStore(), batchSize: 8,
+      beforeBatch: async (tx, deliveries) => { seen.push(`before ${(await Promise.all(deliveries.map(bodyOf))).join(',')}${tx.staged.length === 0 ? '' : ' (late)'}`); },
+      handler: async (_tx, d) => {
+        const body = await bodyOf(d);
+        seen.push(body);
+        if (body === 'bad') throw new Error('cannot process bad');
+        return { status: '01' };
+      },
+    });
+    const one = delivery('one');
+    await consumer.processBatch([one, delivery('two')]);
+    expect(seen).to.deep.equal(['before one,two', 'one', 'two']);
+    seen.length = 0;
+    await consumer.processBatch([{ ...one, redelivered: true, deliveryCount: 1 }, delivery('three'), delivery('bad')]);
+    // 'one' is done already: not announced. 'bad' fails the pass together; the savepoint pass has no beforeBatch.
+    expect(seen).to.deep.equal(['before three,bad', 'three', 'bad', 'three', 'bad']);
+  });
+
   it('commits the good deliveries of a batch together and rolls back only the bad one, which is requeued', async () => {
     const uow = new MemoryUnitOfWork();
     const registry = new Registry();

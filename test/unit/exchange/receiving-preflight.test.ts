@@ -34,12 +34,16 @@ function setUp(verdict: () => Promise<SignatureValidationReport>) {
   const clock = { at: NOW, now() { return this.at; } };
   const service = new ExchangeReceivingService(directory, verifier, {} as StatusEmitter, noBlobs, clock, { attachmentMaxBytes: 1024 });
   const looked: string[] = [];
-  const repos = { exchange: { findDeliveryForUpdate: async (_me: string, documentId: string) => { looked.push(documentId); return null; } } } as unknown as ExchangeRepositories;
+  const expected: string[] = [];
+  const repos = { exchange: {
+    findDeliveryForUpdate: async (_me: string, documentId: string) => { looked.push(documentId); return null; },
+    expectDeliveries: (me: string, keys: ReadonlyArray<{ edxmlDocumentId: string; recipientOrganId: string }>) => { expected.push(...keys.map((k) => `${me} ${k.edxmlDocumentId} ${k.recipientOrganId}`)); },
+  } } as unknown as ExchangeRepositories;
   const delivery = (documentId: string): AxisDelivery => ({
     headers: { from: RECIPIENT, to: SENDER, messageType: 'status', serviceType: 'eDoc', messageId: `m-${documentId}`, packageDigest: '' },
     payload: bytesPayload(status(documentId)), redelivered: false, deliveryCount: 0,
   });
-  return { service, repos, delivery, checked, looked, install, clock };
+  return { service, repos, delivery, checked, looked, expected, install, clock };
 }
 
 const passed = async () => ({ indication: 'TOTAL_PASSED' }) as SignatureValidationReport;
@@ -90,5 +94,13 @@ describe('ExchangeReceivingService preflight', () => {
     const outcome = await service.handle(repos, d);
     expect(outcome).to.deep.include({ statusCode: '01' });
     expect(checked).to.deep.equal(['doc-1', 'doc-1']);
+  });
+
+  it('announces the deliveries a batch\'s statuses apply to, from the preflight (statuses not preflown are left to their own read)', async () => {
+    const { service, repos, delivery, expected } = setUp(passed);
+    const preflown = [delivery('doc-1'), delivery('doc-2')];
+    for (const d of preflown) service.preflight(d);
+    await service.beforeBatch(repos, [...preflown, delivery('doc-3')]);
+    expect(expected).to.deep.equal([`${SENDER} doc-1 ${RECIPIENT}`, `${SENDER} doc-2 ${RECIPIENT}`]);
   });
 });
