@@ -57,18 +57,12 @@ for (const kind of databaseKinds) {
       expect(Buffer.from(await claimed[0]!.payload.bytes()).toString()).to.equal('kept');
     });
 
-    /** An exchange unit of work handing its entries off to a relay that records what it is given. */
-    const handingOff = () => {
+    it('hands the entries of a committed transaction to the relay, leased; none of a rolled-back savepoint or transaction', async () => {
       const taken: OutboxEntry[][] = [];
       const claims: boolean[] = [];
       const leaseUntil = at(120_000);
       const exchange = new KnexExchangeUnitOfWork(knex, new KnexUnitOfWork(knex, { now: () => new Date() }));
       exchange.handOutboxTo({ leaseUntil: () => leaseUntil, take: (entries, alsoClaim) => { taken.push([...entries]); claims.push(alsoClaim); } });
-      return { taken, claims, leaseUntil, exchange };
-    };
-
-    it('hands the entries of a committed transaction to the relay, leased; none of a rolled-back savepoint or transaction', async () => {
-      const { taken, claims, leaseUntil, exchange } = handingOff();
       const entry = (label: string) => { const bytes = Buffer.from(label); return { id: randomUUID(), headers: headers(bytes), package: bytes, documentId: null }; };
       const [first, kept, dropped, last, lost] = ['01', '03', 'rolled back', '05', 'lost'].map(entry) as [ReturnType<typeof entry>, ReturnType<typeof entry>, ReturnType<typeof entry>, ReturnType<typeof entry>, ReturnType<typeof entry>];
       await exchange.run(async (repos) => {
@@ -271,7 +265,11 @@ for (const kind of databaseKinds) {
     });
 
     it('hands off a package in the blob store with the entry when its bytes are held (the row names the blob, holds no bytes)', async () => {
-      const { taken, claims, leaseUntil, exchange } = handingOff();
+      const taken: OutboxEntry[][] = [];
+      const claims: boolean[] = [];
+      const leaseUntil = at(120_000);
+      const exchange = new KnexExchangeUnitOfWork(knex, new KnexUnitOfWork(knex, { now: () => new Date() }));
+      exchange.handOutboxTo({ leaseUntil: () => leaseUntil, take: (entries, alsoClaim) => { taken.push([...entries]); claims.push(alsoClaim); } });
       const heldBytes = Buffer.from('a package of 150 KB, in the blob store and in memory');
       const held = { id: randomUUID(), headers: headers(heldBytes), packageBlob: { sha256: 'cd'.repeat(32), size: heldBytes.length }, held: heldBytes, documentId: null };
       await exchange.run((repos) => repos.outbox.enqueue(held));
