@@ -19,18 +19,14 @@ class HandedOffEntries {
 
   constructor(readonly handOff: OutboxHandOff | undefined) {}
 
-  /**
-   * The lease to write `entry` with, when it is handed off: its package in memory (kept in the row, or in
-   * the blob store and `held`); not a package the relay must read from the blob store.
-   */
+  /** The lease to write `entry` with, when it is handed off (packages kept in the row; not those in the blob store). */
   leaseFor(entry: NewOutboxEntry): Date | undefined {
-    return this.handOff && heldPackage(entry) ? this.handOff.leaseUntil() : undefined;
+    return this.handOff && 'package' in entry ? this.handOff.leaseUntil() : undefined;
   }
 
   /** Records an entry written with the lease `leaseFor` gave (none: it waits for a claim). */
   written(entry: NewOutboxEntry, lease: Date | undefined): void {
-    const held = heldPackage(entry);
-    if (lease && held) this.entries.push({ id: entry.id, headers: entry.headers, payload: bytesPayload(held), attempts: 0 });
+    if (lease && 'package' in entry) this.entries.push({ id: entry.id, headers: entry.headers, payload: bytesPayload(entry.package), attempts: 0 });
     else this.claim = true;
   }
 
@@ -45,9 +41,6 @@ class HandedOffEntries {
     if (this.entries.length > 0 || this.claim) this.handOff?.take(this.entries.splice(0), this.claim);
   }
 }
-
-/** The package of an entry as bytes in memory, if it is. */
-const heldPackage = (entry: NewOutboxEntry): Uint8Array | undefined => ('package' in entry ? entry.package : entry.held);
 
 interface Transaction {
   readonly trx: Knex.Transaction;

@@ -80,11 +80,8 @@ export type NewOutboxEntry = {
 } & (
   /** The package bytes, stored with the entry so a re-send needs nothing else (small packages). */
   | { readonly package: Uint8Array }
-  /**
-   * A package already in the blob store, which keeps it for the re-sends; `held`: its bytes, when the
-   * writer has them in memory (a package of a few hundred KB), for the hand-off to publish after the commit.
-   */
-  | { readonly packageBlob: StoredPackage; readonly held?: Uint8Array }
+  /** A large package, already in the blob store, which keeps it for the re-sends. */
+  | { readonly packageBlob: StoredPackage }
 );
 
 /** Writes outbox entries inside the caller's transaction `tx`. */

@@ -132,9 +132,6 @@ export interface BlobReader {
   close(): Promise<void>;
 }
 
-/** `bytes` as a source for `BlobStore.put`. */
-export async function* onlyChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> { yield bytes; }
-
 /** A blob up to this size, its size known, is read in one blocking read (no stream, no thread-pool trips). */
 const SMALL_BLOB_BYTES = 1024 * 1024;
 

@@ -263,22 +263,5 @@ for (const kind of databaseKinds) {
       ]);
       expect(await knex('axis_test_effects').count({ n: '*' })).to.deep.equal([{ n: 2 }]);
     });
-
-    it('hands off a package in the blob store with the entry when its bytes are held (the row names the blob, holds no bytes)', async () => {
-      const taken: OutboxEntry[][] = [];
-      const claims: boolean[] = [];
-      const leaseUntil = at(120_000);
-      const exchange = new KnexExchangeUnitOfWork(knex, new KnexUnitOfWork(knex, { now: () => new Date() }));
-      exchange.handOutboxTo({ leaseUntil: () => leaseUntil, take: (entries, alsoClaim) => { taken.push([...entries]); claims.push(alsoClaim); } });
-      const heldBytes = Buffer.from('a package of 150 KB, in the blob store and in memory');
-      const held = { id: randomUUID(), headers: headers(heldBytes), packageBlob: { sha256: 'cd'.repeat(32), size: heldBytes.length }, held: heldBytes, documentId: null };
-      await exchange.run((repos) => repos.outbox.enqueue(held));
-      expect(taken.map((entries) => entries.map((e) => e.id))).to.deep.equal([[held.id]]);
-      expect(claims).to.deep.equal([false]);
-      expect(Buffer.from(await taken[0]![0]!.payload.bytes()).toString()).to.equal(heldBytes.toString());
-      const row = await knex('axis_outbox').where({ id: held.id }).first('lease_until', 'package', 'package_blob');
-      expect(new Date(row.lease_until).getTime()).to.equal(leaseUntil.getTime());
-      expect([row.package, row.package_blob]).to.deep.equal([null, held.packageBlob.sha256]);
-    });
   });
 }

@@ -178,28 +178,6 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(q.answered).to.equal(true);
     });
 
-    it('a document of a few hundred KB: its package in the sender\'s blob store, not the outbox row (no TOAST writes), and it arrives intact', async () => {
-      const sender = net.node(VPCP);
-      const db = sender.db.database;
-      const [specialist, clerk] = [await actorFor(db, 'chuyen_vien', VPCP), await actorFor(db, 'van_thu', VPCP)];
-      const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject: 'Công văn kèm bản quét 150 KB', priority: 0, recipients: [{ organId: SO_TTTT, organName: 'Sở TT&TT Tây Ninh' }] });
-      const scan = randomBytes(150_000);
-      await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'ban-quet.pdf', mediaType: 'application/pdf', role: 'main', content: (async function* () { yield scan; })() });
-      await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
-      const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
-      const [row] = await rows(VPCP, 'axis_outbox', { document_id: draft.id, message_type: 'edoc' });
-      expect(row.package).to.equal(null);
-      expect(row.package_blob).to.equal(row.package_digest);
-      expect(Number(row.package_size)).to.be.within(150_000 * 4 / 3, 64 * 1024 * 4);
-      const blob = String(row.package_blob);
-      expect(createHash('sha256').update(readFileSync(join(sender.dataDir, 'blobs', blob.slice(0, 2), blob.slice(2, 4), blob))).digest('hex')).to.equal(blob);
-      const [doc] = await eventually(async () => { const r = await received(SO_TTTT, sent.edxmlDocumentId); return r.length > 0 && r; }, 'receipt of the 150 KB document');
-      const [file] = await rows(SO_TTTT, 'attachments', { document_id: doc.id });
-      expect(file.sha256).to.equal(createHash('sha256').update(scan).digest('hex'));
-      const [pkg] = await rows(SO_TTTT, 'exchange_received', { document_id: doc.id });
-      expect(pkg.package_sha256).to.equal(row.package_digest);
-    });
-
     it('a large document (1.5 MB scan, 1.3 MB text deflated ahead) is written once to the sender\'s blob store, not the outbox row, and arrives byte for byte', async () => {
       const sender = net.node(VPCP);
       const db = sender.db.database;
