@@ -16,6 +16,7 @@ import type {
   AxisDeadLetter, AxisDeadLetterQueue, AxisDeliveryHandler, AxisDeliveryVerdict, AxisOutgoingMessage, AxisSubscription, AxisTransport,
 } from '../domain/axis-transport.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
+import { coalesceWrites } from './amqp-write-coalescing.ts';
 import { deadLetterOf, UnroutableDeadLetter, walkDeadLetters, type DeadLetterDecision } from './amqp-dead-letters.ts';
 import { DeliveryAssembler, type AxisProblemListener } from './delivery-assembly.ts';
 import { assertTopology, axisTopology, declareInbox, declareSharedTopology, type AxisTopology, type AxisTopologyOptions } from './topology.ts';
@@ -193,6 +194,7 @@ export class AmqpAxisTransport implements AxisTransport, AxisDeadLetterQueue {
     } catch (cause) {
       throw new DomainError('axis.unavailable', { cause, details: [{ field: 'axis.url', message: cause instanceof Error ? cause.message : String(cause) }] });
     }
+    coalesceWrites(model);
     model.on('error', (error: unknown) => this.problem(error));
     model.on('handler-error', (error: unknown) => this.problem(error));
     try {
