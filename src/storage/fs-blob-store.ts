@@ -101,7 +101,7 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
       await this.syncDirectory(dirname(final));
       return { sha256, size };
     } catch (error) {
-      if (!closed) closeSync(fd);
+      if (!closed) try { closeSync(fd); } catch { /* the put's own error is the one to report */ }
       await rm(tmp, { force: true });
       throw error;
     }
@@ -188,8 +188,6 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
     return removed;
   }
 }
-
-
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
