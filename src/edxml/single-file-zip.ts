@@ -2,13 +2,19 @@
 // header §4.3.7, central directory header §4.3.12, end of central directory §4.3.16). Deflate and CRC-32
 // are node:zlib's (native, several times faster than a JavaScript deflate on a 50 MB file). Sizes and
 // CRC sit in the local header (no data descriptor), the name is UTF-8 (general purpose flag bit 11).
-// How it is compressed depends on what it holds, judged from 32 samples of 1 KB spread over the file
-// (level-1 deflate of the samples; 32 so that one region, such as the signature placeholder at the end of
-// a signed 50 MB scan, weighs what it is worth): text and the like (samples shrink below 60 %) is deflated at level 6;
-// a file that is mostly already compressed but has runs (a signed PDF: random-looking image and Flate
-// streams beside a zero-filled signature placeholder) is deflated with the run-length strategy, which
-// finds the runs at a third of the cost; a file that does not shrink (a scan's JPEG pages, a ZIP) is
-// stored (method 0): deflate would spend ~25 ms per MB to save nothing, and the receiver more to inflate.
+// How it is compressed depends on what it holds, judged from 32 samples of 512 bytes spread over the file
+// (32 so that one region, such as the signature placeholder at the end of a signed 50 MB scan, weighs
+// what it is worth). Each sample is told apart by two counts made in one pass (`kindOf`): the bytes that
+// repeat the one before (runs) and the entropy of its bytes (text and the like spend under 6 bits a
+// byte; compressed or random data 8). Text and the like nearly throughout is deflated at level 6 as one
+// stream; a file that does not shrink (a scan's JPEG pages, a ZIP) is stored (method 0): deflate would
+// spend ~25 ms per MB to save nothing, and the receiver more to inflate; a mixed file (a signed PDF:
+// random-looking image and Flate streams beside a zero-filled signature placeholder) is deflated block
+// by block (`deflateBlocks`): each 16 KB block (judged from four spans of 256 bytes) is compressed on its own or written
+// as a stored deflate block, so the placeholder shrinks and the rest is copied. Until 7 Dec the samples
+// were judged by deflating them (level 1) and a mixed file was deflated whole with the run-length
+// strategy: zlib spends ~12 ns on each random byte even then, ~3 ms of the sender's main thread for a
+// signed 100 KB PDF (`npm run bench:exchange`, perf), and the receiver inflated it all again.
 import { once } from 'node:events';
 import { constants, crc32, createDeflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import { readPieces, type RandomAccessContent } from './model.ts';
@@ -18,9 +24,57 @@ const STORED = 0;
 const DEFLATE = 8;
 const VERSION = { [STORED]: 10, [DEFLATE]: 20 } as const; // 1.0: stored; 2.0: deflate
 const SAMPLES = 32;
-const SAMPLE_BYTES = 1024;
+const SAMPLE_BYTES = 512;
+/** A mixed file's blocks: a divisor of `CRC_READ`, so a file deflated ahead in pieces is cut the same way. */
+const BLOCK_BYTES = 16 * 1024;
 
-export type Compression = 'deflate' | 'runs' | 'store';
+export type Compression = 'deflate' | 'blocks' | 'store';
+
+type Kind = 'runs' | 'text' | 'random';
+
+/**
+ * Runs: one byte in eight repeats the one before (random data: one in 256). Else text and the like: under
+ * 6 bits of entropy a byte (random data: 8, or ~7.2 as counted over a 256-byte span).
+ */
+function kindOf(bytes: Uint8Array, spans: number, spanBytes: number): Kind {
+  const counts = new Int32Array(256);
+  const step = spans > 1 ? Math.floor((bytes.length - spanBytes) / (spans - 1)) : 0;
+  let repeats = 0;
+  let seen = 0;
+  for (let span = 0; span < spans; span++) {
+    const start = Math.max(0, span * step);
+    const end = Math.min(bytes.length, start + spanBytes);
+    let previous = -1;
+    for (let i = start; i < end; i++) {
+      const b = bytes[i] as number;
+      counts[b] = (counts[b] as number) + 1;
+      if (b === previous) repeats++;
+      previous = b;
+    }
+    seen += end - start;
+  }
+  if (repeats * 8 > seen) return 'runs';
+  const table = countBits(seen);
+  let bits = table[seen] as number; // Σ c·log2(seen / c) = seen·log2(seen) − Σ c·log2(c)
+  for (let b = 0; b < 256; b++) bits -= table[counts[b] as number] as number;
+  return bits < 6 * seen ? 'text' : 'random';
+}
+
+let countBitsTable = new Float64Array(0);
+/** c·log2(c) for every count up to `max`, made once (log2 is slow next to the counting). */
+function countBits(max: number): Float64Array {
+  if (countBitsTable.length <= max) {
+    countBitsTable = new Float64Array(Math.max(max + 1, BLOCK_BYTES + 1));
+    for (let c = 1; c < countBitsTable.length; c++) countBitsTable[c] = c * Math.log2(c);
+  }
+  return countBitsTable;
+}
+
+/** A 16 KB block is judged from four spans of 256 bytes spread over it (a short last block, whole). */
+const blockKind = (block: Uint8Array): Kind => (block.length >= BLOCK_BYTES ? kindOf(block, 4, 256) : kindOf(block, 1, block.length));
+
+/** What a sample of each kind shrinks to, deflated: the file's estimated ratio is their mean. */
+const SHRINKS_TO: Record<Kind, number> = { runs: 0.05, text: 0.45, random: 1 };
 
 /** How to compress this content. Small files are always deflated: the cost is nothing. */
 export function compressionFor(content: Uint8Array | RandomAccessContent): Compression {
@@ -28,12 +82,39 @@ export function compressionFor(content: Uint8Array | RandomAccessContent): Compr
   if (size <= 64 * 1024) return 'deflate';
   const step = Math.floor((size - SAMPLE_BYTES) / (SAMPLES - 1));
   const sample = (at: number): Uint8Array => (content instanceof Uint8Array ? content.subarray(at, at + SAMPLE_BYTES) : content.readSync(at, SAMPLE_BYTES));
-  const samples = Buffer.concat(Array.from({ length: SAMPLES }, (_, i) => sample(i * step)));
-  const ratio = deflateRawSync(samples, { level: 1 }).length / samples.length;
-  return ratio < 0.6 ? 'deflate' : ratio < 0.9 ? 'runs' : 'store';
+  const kinds = Array.from({ length: SAMPLES }, (_, i) => kindOf(sample(i * step), 1, SAMPLE_BYTES));
+  const ratio = kinds.reduce((sum, kind) => sum + SHRINKS_TO[kind], 0) / SAMPLES;
+  if (ratio >= 0.9) return 'store';
+  return kinds.filter((kind) => kind === 'random').length * 4 <= SAMPLES ? 'deflate' : 'blocks';
 }
 
-const DEFLATE_OPTIONS: Record<Exclude<Compression, 'store'>, ZlibOptions> = {
+const STORED_BLOCK_HEADER = 5;
+const FINAL_EMPTY_BLOCK = Uint8Array.of(0x01, 0x00, 0x00, 0xff, 0xff); // BFINAL, stored, LEN 0, NLEN
+
+/**
+ * `piece` (a whole number of 16 KB blocks, or the file's last bytes) as raw deflate blocks, none final:
+ * each block judged like a sample — runs deflated with the run-length strategy, text at level 6, the rest
+ * a stored block (RFC 1951 §3.2.4). zlib's sync flush leaves each compressed block on a byte boundary,
+ * where a stored block may start. The blocks do not depend on how the file is cut into pieces.
+ */
+export function deflateBlocks(piece: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < piece.length; at += BLOCK_BYTES) {
+    const block = piece.subarray(at, at + BLOCK_BYTES);
+    const kind = blockKind(block);
+    if (kind === 'random') {
+      const header = Buffer.alloc(STORED_BLOCK_HEADER); // BFINAL 0, BTYPE 00, then byte-aligned
+      header.writeUInt16LE(block.length, 1);
+      header.writeUInt16LE(~block.length & 0xffff, 3);
+      out.push(header, block);
+    } else {
+      out.push(deflateRawSync(block, { ...DEFLATE_OPTIONS[kind === 'runs' ? 'runs' : 'deflate'], finishFlush: constants.Z_SYNC_FLUSH }));
+    }
+  }
+  return out;
+}
+
+const DEFLATE_OPTIONS: Record<'deflate' | 'runs', ZlibOptions> = {
   deflate: { level: 6 },
   runs: { level: 6, strategy: constants.Z_RLE },
 };
@@ -67,7 +148,9 @@ export function singleFileZipParts<T extends Uint8Array | RandomAccessContent>(n
   const method = compression === 'store' ? STORED : DEFLATE;
   const whole = (): Uint8Array => (content instanceof Uint8Array ? content : content.readSync(0, content.byteLength));
   const data: Uint8Array | T | RandomAccessContent = ahead ? ahead.deflated
-    : compression === 'store' ? content : deflateRawSync(whole(), level === 'auto' ? DEFLATE_OPTIONS[compression] : { level });
+    : compression === 'store' ? content
+      : compression === 'blocks' ? Buffer.concat([...deflateBlocks(whole()), FINAL_EMPTY_BLOCK])
+        : deflateRawSync(whole(), level === 'auto' ? DEFLATE_OPTIONS.deflate : { level });
   const crc = ahead ? ahead.crc32 : crc32Of(content);
   const { time, date } = dosDateTime(modifiedAt);
 
@@ -114,16 +197,35 @@ const CRC_READ = 1024 * 1024;
 
 /**
  * A large file's ZIP data made before the (synchronous) package build, without holding the file: it is
- * read in 1 MB pieces and deflated as a stream, with the options `singleFileZipParts` would use for it
- * (the same bytes: zlib's output does not depend on how its input is cut). `crc32()` is the file's CRC-32
- * once `chunks` has been read to the end. Undefined for a file that does not compress (stored as is).
+ * read in 1 MB pieces and deflated as a stream — or, for a mixed file, block by block — the way
+ * `singleFileZipParts` would do it (the same bytes: zlib's output does not depend on how its input is
+ * cut, and the blocks are cut at the same offsets). `crc32()` is the file's CRC-32 once `chunks` has been
+ * read to the end. Undefined for a file that does not compress (stored as is).
  */
 export function deflateAhead(content: RandomAccessContent): { readonly chunks: AsyncIterable<Uint8Array>; crc32(): number } | undefined {
   const compression = compressionFor(content);
   if (compression === 'store') return undefined;
   let crc = 0;
   let ended = false;
-  const deflater = createDeflateRaw(DEFLATE_OPTIONS[compression]);
+  const crc32Known = (): number => {
+    if (!ended) throw new Error('deflateAhead: the CRC-32 is known once the deflated data has been read to the end');
+    return crc;
+  };
+  if (compression === 'blocks') {
+    return {
+      chunks: (async function* () {
+        for (const piece of readPieces(content, CRC_READ)) {
+          crc = crc32(piece, crc);
+          yield* deflateBlocks(piece);
+          await new Promise(setImmediate); // a 1 MB piece at a time: other work gets the event loop between them
+        }
+        yield FINAL_EMPTY_BLOCK;
+        ended = true;
+      })(),
+      crc32: crc32Known,
+    };
+  }
+  const deflater = createDeflateRaw(DEFLATE_OPTIONS.deflate);
   const feed = async (): Promise<void> => {
     for (const piece of readPieces(content, CRC_READ)) {
       crc = crc32(piece, crc);
@@ -142,10 +244,7 @@ export function deflateAhead(content: RandomAccessContent): { readonly chunks: A
         await feeding;
       }
     })(),
-    crc32: () => {
-      if (!ended) throw new Error('deflateAhead: the CRC-32 is known once the deflated data has been read to the end');
-      return crc;
-    },
+    crc32: crc32Known,
   };
 }
 

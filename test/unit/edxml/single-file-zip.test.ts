@@ -47,12 +47,24 @@ describe('singleFileZip (the ZIP around each attachment)', () => {
     expect(unzipped(zip).equals(content)).to.equal(true);
   });
 
-  it('deflates a file that is partly compressible (a signed PDF: random-looking streams, a zero-filled signature placeholder)', () => {
+  it('deflates a file that is partly compressible block by block (a signed PDF: random-looking streams, a zero-filled signature placeholder): the random blocks copied as stored blocks', () => {
     const content = Buffer.concat([randomBytes(220_000), Buffer.alloc(80_000, 0x30)]);
-    expect(compressionFor(content)).to.equal('runs');
+    expect(compressionFor(content)).to.equal('blocks');
     const zip = singleFileZip('signed.pdf', content, at);
     expect(zip.readUInt16LE(METHOD_OFFSET)).to.equal(8);
     expect(zip.length).to.be.lessThan(content.length * 0.8);
+    expect(zip.includes(content.subarray(16_384, 2 * 16_384))).to.equal(true); // a stored block: the bytes as they are
+    expect(unzipped(zip).equals(content)).to.equal(true);
+  });
+
+  it('judges mixed content block by block: text and runs compressed, random stored, whatever the order', () => {
+    const block = 16_384;
+    const content = Buffer.concat([text(block), randomBytes(block), Buffer.alloc(block, 0), randomBytes(3 * block), text(block + 123)]);
+    expect(compressionFor(content)).to.equal('blocks');
+    const zip = singleFileZip('mixed.pdf', content, at);
+    expect(zip.includes(content.subarray(0, block))).to.equal(false); // text: deflated
+    expect(zip.includes(content.subarray(block, 2 * block))).to.equal(true); // random: stored
+    expect(zip.length).to.be.lessThan(content.length - 2 * block + 4_000);
     expect(unzipped(zip).equals(content)).to.equal(true);
   });
 
@@ -66,13 +78,16 @@ describe('singleFileZip (the ZIP around each attachment)', () => {
     expect(singleFileZip('b.bin', randomBytes(300_000), at, 1).readUInt16LE(METHOD_OFFSET)).to.equal(8);
   });
 
-  it('round-trips stored and deflated attachments through the edXML builder and parser', async () => {
+  it('round-trips stored, deflated and block-deflated attachments through the edXML builder and parser', async () => {
     const scan = randomBytes(200_000);
     const letter = text(200_000);
+    const signed = Buffer.concat([randomBytes(100_000), Buffer.alloc(30_000, 0x30), randomBytes(777)]);
+    const contents: Record<string, Buffer> = { 'scan.pdf': scan, 'letter.txt': letter, 'signed.pdf': signed };
+    expect(Object.values(contents).map((content) => compressionFor(content))).to.deep.equal(['store', 'deflate', 'blocks']);
     const pkg = samplePackage();
-    const built = buildDocumentPackage({ ...pkg, attachments: [{ name: 'scan.pdf', contentType: 'application/pdf', content: scan }, { name: 'letter.txt', contentType: 'text/plain', content: letter }] });
+    const built = buildDocumentPackage({ ...pkg, attachments: Object.entries(contents).map(([name, content]) => ({ name, contentType: 'application/octet-stream', content })) });
     const parsed = await parseEdxml(built);
     if (parsed.kind !== 'document') throw new Error('expected a document package');
-    expect(parsed.attachments.map((a) => Buffer.from(a.content ?? []).equals(a.name === 'scan.pdf' ? scan : letter))).to.deep.equal([true, true]);
+    expect(parsed.attachments.map((a) => Buffer.from(a.content ?? []).equals(contents[a.name] ?? Buffer.alloc(0)))).to.deep.equal([true, true, true]);
   });
 });
