@@ -11,7 +11,7 @@ export class KnexAgencyRepository implements AgencyRepository {
   constructor(private readonly trx: Knex) {}
 
   async find(organId: string): Promise<Agency | null> {
-    const row = await this.trx<AgencyRow>('agencies').where({ organ_id: organId }).first();
+    const { rows: [row] } = await this.trx.raw<{ rows: AgencyRow[] }>('SELECT * FROM agencies WHERE organ_id = ? LIMIT 1', [organId]); // every document issued: SQL text, not knex's builder
     return row ? toAgency(row) : null;
   }
 
@@ -28,7 +28,7 @@ export class KnexAgencyRepository implements AgencyRepository {
   }
 
   async findUnit(agencyOrganId: string, unitId: string): Promise<Unit | null> {
-    const row = await this.trx<UnitRow>('units').where({ agency_organ_id: agencyOrganId, id: unitId }).first();
+    const { rows: [row] } = await this.trx.raw<{ rows: UnitRow[] }>('SELECT * FROM units WHERE agency_organ_id = ? AND id = ? LIMIT 1', [agencyOrganId, unitId]);
     return row ? toUnit(row) : null;
   }
 

@@ -13,7 +13,8 @@ export class KnexAttachmentRepository implements AttachmentRepository {
   }
 
   async listByDocument(documentId: string): Promise<AttachmentRecord[]> {
-    return (await this.trx<AttachmentRow>('attachments').where({ document_id: documentId }).orderBy('created_at')).map(toAttachment);
+    const { rows } = await this.trx.raw<{ rows: AttachmentRow[] }>('SELECT * FROM attachments WHERE document_id = ? ORDER BY created_at', [documentId]); // every document sent: SQL text, not knex's builder
+    return rows.map(toAttachment);
   }
 
   async find(documentId: string, id: string): Promise<AttachmentRecord | null> {

@@ -28,7 +28,8 @@ export class KnexSignatureReportRepository implements SignatureReportRepository 
   }
 
   async listByDocument(documentId: string): Promise<StoredSignatureReport[]> {
-    return (await this.trx<ReportRow>('signature_reports').where({ document_id: documentId }).orderBy('created_at').orderBy('id')).map(toReport);
+    const { rows } = await this.trx.raw<{ rows: ReportRow[] }>('SELECT * FROM signature_reports WHERE document_id = ? ORDER BY created_at, id', [documentId]); // every document sent: SQL text, not knex's builder
+    return rows.map(toReport);
   }
 
   async find(documentId: string, id: string): Promise<StoredSignatureReport | null> {
