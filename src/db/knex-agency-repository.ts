@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Agency, AgencyRepository, OutgoingSeriesMode, Unit } from '../domain/agency.ts';
+import { runSql } from './sql-text.ts';
 
 interface AgencyRow { organ_id: string; name: string; abbreviation: string; level: Agency['level']; parent_organ_id: string | null; outgoing_series_mode: OutgoingSeriesMode; hosted: boolean }
 interface UnitRow { id: string; agency_organ_id: string; code: string; name: string; abbreviation: string }
@@ -11,7 +12,7 @@ export class KnexAgencyRepository implements AgencyRepository {
   constructor(private readonly trx: Knex) {}
 
   async find(organId: string): Promise<Agency | null> {
-    const { rows: [row] } = await this.trx.raw<{ rows: AgencyRow[] }>('SELECT * FROM agencies WHERE organ_id = ? LIMIT 1', [organId]); // every document issued: SQL text, not knex's builder
+    const { rows: [row] } = await runSql<AgencyRow>(this.trx, 'SELECT * FROM agencies WHERE organ_id = ? LIMIT 1', [organId]); // every document issued: SQL text, not knex's builder
     return row ? toAgency(row) : null;
   }
 
@@ -28,7 +29,7 @@ export class KnexAgencyRepository implements AgencyRepository {
   }
 
   async findUnit(agencyOrganId: string, unitId: string): Promise<Unit | null> {
-    const { rows: [row] } = await this.trx.raw<{ rows: UnitRow[] }>('SELECT * FROM units WHERE agency_organ_id = ? AND id = ? LIMIT 1', [agencyOrganId, unitId]);
+    const { rows: [row] } = await runSql<UnitRow>(this.trx, 'SELECT * FROM units WHERE agency_organ_id = ? AND id = ? LIMIT 1', [agencyOrganId, unitId]);
     return row ? toUnit(row) : null;
   }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Assignment, AssignmentRepository, AttachmentRecord, AttachmentRepository } from '../domain/registry-ports.ts';
+import { runSql } from './sql-text.ts';
 
 interface AttachmentRow { id: string; document_id: string; role: AttachmentRecord['role']; file_name: string; media_type: string; size: number; sha256: string; uploaded_by: string; created_at: Date }
 const toAttachment = (r: AttachmentRow): AttachmentRecord => ({ id: r.id, documentId: r.document_id, role: r.role, fileName: r.file_name, mediaType: r.media_type, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, createdAt: r.created_at.toISOString() });
@@ -13,7 +14,7 @@ export class KnexAttachmentRepository implements AttachmentRepository {
   }
 
   async listByDocument(documentId: string): Promise<AttachmentRecord[]> {
-    const { rows } = await this.trx.raw<{ rows: AttachmentRow[] }>('SELECT * FROM attachments WHERE document_id = ? ORDER BY created_at', [documentId]); // every document sent: SQL text, not knex's builder
+    const { rows } = await runSql<AttachmentRow>(this.trx, 'SELECT * FROM attachments WHERE document_id = ? ORDER BY created_at', [documentId]); // every document sent: SQL text, not knex's builder
     return rows.map(toAttachment);
   }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { auditEntryText, chainHash, GENESIS_HASH, type AuditEvent, type AuditHead, type AuditLog, type AuditReader, type AuditRow } from '../domain/audit.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import { SEND_WITH_NEXT } from './pipelined-statements.ts';
+import { runSql } from './sql-text.ts';
 
 const APPEND_ONE = `WITH head AS (
     INSERT INTO audit_heads (chain, seq, last_hash) VALUES (?, 1, sha256(?::bytea || convert_to(?, 'UTF8')))
@@ -38,12 +39,12 @@ export function auditAppendCtes(chain: string, head: { seq: string | number; las
 async function appendToChain(trx: Knex, chain: string, entries: readonly string[]): Promise<void> {
   if (entries.length === 1) {
     const entry = entries[0] as string;
-    await trx.raw(APPEND_ONE, [chain, GENESIS_HASH, entry, entry, chain, entry]).options(SEND_WITH_NEXT); // hashed by the database
+    await runSql(trx, APPEND_ONE, [chain, GENESIS_HASH, entry, entry, chain, entry], SEND_WITH_NEXT); // hashed by the database
     return;
   }
-  const head = (await trx.raw<{ rows: { seq: string; last_hash: Buffer }[] }>(LOCK_AUDIT_HEAD, [chain, GENESIS_HASH])).rows[0] as { seq: string; last_hash: Buffer };
+  const head = (await runSql<{ seq: string; last_hash: Buffer }>(trx, LOCK_AUDIT_HEAD, [chain, GENESIS_HASH])).rows[0] as { seq: string; last_hash: Buffer };
   const append = auditAppendCtes(chain, head, entries);
-  await trx.raw(`WITH ${append.sql} SELECT 1`, append.bindings).options(SEND_WITH_NEXT);
+  await runSql(trx, `WITH ${append.sql} SELECT 1`, append.bindings, SEND_WITH_NEXT);
 }
 
 /**

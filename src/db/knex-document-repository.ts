@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { RegistryDocument } from '../domain/document.ts';
 import type { DocumentFilter, DocumentRepository, DuplicateCandidate, NewDocument, RegisterEntryFilter } from '../domain/registry-ports.ts';
 import { toDocument, toInsertRow, type DocumentRow } from './document-rows.ts';
+import { runSql } from './sql-text.ts';
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -45,13 +46,13 @@ export class KnexDocumentRepository implements DocumentRepository {
   }
 
   async find(agencyOrganId: string, id: string): Promise<RegistryDocument | null> {
-    const { rows: [row] } = await this.trx.raw<{ rows: DocumentRow[] }>(FIND, [agencyOrganId, id]);
+    const { rows: [row] } = await runSql<DocumentRow>(this.trx, FIND, [agencyOrganId, id]);
     return row ? toDocument(row) : null;
   }
 
   /** Reads and locks the document row in one statement (the dossier join is not locked: FOR UPDATE OF d). */
   async findForUpdate(agencyOrganId: string, id: string): Promise<RegistryDocument | null> {
-    const { rows: [row] } = await this.trx.raw<{ rows: DocumentRow[] }>(FIND_FOR_UPDATE, [agencyOrganId, id]);
+    const { rows: [row] } = await runSql<DocumentRow>(this.trx, FIND_FOR_UPDATE, [agencyOrganId, id]);
     return row ? toDocument(row) : null;
   }
 
@@ -93,7 +94,7 @@ export class KnexDocumentRepository implements DocumentRepository {
   }
 
   async markIssued(id: string, issue: Parameters<DocumentRepository['markIssued']>[1]): Promise<RegistryDocument> {
-    const { rows: [row] } = await this.trx.raw<{ rows: DocumentRow[] }>(MARK_ISSUED, [
+    const { rows: [row] } = await runSql<DocumentRow>(this.trx, MARK_ISSUED, [
       issue.registerId, issue.registerYear, issue.registerNumber, issue.codeNumber, issue.codeNotation, issue.issuedDate, id,
     ]);
     return toDocument({ ...(row as DocumentRow), file_code: null });
@@ -110,7 +111,7 @@ export class KnexDocumentRepository implements DocumentRepository {
   }
 
   async markArrived(id: string, arrival: { registerId: string; registerYear: number; arrivalNumber: number }): Promise<RegistryDocument> {
-    const { rows: [row] } = await this.trx.raw<{ rows: DocumentRow[] }>(MARK_ARRIVED, [arrival.registerId, arrival.registerYear, arrival.arrivalNumber, id]);
+    const { rows: [row] } = await runSql<DocumentRow>(this.trx, MARK_ARRIVED, [arrival.registerId, arrival.registerYear, arrival.arrivalNumber, id]);
     return toDocument({ ...(row as DocumentRow), file_code: null });
   }
 

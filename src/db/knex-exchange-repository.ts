@@ -9,6 +9,7 @@ import type { StatusCode } from '../domain/edxml-codes.ts';
 import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedInsert, type ReceivedPackage, type ReceivedRecord, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
 import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
 import { SEND_WITH_NEXT } from './pipelined-statements.ts';
+import { runSql } from './sql-text.ts';
 
 interface DeliveryRow {
   document_id: string; agency_organ_id: string; recipient_organ_id: string; recipient_name: string; edxml_document_id: string;
@@ -150,13 +151,13 @@ export class KnexExchangeRepository implements ExchangeRepository {
     if (locked !== undefined) return locked;
     if (!this.deliveriesLocked.has(agencyOrganId)) { // first the agency's lock, sent with the row's
       this.deliveriesLocked.add(agencyOrganId);
-      await this.trx.raw(LOCK_DELIVERIES, [agencyOrganId]).options(SEND_WITH_NEXT);
+      await runSql(this.trx, LOCK_DELIVERIES, [agencyOrganId], SEND_WITH_NEXT);
     }
     const expected = this.expectedDeliveries.get(agencyOrganId);
     if (expected?.has(key)) {
       const keys = [...expected.values()];
       expected.clear();
-      const { rows } = await this.trx.raw<{ rows: DeliveryRow[] }>(DELIVERIES_FOR_UPDATE, [agencyOrganId, keys.map((k) => k.edxmlDocumentId), keys.map((k) => k.recipientOrganId)]);
+      const { rows } = await runSql<DeliveryRow>(this.trx, DELIVERIES_FOR_UPDATE, [agencyOrganId, keys.map((k) => k.edxmlDocumentId), keys.map((k) => k.recipientOrganId)]);
       for (const k of keys) this.lockedDeliveries.set(deliveryKey(agencyOrganId, k.edxmlDocumentId, k.recipientOrganId), null);
       for (const row of rows) this.lockedDeliveries.set(deliveryKey(agencyOrganId, row.edxml_document_id, row.recipient_organ_id), toDelivery(row));
       return this.lockedDeliveries.get(key) ?? null;
@@ -169,16 +170,16 @@ export class KnexExchangeRepository implements ExchangeRepository {
   }
 
   async updateDelivery(d: Delivery): Promise<void> {
-    await this.trx.raw(UPDATE_DELIVERY, [
+    await runSql(this.trx, UPDATE_DELIVERY, [
       d.messageId, d.status, d.arrivalNumber, d.reason, JSON.stringify(d.history), d.pendingRequest, d.removedAt, d.documentId, d.recipientOrganId,
-    ]).options(SEND_WITH_NEXT);
+    ], SEND_WITH_NEXT);
     for (const [key, held] of this.lockedDeliveries) { // the row as written (its key columns are not)
       if (held?.documentId === d.documentId && held.recipientOrganId === d.recipientOrganId) this.lockedDeliveries.set(key, { ...d, agencyOrganId: held.agencyOrganId, edxmlDocumentId: held.edxmlDocumentId });
     }
   }
 
   async listDeliveries(agencyOrganId: string, documentId: string): Promise<DeliveryView[]> {
-    const { rows } = await this.trx.raw<{ rows: (DeliveryRow & { outbox_state: DeliveryView['outboxState']; last_error: string | null })[] }>(LIST_DELIVERIES, [agencyOrganId, documentId]);
+    const { rows } = await runSql<(DeliveryRow & { outbox_state: DeliveryView['outboxState']; last_error: string | null })>(this.trx, LIST_DELIVERIES, [agencyOrganId, documentId]);
     return rows.map((r) => {
       const d = toDelivery(r);
       return { ...d, outboxState: r.outbox_state ?? null, lastError: r.last_error ?? null, state: deliveryState(d.status, r.outbox_state ?? null) };
@@ -190,7 +191,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
    * this document (a recall, update or replacement that overtook it; rare, so they are read only then).
    */
   async insertReceived(r: ReceivedPackage): Promise<ReceivedInsert> {
-    const result = await this.trx.raw(INSERT_RECEIVED, [
+    const result = await runSql(this.trx, INSERT_RECEIVED, [
       r.documentId, r.agencyOrganId, r.senderOrganId, r.edxmlDocumentId, r.businessDocType, r.messageId, r.packageSha256,
       JSON.stringify(r.header), JSON.stringify(r.report), JSON.stringify(r.attachmentReports), r.lastStatus,
     ]) as { rows: Array<{ inserted: number; linked: string[] }> };
@@ -221,22 +222,22 @@ export class KnexExchangeRepository implements ExchangeRepository {
   }
 
   async findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedRecord | null> {
-    const { rows: [row] } = await this.trx.raw<{ rows: ReceivedRow[] }>(FIND_RECEIVED, [agencyOrganId, senderOrganId, edxmlDocumentId, businessDocType]);
+    const { rows: [row] } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED, [agencyOrganId, senderOrganId, edxmlDocumentId, businessDocType]);
     return row ? toReceived(row) : null;
   }
 
   async findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedRecord | null> {
-    const { rows: [row] } = await this.trx.raw<{ rows: ReceivedRow[] }>(FIND_RECEIVED_BY_DOCUMENT, [agencyOrganId, documentId]);
+    const { rows: [row] } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED_BY_DOCUMENT, [agencyOrganId, documentId]);
     return row ? toReceived(row) : null;
   }
 
   async findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedRecord | null> {
-    const { rows: [row] } = await this.trx.raw<{ rows: ReceivedRow[] }>(FIND_RECEIVED_DOCUMENT, [agencyOrganId, senderOrganId, edxmlDocumentId]);
+    const { rows: [row] } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED_DOCUMENT, [agencyOrganId, senderOrganId, edxmlDocumentId]);
     return row ? toReceived(row) : null;
   }
 
   async setReceivedStatus(documentId: string, status: StatusCode): Promise<void> {
-    await this.trx.raw(SET_RECEIVED_STATUS, [status, documentId]).options(SEND_WITH_NEXT);
+    await runSql(this.trx, SET_RECEIVED_STATUS, [status, documentId], SEND_WITH_NEXT);
   }
 
   async insertQuarantine(q: QuarantinedPackage): Promise<void> {

@@ -12,6 +12,7 @@ import { bytesPayload, type AxisHeaders, type AxisMessageType, type AxisPayload 
 import { OUTBOX_INLINE_MAX_BYTES, type NewOutboxEntry, type OutboxEntry, type OutboxStore, type OutboxWriter } from '../domain/outbox.ts';
 import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import { translateDatabaseError } from './knex-unit-of-work.ts';
+import { runSql } from './sql-text.ts';
 
 const SLICE_BYTES = 1024 * 1024;
 /** Packages up to this size are read with their claim (a pass of 100 entries holds at most 25 MB). */
@@ -66,12 +67,12 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
     const { headers } = entry;
     const inline = 'package' in entry ? Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength) : null;
     const blob = 'package' in entry ? null : entry.packageBlob;
-    await trx.raw(ENQUEUE, [
+    await runSql(trx, ENQUEUE, [
       entry.id, headers.messageId, headers.from, headers.to, headers.messageType, headers.serviceType, headers.packageDigest,
       inline, blob?.sha256 ?? null, blob?.size ?? null, entry.documentId,
       new Date(0), // due at once whatever the skew between this node's clock (the relay's `now`) and the database's
       leaseUntil ?? null,
-    ]).options(SEND_WITH_NEXT);
+    ], SEND_WITH_NEXT);
   }
 
   async retryFailed(trx: Knex.Transaction, senderOrganId: string, documentId: string | null): Promise<Array<{ recipientOrganId: string; messageType: string; documentId: string | null }>> {
@@ -125,7 +126,7 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
 
   async markSent(ids: readonly string[], at: Date): Promise<void> {
     if (ids.length === 0) return;
-    await this.guard(() => this.knex.raw(MARK_SENT, [at, [...ids]]));
+    await this.guard(() => runSql(this.knex, MARK_SENT, [at, [...ids]]));
   }
 
   async scheduleRetry(id: string, attempts: number, nextAttemptAt: Date, reason: string): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Register, RegisterKey } from '../domain/registers.ts';
 import type { RegisterRepository } from '../domain/registry-ports.ts';
+import { runSql } from './sql-text.ts';
 
 export class KnexRegisterRepository implements RegisterRepository {
   constructor(private readonly trx: Knex) {}
@@ -9,7 +10,7 @@ export class KnexRegisterRepository implements RegisterRepository {
   async nextNumber(register: RegisterKey & { name: string }): Promise<{ registerId: string; number: number }> {
     // The upsert creates the year's book on first use (numbering restarts at 1 each 1 January) and
     // otherwise increments its counter; the row lock is held until this transaction ends.
-    const result = await this.trx.raw<{ rows: { id: string; counter: number }[] }>(
+    const result = await runSql<{ id: string; counter: number }>(this.trx,
       `INSERT INTO registers (id, agency_organ_id, direction, series_key, year, name, counter)
        VALUES (?, ?, ?, ?, ?, ?, 1)
        ON CONFLICT (agency_organ_id, direction, series_key, year) DO UPDATE SET counter = registers.counter + 1

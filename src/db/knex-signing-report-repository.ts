@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { SignatureReportRepository, SigningKeyKind, StoredSignatureReport } from '../domain/signing-keys.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
+import { runSql } from './sql-text.ts';
 
 interface ReportRow {
   id: string; document_id: string; attachment_id: string; source_attachment_id: string; form: 'PAdES' | 'CMS'; kind: SigningKeyKind; key_id: string;
@@ -28,7 +29,7 @@ export class KnexSignatureReportRepository implements SignatureReportRepository 
   }
 
   async listByDocument(documentId: string): Promise<StoredSignatureReport[]> {
-    const { rows } = await this.trx.raw<{ rows: ReportRow[] }>('SELECT * FROM signature_reports WHERE document_id = ? ORDER BY created_at, id', [documentId]); // every document sent: SQL text, not knex's builder
+    const { rows } = await runSql<ReportRow>(this.trx, 'SELECT * FROM signature_reports WHERE document_id = ? ORDER BY created_at, id', [documentId]); // every document sent: SQL text, not knex's builder
     return rows.map(toReport);
   }
 

@@ -1,0 +1,54 @@
+// Statements of SQL text run on a knex transaction's (or pool's) connection without knex's query runner.
+// For the statements of every exchanged document: knex spends ~0.06 ms of CPU a statement around a raw
+// one (its Raw object, runner, connection and transaction checks, events) on top of ~0.1 ms sending it and
+// reading the answer (docs/exchange.md, Figures, 7 Dec). What is kept: `?` bindings (knex's positions,
+// `\?` for a literal question mark), the `query` event (what counts statements hears them), the client's
+// `_query` (so statements are still named and pipelined, src/db/prepared-statements.ts), and the refusal
+// of a statement on a transaction that has ended.
+import type { Knex } from 'knex';
+
+interface QueryObject {
+  sql: string;
+  bindings: readonly unknown[];
+  options: Record<string, unknown>;
+  method: 'raw';
+  response?: unknown;
+}
+
+interface KnexClientInternals {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+  positionBindings(sql: string): string;
+  _query(connection: unknown, query: QueryObject): Promise<QueryObject>;
+  processResponse(query: QueryObject, runner: unknown): unknown;
+  emit(event: 'query', query: object): boolean;
+}
+
+export interface SqlAnswer<R> {
+  readonly rows: R[];
+  readonly rowCount: number | null;
+}
+
+const POSITIONED_MAX = 1024;
+const positioned = new Map<string, string>();
+
+/** `sql` with `?` bindings, on `db` (a transaction, or the root knex: a connection of its pool for the statement). */
+export async function runSql<R = Record<string, unknown>>(db: Knex, sql: string, bindings: readonly unknown[], options: Record<string, unknown> = {}): Promise<SqlAnswer<R>> {
+  const transaction = db as { isCompleted?: () => boolean };
+  if (transaction.isCompleted?.() === true) throw new Error(`statement on a transaction that has ended: ${sql}`);
+  if (bindings.includes(undefined)) throw new Error(`undefined binding in: ${sql}`);
+  const client = db.client as KnexClientInternals;
+  let text = positioned.get(sql);
+  if (text === undefined) {
+    text = client.positionBindings(sql);
+    if (positioned.size < POSITIONED_MAX) positioned.set(sql, text);
+  }
+  const query: QueryObject = { sql: text, bindings, options: { ...options }, method: 'raw' };
+  const connection = await client.acquireConnection();
+  try {
+    client.emit('query', { sql: text, bindings, __knexTxId: (connection as { __knexTxId?: string }).__knexTxId });
+    return client.processResponse(await client._query(connection, query), undefined) as SqlAnswer<R>;
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
