@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Assignment, AssignmentRepository, AttachmentRecord, AttachmentRepository } from '../domain/registry-ports.ts';
-import { runSql } from './sql-text.ts';
+import { insertRows, runSql } from './sql-text.ts';
 
 interface AttachmentRow { id: string; document_id: string; role: AttachmentRecord['role']; file_name: string; media_type: string; size: number; sha256: string; uploaded_by: string; created_at: Date }
 const toAttachment = (r: AttachmentRow): AttachmentRecord => ({ id: r.id, documentId: r.document_id, role: r.role, fileName: r.file_name, mediaType: r.media_type, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, createdAt: r.created_at.toISOString() });
@@ -9,7 +9,7 @@ export class KnexAttachmentRepository implements AttachmentRepository {
   constructor(private readonly trx: Knex) {}
 
   async insert(a: Omit<AttachmentRecord, 'createdAt'>): Promise<AttachmentRecord> {
-    const [row] = await this.trx('attachments').insert({ id: a.id, document_id: a.documentId, role: a.role, file_name: a.fileName, media_type: a.mediaType, size: a.size, sha256: a.sha256, uploaded_by: a.uploadedBy }).returning('*');
+    const { rows: [row] } = await insertRows<AttachmentRow>(this.trx, 'attachments', [{ id: a.id, document_id: a.documentId, role: a.role, file_name: a.fileName, media_type: a.mediaType, size: a.size, sha256: a.sha256, uploaded_by: a.uploadedBy }], 'RETURNING *');
     return toAttachment(row as AttachmentRow);
   }
 

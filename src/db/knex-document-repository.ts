@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { RegistryDocument } from '../domain/document.ts';
 import type { DocumentFilter, DocumentRepository, DuplicateCandidate, NewDocument, RegisterEntryFilter } from '../domain/registry-ports.ts';
 import { toDocument, toInsertRow, type DocumentRow } from './document-rows.ts';
-import { runSql } from './sql-text.ts';
+import { insertRows, runSql } from './sql-text.ts';
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -41,7 +41,7 @@ export class KnexDocumentRepository implements DocumentRepository {
   constructor(private readonly trx: Knex) {}
 
   async insert(doc: NewDocument): Promise<RegistryDocument> {
-    const [row] = await this.trx('documents').insert(toInsertRow(doc, this.trx)).returning('*');
+    const { rows: [row] } = await insertRows<DocumentRow>(this.trx, 'documents', [toInsertRow(doc, this.trx)], 'RETURNING *');
     return toDocument({ ...(row as DocumentRow), file_code: null });
   }
 

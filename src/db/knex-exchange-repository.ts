@@ -9,7 +9,7 @@ import type { StatusCode } from '../domain/edxml-codes.ts';
 import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedInsert, type ReceivedPackage, type ReceivedRecord, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
 import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
 import { SEND_WITH_NEXT } from './pipelined-statements.ts';
-import { runSql } from './sql-text.ts';
+import { insertRows, runSql } from './sql-text.ts';
 
 interface DeliveryRow {
   document_id: string; agency_organ_id: string; recipient_organ_id: string; recipient_name: string; edxml_document_id: string;
@@ -130,10 +130,10 @@ export class KnexExchangeRepository implements ExchangeRepository {
   async insertDeliveries(deliveries: readonly NewDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
     this.lockedDeliveries.clear(); // a key read as "none" may exist now
-    await this.trx('exchange_deliveries').insert(deliveries.map((d) => ({
+    await insertRows(this.trx, 'exchange_deliveries', deliveries.map((d) => ({
       document_id: d.documentId, agency_organ_id: d.agencyOrganId, recipient_organ_id: d.recipientOrganId, recipient_name: d.recipientName,
       edxml_document_id: d.edxmlDocumentId, message_id: d.messageId, pending_request: d.pendingRequest ?? null, replaces_document_id: d.replacesDocumentId ?? null,
-    }))).options(SEND_WITH_NEXT);
+    })), '', SEND_WITH_NEXT);
   }
 
   expectDeliveries(agencyOrganId: string, keys: ReadonlyArray<{ readonly edxmlDocumentId: string; readonly recipientOrganId: string }>): void {

@@ -52,3 +52,36 @@ export async function runSql<R = Record<string, unknown>>(db: Knex, sql: string,
     await client.releaseConnection(connection);
   }
 }
+
+const insertTexts = new Map<string, string>();
+const isSqlExpression = (value: unknown): boolean => typeof value === 'object' && value !== null && typeof (value as { toSQL?: unknown }).toSQL === 'function';
+
+/**
+ * `INSERT INTO table (…) VALUES (…), … <tail>` for rows of the same columns, run by `runSql`: a column
+ * left undefined in every row is left out (its default), as knex's builder does; a knex expression
+ * (`knex.fn.now()`) is written into the text (CURRENT_TIMESTAMP), not bound. The text is made once per
+ * shape. Identifiers are ours (table and column names), quoted.
+ */
+export async function insertRows<R = Record<string, unknown>>(db: Knex, table: string, rows: readonly Record<string, unknown>[], tail = '', options: Record<string, unknown> = {}): Promise<SqlAnswer<R>> {
+  const first = rows[0];
+  if (!first) throw new Error(`insertRows: no rows for ${table}`);
+  const columns = Object.keys(first).filter((column) => first[column] !== undefined);
+  const expressions = columns.map((column) => (isSqlExpression(first[column]) ? (first[column] as { toSQL(): { sql: string } }).toSQL().sql : null));
+  const key = `${table}\u0000${columns.join(',')}\u0000${expressions.join(',')}\u0000${rows.length}\u0000${tail}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const tuple = `(${expressions.map((expression) => expression ?? '?').join(', ')})`;
+    text = `INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) VALUES ${Array.from({ length: rows.length }, () => tuple).join(', ')}${tail ? ` ${tail}` : ''}`;
+    if (insertTexts.size < POSITIONED_MAX) insertTexts.set(key, text);
+  }
+  const bindings: unknown[] = [];
+  for (const row of rows) {
+    if (Object.keys(row).filter((column) => row[column] !== undefined).length !== columns.length) throw new Error(`insertRows: the rows for ${table} differ in their columns`);
+    columns.forEach((column, i) => {
+      if (expressions[i] !== null) return;
+      if (row[column] === undefined) throw new Error(`insertRows: the rows for ${table} differ in their columns`);
+      bindings.push(row[column]);
+    });
+  }
+  return runSql<R>(db, text, bindings, options);
+}

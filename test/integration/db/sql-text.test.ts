@@ -3,7 +3,7 @@
 // `query` event, the refusal of a statement on an ended transaction, statements carried with the next one.
 import { expect } from 'chai';
 import { SEND_WITH_NEXT } from '../../../src/db/pipelined-statements.ts';
-import { runSql } from '../../../src/db/sql-text.ts';
+import { insertRows, runSql } from '../../../src/db/sql-text.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.ts';
 
 for (const kind of databaseKinds) {
@@ -14,6 +14,7 @@ for (const kind of databaseKinds) {
     before(async () => {
       test = await createTestDatabase(kind);
       await test.database.knex.raw('CREATE TABLE sql_text_probe (id int PRIMARY KEY, label text NOT NULL, tags text[] NOT NULL DEFAULT \'{}\')');
+      await test.database.knex.raw("CREATE TABLE sql_insert_probe (id int PRIMARY KEY, label text NOT NULL DEFAULT 'mặc định', at timestamptz, note text)");
     });
     after(async () => { await test.drop(); });
 
@@ -69,6 +70,32 @@ for (const kind of databaseKinds) {
       }
       const pool = (test.database.knex.client as { pool?: { numUsed(): number } }).pool;
       expect(pool?.numUsed() ?? 0).to.equal(0);
+    });
+
+    it('insertRows: several rows in one statement, a column undefined in every row left to its default, knex.fn.now() written into the text', async () => {
+      const knex = test.database.knex;
+      const heard: string[] = [];
+      const listen = (q: { sql: string }): void => { heard.push(q.sql); };
+      knex.client.on('query', listen);
+      const { rows } = await insertRows<{ id: number; label: string; note: string | null }>(knex, 'sql_insert_probe', [
+        { id: 1, label: undefined, at: knex.fn.now(), note: 'một' },
+        { id: 2, label: undefined, at: knex.fn.now(), note: null },
+      ], 'RETURNING id, label, note');
+      knex.client.removeListener('query', listen);
+      expect(rows).to.deep.equal([{ id: 1, label: 'mặc định', note: 'một' }, { id: 2, label: 'mặc định', note: null }]);
+      expect(heard).to.deep.equal(['INSERT INTO "sql_insert_probe" ("id", "at", "note") VALUES ($1, CURRENT_TIMESTAMP, $2), ($3, CURRENT_TIMESTAMP, $4) RETURNING id, label, note']);
+      const { rows: [stamped] } = await runSql<{ fresh: boolean }>(knex, "SELECT at > now() - interval '1 minute' AS fresh FROM sql_insert_probe WHERE id = ?", [2]);
+      expect(stamped?.fresh).to.equal(true);
+    });
+
+    it('insertRows refuses rows that differ in their columns, and no rows', async () => {
+      let error: unknown;
+      await insertRows(test.database.knex, 'sql_insert_probe', [{ id: 3, note: 'a' }, { id: 4, note: undefined }]).catch((e: unknown) => { error = e; });
+      expect(String(error)).to.match(/differ in their columns/);
+      error = undefined;
+      await insertRows(test.database.knex, 'sql_insert_probe', []).catch((e: unknown) => { error = e; });
+      expect(String(error)).to.match(/no rows/);
+      expect((await runSql(test.database.knex, 'SELECT count(*)::int AS n FROM sql_insert_probe WHERE id >= ?', [3])).rows).to.deep.equal([{ n: 0 }]);
     });
   });
 }
