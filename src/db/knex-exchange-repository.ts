@@ -191,11 +191,11 @@ export class KnexExchangeRepository implements ExchangeRepository {
    * this document (a recall, update or replacement that overtook it; rare, so they are read only then).
    */
   async insertReceived(r: ReceivedPackage): Promise<ReceivedInsert> {
-    const result = await runSql(this.trx, INSERT_RECEIVED, [
+    const { rows: [row] } = await runSql<{ inserted: number; linked: string[] }>(this.trx, INSERT_RECEIVED, [
       r.documentId, r.agencyOrganId, r.senderOrganId, r.edxmlDocumentId, r.businessDocType, r.messageId, r.packageSha256,
       JSON.stringify(r.header), JSON.stringify(r.report), JSON.stringify(r.attachmentReports), r.lastStatus,
-    ]) as { rows: Array<{ inserted: number; linked: string[] }> };
-    const row = result.rows[0] as { inserted: number; linked: string[] };
+    ]);
+    if (!row) throw new Error('insertReceived: the statement answered no row');
     if (row.inserted === 0) return { duplicate: true };
     if (row.linked.length === 0) return { duplicate: false, linkedRequests: [] };
     const rows = await this.trx<RequestRow>('exchange_requests').whereIn('id', row.linked).orderBy([{ column: 'received_at' }, { column: 'id' }]);
