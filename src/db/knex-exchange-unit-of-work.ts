@@ -65,10 +65,10 @@ export class KnexExchangeUnitOfWork implements ExchangeUnitOfWork {
   }
 
   repositories(trx: Knex.Transaction, audit: DeferredAuditEntries, handed = new HandedOffEntries(undefined)): ExchangeRepositories {
-    const enqueue = async (entry: NewOutboxEntry): Promise<void> => {
-      const lease = handed.leaseFor(entry);
-      await this.outbox.enqueue(trx, entry, lease);
-      handed.written(entry, lease);
+    const enqueue = async (...entries: NewOutboxEntry[]): Promise<void> => {
+      const leased = entries.map((entry) => ({ entry, leaseUntil: handed.leaseFor(entry) }));
+      await this.outbox.enqueueAll(trx, leased);
+      for (const { entry, leaseUntil } of leased) handed.written(entry, leaseUntil);
     };
     const repos: ExchangeRepositories = {
       ...this.registry.repositories(trx, audit),

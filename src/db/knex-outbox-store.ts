@@ -54,8 +54,12 @@ function inlinePackage(row: ClaimedRow): Buffer | null {
 
 // The statements of every document sent, written as SQL text: knex's builder spends ~0.1 ms of CPU
 // compiling each one (docs/exchange.md, Figures, 7 Dec).
-const ENQUEUE = `INSERT INTO axis_outbox (id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest,
-  package, package_blob, package_size, document_id, next_attempt_at, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const ENQUEUE_COLUMNS = `INSERT INTO axis_outbox (id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest,
+  package, package_blob, package_size, document_id, next_attempt_at, lease_until) VALUES `;
+const ENQUEUE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** The insert of n entries (one statement, whatever n), made once per n. */
+const enqueueSql: string[] = [];
+const enqueueOf = (n: number): string => (enqueueSql[n] ??= ENQUEUE_COLUMNS + Array.from({ length: n }, () => ENQUEUE_ROW).join(', '));
 const MARK_SENT = "UPDATE axis_outbox SET state = 'sent', sent_at = ?, lease_until = NULL WHERE id = ANY(?::uuid[])";
 
 export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transaction> {
@@ -64,15 +68,25 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
 
   /** `leaseUntil`: the entry is handed off to this process's relay (OutboxHandOff), leased until then. */
   async enqueue(trx: Knex.Transaction, entry: NewOutboxEntry, leaseUntil?: Date): Promise<void> {
-    const { headers } = entry;
-    const inline = 'package' in entry ? Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength) : null;
-    const blob = 'package' in entry ? null : entry.packageBlob;
-    await runSql(trx, ENQUEUE, [
-      entry.id, headers.messageId, headers.from, headers.to, headers.messageType, headers.serviceType, headers.packageDigest,
-      inline, blob?.sha256 ?? null, blob?.size ?? null, entry.documentId,
-      new Date(0), // due at once whatever the skew between this node's clock (the relay's `now`) and the database's
-      leaseUntil ?? null,
-    ], SEND_WITH_NEXT);
+    await this.enqueueAll(trx, [{ entry, leaseUntil }]);
+  }
+
+  /** Several entries in one statement (a document's recipients, the statuses of one action), in their order. */
+  async enqueueAll(trx: Knex.Transaction, entries: ReadonlyArray<{ readonly entry: NewOutboxEntry; readonly leaseUntil?: Date | undefined }>): Promise<void> {
+    if (entries.length === 0) return;
+    const bindings: unknown[] = [];
+    for (const { entry, leaseUntil } of entries) {
+      const { headers } = entry;
+      const inline = 'package' in entry ? Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength) : null;
+      const blob = 'package' in entry ? null : entry.packageBlob;
+      bindings.push(
+        entry.id, headers.messageId, headers.from, headers.to, headers.messageType, headers.serviceType, headers.packageDigest,
+        inline, blob?.sha256 ?? null, blob?.size ?? null, entry.documentId,
+        new Date(0), // due at once whatever the skew between this node's clock (the relay's `now`) and the database's
+        leaseUntil ?? null,
+      );
+    }
+    await runSql(trx, enqueueOf(entries.length), bindings, SEND_WITH_NEXT);
   }
 
   async retryFailed(trx: Knex.Transaction, senderOrganId: string, documentId: string | null): Promise<Array<{ recipientOrganId: string; messageType: string; documentId: string | null }>> {

@@ -296,7 +296,8 @@ export interface FailedOutboxEntry {
 export interface ExchangeRepositories extends Repositories {
   readonly exchange: ExchangeRepository;
   readonly outbox: {
-    enqueue(entry: NewOutboxEntry): Promise<void>;
+    /** Entries written together (one statement), in their order. */
+    enqueue(...entries: NewOutboxEntry[]): Promise<void>;
     /**
      * Puts the `failed` entries sent by this agency (of one document, or all) back to `pending`, due now,
      * with their attempts reset; their message ids are kept (the recipient's inbox dedupes a re-send).

@@ -339,12 +339,10 @@ export class ExchangeSendingService {
       content = { package: whole };
       digest = createHash('sha256').update(whole).digest('hex');
     }
-    const messageIds = new Map<string, string>();
-    for (const to of recipients) {
-      const messageId = randomUUID();
-      messageIds.set(to, messageId);
-      await repos.outbox.enqueue({ id: randomUUID(), documentId, ...content, headers: { from: organId, to, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: digest } });
-    }
+    const messageIds = new Map<string, string>(recipients.map((to) => [to, randomUUID()]));
+    await repos.outbox.enqueue(...[...messageIds].map(([to, messageId]) => ({
+      id: randomUUID(), documentId, ...content, headers: { from: organId, to, messageType: 'edoc' as const, serviceType: 'eDoc', messageId, packageDigest: digest },
+    })));
     return { messageIds, digest };
   }
 

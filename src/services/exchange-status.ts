@@ -8,6 +8,7 @@ import type { ExchangeRepositories, PackageSigner, ReceivedRecord } from '../dom
 import { buildStatusMessage } from '../edxml/package-builder.ts';
 import type { DocumentHeader, Organization, StaffInfo } from '../edxml/model.ts';
 import { statusMessageFor } from '../edxml/status-message.ts';
+import type { NewOutboxEntry } from '../domain/outbox.ts';
 
 const ARRIVAL_NUMBER = /số đến:\s*(\d+)/i;
 
@@ -42,18 +43,23 @@ export class StatusEmitter {
 
   /** Builds, signs and enqueues one status message in the caller's transaction. */
   async emit(repos: ExchangeRepositories, status: StatusToSend): Promise<void> {
+    await repos.outbox.enqueue(await this.signed(status));
+  }
+
+  /** The outbox entry of one status message, built and signed. */
+  private async signed(status: StatusToSend): Promise<NewOutboxEntry> {
     const unsigned = buildStatusMessage(statusMessageFor({
       from: status.from, original: status.original, statusCode: status.code, at: status.at,
       description: status.description, staffInfo: status.staffInfo,
     }));
     const signed = await this.signer.signPackage(status.from.organId, unsigned);
-    await repos.outbox.enqueue({
+    return {
       id: randomUUID(), documentId: status.documentId, package: signed,
       headers: {
         from: status.from.organId, to: status.to, messageType: 'status', serviceType: 'eDoc', messageId: randomUUID(),
         packageDigest: createHash('sha256').update(signed).digest('hex'),
       },
-    });
+    };
   }
 
   /**
@@ -61,9 +67,9 @@ export class StatusEmitter {
    * recorded as the last status given (one update, none when it is already the one recorded).
    */
   async emitFor(repos: ExchangeRepositories, received: ReceivedRecord, from: Organization, at: Date, ...statuses: ReadonlyArray<{ readonly code: StatusCode; readonly description?: string }>): Promise<void> {
-    for (const { code, description } of statuses) {
-      await this.emit(repos, { from, original: received.header as DocumentHeader, code, at, description: description ?? describeStatus(code), documentId: received.documentId, to: received.senderOrganId });
-    }
+    // Signed side by side (each signature on the thread pool), written in their order in one statement.
+    await repos.outbox.enqueue(...await Promise.all(statuses.map(({ code, description }) =>
+      this.signed({ from, original: received.header as DocumentHeader, code, at, description: description ?? describeStatus(code), documentId: received.documentId, to: received.senderOrganId }))));
     const last = statuses.at(-1)?.code;
     if (last && last !== received.lastStatus) await repos.exchange.setReceivedStatus(received.documentId, last);
   }

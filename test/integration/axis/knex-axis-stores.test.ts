@@ -93,6 +93,27 @@ for (const kind of databaseKinds) {
       expect(await outbox.claimDue(at(0), 10, 60_000)).to.have.length(1); // claimable at once
     });
 
+    it('writes the entries of one enqueue in one statement, handed off and claimed in their order', async () => {
+      const taken: OutboxEntry[][] = [];
+      const exchange = new KnexExchangeUnitOfWork(knex, new KnexUnitOfWork(knex, { now: () => new Date() }));
+      exchange.handOutboxTo({ leaseUntil: () => at(-1), take: (entries) => { taken.push([...entries]); } });
+      const entry = (label: string) => { const bytes = Buffer.from(label); return { id: randomUUID(), headers: headers(bytes), package: bytes, documentId: null }; };
+      const statuses = ['03', '05', '04'].map(entry);
+      const inserts: string[] = [];
+      const count = (q: { sql: string }): void => { if (/^INSERT INTO axis_outbox/i.test(q.sql)) inserts.push(q.sql); };
+      knex.on('query', count);
+      try {
+        await exchange.run((repos) => repos.outbox.enqueue(...statuses));
+      } finally {
+        knex.off('query', count);
+      }
+      expect(inserts).to.have.length(1);
+      expect(taken.map((entries) => entries.map((e) => e.id))).to.deep.equal([statuses.map((e) => e.id)]);
+      const claimed = await outbox.claimDue(at(0), 10, 60_000); // the lease given has passed
+      expect(claimed.map((e) => e.id)).to.deep.equal(statuses.map((e) => e.id));
+      expect(await Promise.all(claimed.map(async (e) => Buffer.from(await e.payload.bytes()).toString()))).to.deep.equal(['03', '05', '04']);
+    });
+
     it('leases claimed entries, retries on schedule, and records sent and failed states with reasons', async () => {
       const documentId = randomUUID();
       for (const to of [AGENCY_A, AGENCY_B]) {
