@@ -1,6 +1,9 @@
 // A growable byte buffer for the envelope part of a package: pieces are copied in once (no per-piece
 // allocation), and the whole is decoded once at the end, so a UTF-8 character split across two input
 // chunks survives.
+/** Pieces up to this size are copied in a loop: cheaper than the typed-array view `set` needs. */
+const SMALL = 64;
+
 export class ByteAccumulator {
   private buffer: Buffer;
   private used = 0;
@@ -21,7 +24,13 @@ export class ByteAccumulator {
       this.buffer.copy(grown, 0, 0, this.used);
       this.buffer = grown;
     }
-    this.buffer.set(source.subarray(start, end), this.used);
+    const target = this.buffer;
+    if (n <= SMALL) {
+      // Most pieces are a tag or a line of text: copied byte by byte, with no view made for them.
+      for (let i = 0, at = this.used; i < n; i += 1) target[at + i] = source[start + i] as number;
+    } else {
+      target.set(source.subarray(start, end), this.used);
+    }
     this.used += n;
   }
 

@@ -113,8 +113,9 @@ export class PackageScanner {
     return out;
   }
 
-  private keep(pieces: readonly Uint8Array[]): void {
-    for (const piece of pieces) this.envelope.append(piece);
+  /** Bytes [start, end) of `bytes` go to the envelope. */
+  private keep(bytes: Uint8Array, start: number, end: number): void {
+    this.envelope.append(bytes, start, end);
     if (this.envelope.length > this.limits.maxEnvelopeBytes) throw tooLarge('maxEnvelopeBytes', `the envelope (everything but attachment contents) exceeds ${this.limits.maxEnvelopeBytes} bytes`);
   }
 
@@ -122,15 +123,14 @@ export class PackageScanner {
     const lt = chunk.indexOf(LT, pos);
     const end = lt < 0 ? chunk.length : lt;
     if (end > pos) {
-      const text = chunk.subarray(pos, end);
       if (this.attachment) {
         // Small pieces: strings under V8's large-object size die young instead of piling up in old space.
-        for (let i = 0; i < text.length; i += ATTACHMENT_PIECE) this.pending.push(...this.attachment.pushEncoded(text.subarray(i, i + ATTACHMENT_PIECE)));
+        for (let i = pos; i < end; i += ATTACHMENT_PIECE) this.pending.push(...this.attachment.pushEncoded(chunk.subarray(i, Math.min(i + ATTACHMENT_PIECE, end))));
       } else {
-        this.keep([text]);
+        this.keep(chunk, pos, end);
         if (this.metaCapture && this.metaCapture.length < 4096) {
-          this.metaCapture.bytes.push(Buffer.from(text));
-          this.metaCapture.length += text.length;
+          this.metaCapture.bytes.push(Buffer.from(chunk.subarray(pos, end)));
+          this.metaCapture.length += end - pos;
         }
       }
     }
@@ -201,12 +201,15 @@ export class PackageScanner {
       this.markupCarry.push(Buffer.from(chunk.subarray(start, end)));
       return end;
     }
-    const pieces = [...this.markupCarry, chunk.subarray(start, end)];
-    this.markupCarry.length = 0;
     this.inMarkup = false;
     // Markup is read as latin1: names, xmlns URIs and limits only need bytes; the DOM parser decodes UTF-8.
-    const text = pieces.length === 1 ? chunk.toString('latin1', start, end) : Buffer.concat(pieces).toString('latin1');
-    this.completeMarkup(text, pieces);
+    if (this.markupCarry.length === 0) {
+      this.completeMarkup(chunk.toString('latin1', start, end), chunk, start, end);
+    } else {
+      const whole = Buffer.concat([...this.markupCarry, chunk.subarray(start, end)]);
+      this.markupCarry.length = 0;
+      this.completeMarkup(whole.toString('latin1'), whole, 0, whole.length);
+    }
     return end;
   }
 
@@ -225,25 +228,26 @@ export class PackageScanner {
     throw malformed('unexpected `<!` markup');
   }
 
-  private completeMarkup(text: string, pieces: readonly Uint8Array[]): void {
+  /** `text`: the markup as latin1; its bytes are [start, end) of `bytes`. */
+  private completeMarkup(text: string, bytes: Uint8Array, start: number, end: number): void {
     switch (this.kind) {
       case 'start':
-        return this.startTag(text, pieces);
+        return this.startTag(text, bytes, start, end);
       case 'end':
-        return this.endTag(text, pieces);
+        return this.endTag(text, bytes, start, end);
       case 'pi':
         if (/^<\?xml\s/.test(text)) {
           const encoding = /encoding\s*=\s*["']([^"']*)["']/.exec(text)?.[1];
           if (encoding !== undefined && !/^utf-?8$/i.test(encoding)) throw malformed(`encoding ${encoding} is not accepted: edXML is UTF-8`);
         }
-        if (!this.attachment) this.keep(pieces);
+        if (!this.attachment) this.keep(bytes, start, end);
         return;
       case 'cdata':
         if (this.attachment) this.pending.push(...this.attachment.pushEncoded(Buffer.from(text.slice(9, -3), 'latin1')));
-        else this.keep(pieces);
+        else this.keep(bytes, start, end);
         return;
       default: // comment: dropped inside attachment contents, kept elsewhere
-        if (!this.attachment) this.keep(pieces);
+        if (!this.attachment) this.keep(bytes, start, end);
     }
   }
 
@@ -262,7 +266,7 @@ export class PackageScanner {
     if (this.resolve(prefix, own) === undefined) this.undeclared.add(prefix);
   }
 
-  private startTag(text: string, pieces: readonly Uint8Array[]): void {
+  private startTag(text: string, bytes: Uint8Array, start: number, end: number): void {
     if (this.attachment) throw malformed('an element inside attachment content');
     const nameMatch = /^<([^\s/>"'=]+)/.exec(text);
     if (!nameMatch) throw malformed('a start tag without a name');
@@ -297,7 +301,7 @@ export class PackageScanner {
     const namespace = this.resolve(prefix, declarations) ?? (prefix === 'edXML' ? QCVN_102_NAMESPACE : undefined);
     const frame: Frame = { qname, localName, namespace, declarations };
 
-    this.keep(pieces);
+    this.keep(bytes, start, end);
     if (!this.rootSeen) {
       this.rootSeen = true;
       this.rootInsertAt = this.envelope.length - (selfClosing ? 2 : 1);
@@ -316,12 +320,12 @@ export class PackageScanner {
     if (!selfClosing) this.stack.push(frame);
   }
 
-  private endTag(text: string, pieces: readonly Uint8Array[]): void {
+  private endTag(text: string, bytes: Uint8Array, start: number, end: number): void {
     const m = /^<\/([^\s>]+)\s*>$/.exec(text);
     const top = this.stack.pop();
     if (!m || !top || m[1] !== top.qname) throw malformed(`end tag ${m?.[1] ?? text.slice(0, 40)} does not close ${top?.qname ?? 'any element'}`);
     if (this.attachment) this.closeAttachment();
-    this.keep(pieces);
+    this.keep(bytes, start, end);
     if (this.metaCapture) {
       this.meta[this.metaCapture.key] = Buffer.concat(this.metaCapture.bytes).toString('utf8').trim().replace(/^cid:/i, '');
       this.metaCapture = undefined;
