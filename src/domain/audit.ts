@@ -24,9 +24,15 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  const entries = Object.entries(value as Record<string, unknown>).filter(isDefined).sort(byKey);
+  return `{${entries.map(member).join(',')}}`;
 }
+
+// The callbacks at module level: a closure made per call loses its optimised code at each full GC.
+type Entry = [string, unknown];
+const isDefined = ([, v]: Entry): boolean => v !== undefined;
+const byKey = ([a]: Entry, [b]: Entry): number => (a < b ? -1 : a > b ? 1 : 0);
+const member = ([k, v]: Entry): string => `${JSON.stringify(k)}:${canonicalJson(v)}`;
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 

@@ -108,12 +108,14 @@ function readManifest(r: FieldReader, envelope: Element): ManifestEntry[] {
 /** The ContentTransferEncoded elements the scanner streamed, in the same document order. */
 function transferElements(root: Element): Element[] {
   const out: Element[] = [];
-  const walk = (el: Element, parent: Element | undefined, grandparent: Element | undefined): void => {
-    if (el.localName === 'ContentTransferEncoded' && el.namespaceURI === QCVN_102_NAMESPACE && parent?.localName === 'Attachment' && grandparent?.localName === 'AttachmentEncoded') out.push(el);
-    for (const c of childElements(el)) walk(c, el, parent);
-  };
-  walk(root, undefined, undefined);
+  collectTransferElements(root, undefined, undefined, out);
   return out;
+}
+
+// A module-level function, not a closure per call: those lose their optimised code at each full GC.
+function collectTransferElements(el: Element, parent: Element | undefined, grandparent: Element | undefined, out: Element[]): void {
+  if (el.localName === 'ContentTransferEncoded' && el.namespaceURI === QCVN_102_NAMESPACE && parent?.localName === 'Attachment' && grandparent?.localName === 'AttachmentEncoded') out.push(el);
+  for (const c of childElements(el)) collectTransferElements(c, el, parent, out);
 }
 
 const invalidAttachment = (field: string, message: string): DomainError => new DomainError('edxml.attachment_invalid', { details: [{ field, message }] });

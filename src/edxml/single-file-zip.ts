@@ -81,11 +81,17 @@ export function compressionFor(content: Uint8Array | RandomAccessContent): Compr
   const size = content.byteLength;
   if (size <= 64 * 1024) return 'deflate';
   const step = Math.floor((size - SAMPLE_BYTES) / (SAMPLES - 1));
-  const sample = (at: number): Uint8Array => (content instanceof Uint8Array ? content.subarray(at, at + SAMPLE_BYTES) : content.readSync(at, SAMPLE_BYTES));
-  const kinds = Array.from({ length: SAMPLES }, (_, i) => kindOf(sample(i * step), 1, SAMPLE_BYTES));
-  const ratio = kinds.reduce((sum, kind) => sum + SHRINKS_TO[kind], 0) / SAMPLES;
-  if (ratio >= 0.9) return 'store';
-  return kinds.filter((kind) => kind === 'random').length * 4 <= SAMPLES ? 'deflate' : 'blocks';
+  // Plain loops, no callbacks: a closure made per call loses its optimised code at each full GC (docs/exchange.md).
+  let shrinks = 0;
+  let random = 0;
+  for (let i = 0; i < SAMPLES; i += 1) {
+    const at = i * step;
+    const kind = kindOf(content instanceof Uint8Array ? content.subarray(at, at + SAMPLE_BYTES) : content.readSync(at, SAMPLE_BYTES), 1, SAMPLE_BYTES);
+    shrinks += SHRINKS_TO[kind];
+    if (kind === 'random') random += 1;
+  }
+  if (shrinks / SAMPLES >= 0.9) return 'store';
+  return random * 4 <= SAMPLES ? 'deflate' : 'blocks';
 }
 
 const STORED_BLOCK_HEADER = 5;

@@ -93,77 +93,95 @@ const defaultLimits: ScanLimits = { maxDepth: 64, maxAttributes: 64 };
 /** Scans the whole document, calling `handler`; throws XmlFormatError on anything not well-formed. */
 export function scanXml(bytes: Buffer, handler: ScanHandler, limits: ScanLimits = defaultLimits): void {
   if (!isUtf8(bytes)) throw new XmlFormatError('the document is not valid UTF-8');
-  const n = bytes.length;
-  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  let current = null as ScannedElement | null;
-  let depth = 0;
-  let rootSeen = false;
-  let first = true;
-  const names = new Map<string, [string, string]>(); // validated names of this document
+  new XmlScan(bytes, handler, limits).run();
+}
 
-  const indexOf = (needle: string, from: number): number => {
-    const at = bytes.indexOf(needle, from, 'latin1');
-    if (at < 0) throw new XmlFormatError(`unterminated markup: "${needle}" expected after offset ${from}`);
-    return at;
-  };
+const indexOfMarkup = (bytes: Buffer, needle: string, from: number): number => {
+  const at = bytes.indexOf(needle, from, 'latin1');
+  if (at < 0) throw new XmlFormatError(`unterminated markup: "${needle}" expected after offset ${from}`);
+  return at;
+};
 
-  while (i < n) {
-    if (bytes[i] !== 0x3c) {
-      const next = bytes.indexOf(0x3c, i);
-      const stop = next < 0 ? n : next;
-      if (current) {
-        if (bytes.subarray(i, stop).indexOf(0x26) >= 0) decodeText(bytes, i, stop, false); // references must be valid
-        handler.text(bytes, i, stop, false);
-      }
-      else for (let k = i; k < stop; k += 1) if (!isSpace(bytes[k])) throw new XmlFormatError(`content outside the root element at offset ${k}`);
-      i = stop;
-      first = false;
-      continue;
-    }
-    const c1 = bytes[i + 1];
-    if (c1 === 0x3f) { // <?
-      const close = indexOf('?>', i + 2);
-      const target = /^[^\s?]*/.exec(bytes.toString('utf8', i + 2, close))?.[0] ?? '';
-      if (target === 'xml' && first) {
-        const decl = bytes.toString('latin1', i, close);
-        const enc = /encoding\s*=\s*["']([^"']+)["']/.exec(decl)?.[1];
-        if (enc && enc.toUpperCase() !== 'UTF-8') throw new XmlFormatError(`encoding ${enc} is not allowed (UTF-8 only)`);
-      } else if (!limits.skipProcessingInstructions || target.toLowerCase() === 'xml' || target === '') {
-        throw new XmlFormatError(`processing instruction <?${target}?> is not allowed`);
-      }
-      i = close + 2;
-    } else if (c1 === 0x21) { // <!
-      if (bytes.toString('latin1', i, i + 4) === '<!--') {
-        const close = indexOf('-->', i + 4);
-        i = close + 3;
-      } else if (bytes.toString('latin1', i, i + 9) === '<![CDATA[') {
-        if (!current) throw new XmlFormatError('CDATA outside the root element');
-        const close = indexOf(']]>', i + 9);
-        handler.text(bytes, i + 9, close, true);
-        i = close + 3;
-      } else {
-        throw new XmlFormatError('DOCTYPE and other declarations are forbidden (no DTD, no entities)');
-      }
-    } else if (c1 === 0x2f) { // </
-      const close = bytes.indexOf(0x3e, i + 2);
-      if (close < 0) throw new XmlFormatError(`unterminated end tag at offset ${i}`);
-      const qname = bytes.toString('utf8', i + 2, close).trimEnd();
-      if (!current || qname !== current.qname) throw new XmlFormatError(`end tag </${qname}> does not match <${current?.qname ?? ''}> at offset ${i}`);
-      current.endTagEnd = close + 1;
-      handler.endElement(current);
-      current = current.parent;
-      depth -= 1;
-      i = close + 1;
-    } else {
-      if (!current && rootSeen) throw new XmlFormatError('a second root element');
-      i = scanStartTag(i);
-    }
-    first = false;
+/**
+ * One scan's state. Its steps are methods, not functions nested in `scanXml`: a closure made per call
+ * loses its optimised code at each full GC, and the start tag's scanner is the costliest to compile again.
+ */
+class XmlScan {
+  private readonly n: number;
+  private current: ScannedElement | null = null;
+  private depth = 0;
+  private rootSeen = false;
+  private readonly names = new Map<string, [string, string]>(); // validated names of this document
+
+  constructor(private readonly bytes: Buffer, private readonly handler: ScanHandler, private readonly limits: ScanLimits) {
+    this.n = bytes.length;
   }
-  if (current) throw new XmlFormatError(`element <${current.qname}> is not closed`);
-  if (!rootSeen) throw new XmlFormatError('no root element');
 
-  function scanStartTag(open: number): number {
+  run(): void {
+    const { bytes, n, handler } = this;
+    let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    let first = true;
+
+    while (i < n) {
+      if (bytes[i] !== 0x3c) {
+        const next = bytes.indexOf(0x3c, i);
+        const stop = next < 0 ? n : next;
+        if (this.current) {
+          if (bytes.subarray(i, stop).indexOf(0x26) >= 0) decodeText(bytes, i, stop, false); // references must be valid
+          handler.text(bytes, i, stop, false);
+        }
+        else for (let k = i; k < stop; k += 1) if (!isSpace(bytes[k])) throw new XmlFormatError(`content outside the root element at offset ${k}`);
+        i = stop;
+        first = false;
+        continue;
+      }
+      const c1 = bytes[i + 1];
+      if (c1 === 0x3f) { // <?
+        const close = indexOfMarkup(bytes, '?>', i + 2);
+        const target = /^[^\s?]*/.exec(bytes.toString('utf8', i + 2, close))?.[0] ?? '';
+        if (target === 'xml' && first) {
+          const decl = bytes.toString('latin1', i, close);
+          const enc = /encoding\s*=\s*["']([^"']+)["']/.exec(decl)?.[1];
+          if (enc && enc.toUpperCase() !== 'UTF-8') throw new XmlFormatError(`encoding ${enc} is not allowed (UTF-8 only)`);
+        } else if (!this.limits.skipProcessingInstructions || target.toLowerCase() === 'xml' || target === '') {
+          throw new XmlFormatError(`processing instruction <?${target}?> is not allowed`);
+        }
+        i = close + 2;
+      } else if (c1 === 0x21) { // <!
+        if (bytes.toString('latin1', i, i + 4) === '<!--') {
+          const close = indexOfMarkup(bytes, '-->', i + 4);
+          i = close + 3;
+        } else if (bytes.toString('latin1', i, i + 9) === '<![CDATA[') {
+          if (!this.current) throw new XmlFormatError('CDATA outside the root element');
+          const close = indexOfMarkup(bytes, ']]>', i + 9);
+          handler.text(bytes, i + 9, close, true);
+          i = close + 3;
+        } else {
+          throw new XmlFormatError('DOCTYPE and other declarations are forbidden (no DTD, no entities)');
+        }
+      } else if (c1 === 0x2f) { // </
+        const close = bytes.indexOf(0x3e, i + 2);
+        if (close < 0) throw new XmlFormatError(`unterminated end tag at offset ${i}`);
+        const qname = bytes.toString('utf8', i + 2, close).trimEnd();
+        const current = this.current;
+        if (!current || qname !== current.qname) throw new XmlFormatError(`end tag </${qname}> does not match <${current?.qname ?? ''}> at offset ${i}`);
+        current.endTagEnd = close + 1;
+        handler.endElement(current);
+        this.current = current.parent;
+        this.depth -= 1;
+        i = close + 1;
+      } else {
+        if (!this.current && this.rootSeen) throw new XmlFormatError('a second root element');
+        i = this.scanStartTag(i);
+      }
+      first = false;
+    }
+    if (this.current) throw new XmlFormatError(`element <${this.current.qname}> is not closed`);
+    if (!this.rootSeen) throw new XmlFormatError('no root element');
+  }
+
+  private scanStartTag(open: number): number {
+    const { bytes, n, limits, names } = this;
     let k = open + 1;
     const nameStart = k;
     while (k < n && !isSpace(bytes[k]) && bytes[k] !== 0x3e && bytes[k] !== 0x2f) k += 1;
@@ -215,7 +233,7 @@ export function scanXml(bytes: Buffer, handler: ScanHandler, limits: ScanLimits 
       }
     }
     const [prefix, local] = splitName(qname, open, names);
-    const parent: ScannedElement | null = current;
+    const parent: ScannedElement | null = this.current;
     const partial = { nsDecls, parent } as unknown as ScannedElement;
     const uri = lookupNamespace(partial, prefix);
     if (uri === undefined) throw new XmlFormatError(`unbound prefix ${prefix} on <${qname}>`);
@@ -231,16 +249,16 @@ export function scanXml(bytes: Buffer, handler: ScanHandler, limits: ScanLimits 
       expanded.add(key);
     }
     const el: ScannedElement = { qname, prefix, local, uri, attrs, nsDecls, parent, start: open, startTagEnd: k, endTagEnd: -1 };
-    depth += 1;
-    if (depth > limits.maxDepth) throw new XmlFormatError(`nesting deeper than ${limits.maxDepth}`);
-    rootSeen = true;
-    handler.startElement(el);
+    this.depth += 1;
+    if (this.depth > limits.maxDepth) throw new XmlFormatError(`nesting deeper than ${limits.maxDepth}`);
+    this.rootSeen = true;
+    this.handler.startElement(el);
     if (selfClosing) {
       el.endTagEnd = k;
-      handler.endElement(el);
-      depth -= 1;
+      this.handler.endElement(el);
+      this.depth -= 1;
     } else {
-      current = el;
+      this.current = el;
     }
     return k;
   }

@@ -54,11 +54,12 @@ const firstOid = (bytes: Uint8Array, sequence: Tlv | undefined): string => {
  * Walks the token's DER (RFC 5652 §5, RFC 3161 §2.4.2) without building pkijs objects: a token carries
  * whole certificates, and schema-based parsing costs ~20 ms here against ~0.2 ms for this.
  */
+function expect(tlv: Tlv | undefined, tag: number, what: string): Tlv {
+  if (tlv?.tag !== tag) throw new TokenFormatError(`malformed token: ${what}`);
+  return tlv;
+}
+
 function parseToken(bytes: Uint8Array): ParsedToken {
-  const expect = (tlv: Tlv | undefined, tag: number, what: string): Tlv => {
-    if (tlv?.tag !== tag) throw new TokenFormatError(`malformed token: ${what}`);
-    return tlv;
-  };
   let contentInfo: Tlv;
   try { contentInfo = readTlv(bytes, 0); } catch (e) { throw new TokenFormatError(`not a CMS ContentInfo: ${(e as Error).message}`); }
   if (contentInfo.end !== bytes.length) throw new TokenFormatError('trailing bytes after the token');

@@ -48,6 +48,7 @@ export type DigestChoice = string | CanonicalSink | ((signature: SignatureNode |
 
 const isEdxml = (el: ScannedElement | null, local: string): boolean => el !== null && el.uri === EDXML_NS && el.local === local;
 const isDsig = (el: ScannedElement | null, local: string): boolean => el !== null && el.uri === DSIG_NS && el.local === local;
+const asBytes = (c: string | Uint8Array): Uint8Array => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c);
 
 class EnvelopePass implements ScanHandler {
   readonly shapeErrors: string[] = [];
@@ -71,21 +72,24 @@ class EnvelopePass implements ScanHandler {
     if (typeof digestAlgorithm === 'string') { this.hash = createHash(digestAlgorithm); this.pending = null; }
     if (typeof digestAlgorithm === 'object' && digestAlgorithm !== null) { this.hash = digestAlgorithm; this.pending = null; }
     if (digestAlgorithm === null) this.pending = null;
-    // Small strings are batched: one hash update per ~16 KB of markup instead of one per tag.
-    this.document = new ExclusiveCanonicalizer((chunk) => {
-      if (typeof chunk === 'string') {
-        this.batch += chunk;
-        if (this.batch.length > 16384) this.flush();
-        return;
-      }
-      if (chunk.length < 4096) { // short text (mostly indentation): cheaper to batch than to hash alone
-        this.batch += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString('utf8');
-        if (this.batch.length > 16384) this.flush();
-        return;
-      }
-      this.flush();
-      this.emit(chunk);
-    });
+    // A prototype method, bound: a closure made per pass would lose its optimised code at each full GC.
+    this.document = new ExclusiveCanonicalizer(this.documentChunk.bind(this));
+  }
+
+  /** Small strings are batched: one hash update per ~16 KB of markup instead of one per tag. */
+  private documentChunk(chunk: string | Uint8Array): void {
+    if (typeof chunk === 'string') {
+      this.batch += chunk;
+      if (this.batch.length > 16384) this.flush();
+      return;
+    }
+    if (chunk.length < 4096) { // short text (mostly indentation): cheaper to batch than to hash alone
+      this.batch += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString('utf8');
+      if (this.batch.length > 16384) this.flush();
+      return;
+    }
+    this.flush();
+    this.emit(chunk);
   }
 
   private batch = '';
@@ -120,7 +124,7 @@ class EnvelopePass implements ScanHandler {
       if (this.sigStack.length === 1) this.signature ??= node;
       if (this.sigStack.length === 2 && isDsig(el, 'SignedInfo') && !this.signedInfo && !this.canonicalSignedInfo) {
         const chunks: Array<string | Uint8Array> = [];
-        this.signedInfo = { c14n: new ExclusiveCanonicalizer((c) => chunks.push(c)), chunks, depth: 0 };
+        this.signedInfo = { c14n: new ExclusiveCanonicalizer(chunks.push.bind(chunks)), chunks, depth: 0 };
       }
       if (this.signedInfo) { this.signedInfo.depth += 1; this.signedInfo.c14n.startElement(el); }
     } else {
@@ -143,7 +147,7 @@ class EnvelopePass implements ScanHandler {
         this.signedInfo.c14n.endElement(el);
         this.signedInfo.depth -= 1;
         if (this.signedInfo.depth === 0) {
-          this.canonicalSignedInfo = Buffer.concat(this.signedInfo.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
+          this.canonicalSignedInfo = Buffer.concat(this.signedInfo.chunks.map(asBytes));
           this.signedInfo = null;
         }
       }
