@@ -7,9 +7,17 @@ import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { DomainError } from '../domain/errors.ts';
+import { lightTransaction } from './light-transactions.ts';
 import { PreparingPgClient } from './prepared-statements.ts';
 
 export type DatabaseKind = 'postgres' | 'pglite';
+
+/** knex-pglite's client, its transactions' `trx` light as PostgreSQL's (src/db/light-transactions.ts). */
+class LightPgLiteClient extends (ClientPgLite as unknown as typeof Knex.Client) {
+  override transaction(container: unknown, config: unknown, outerTx: unknown): Knex.Transaction {
+    return lightTransaction(this, container, config, outerTx);
+  }
+}
 
 export interface Database {
   readonly knex: Knex;
@@ -88,7 +96,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   });
   await pglite.waitReady;
   const knex = knexFactory({
-    client: ClientPgLite as unknown as typeof Knex.Client,
+    client: LightPgLiteClient,
     dialect: 'postgres',
     connection: () => ({ pglite }) as object,
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10000,

@@ -8,6 +8,7 @@
 // else — BEGIN/COMMIT/ROLLBACK, savepoints, the completed-transaction checks, the `query` events — is
 // knex's own Transaction (pg dialect), whose `_onAcquire` is repeated below with that one change.
 import { createRequire } from 'node:module';
+import type { Knex } from 'knex';
 
 const require = createRequire(import.meta.url);
 
@@ -216,4 +217,9 @@ export class LightPgTransaction extends (PgTransaction as unknown as new (client
       .catch((e: unknown) => (this._rejecter as (reason: unknown) => void)(e));
     return executionPromise;
   }
+}
+
+/** A transaction of `client` (a knex pg-dialect client: pg, or PGlite through knex-pglite) with a light `trx`. */
+export function lightTransaction(client: object, container: unknown, config: unknown, outerTx: unknown): Knex.Transaction {
+  return new LightPgTransaction(client as KnexClient, container, config, outerTx) as unknown as Knex.Transaction;
 }

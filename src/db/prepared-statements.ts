@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
-import { LightPgTransaction } from './light-transactions.ts';
+import { lightTransaction } from './light-transactions.ts';
 import { heldAnswer, planStatement, runCarried, runCarrying, type PgSession } from './pipelined-statements.ts';
 
 const MAX_PER_CONNECTION = 256;
@@ -61,7 +61,7 @@ const unnamedQuery = (PgDialect.prototype as unknown as { _query: RunQuery })._q
 export class PreparingPgClient extends PgDialect {
   /** Its transactions' `trx` inherit knex's methods instead of having them made again (src/db/light-transactions.ts). */
   override transaction(container: unknown, config: unknown, outerTx: unknown): Knex.Transaction {
-    return new LightPgTransaction(this as unknown as ConstructorParameters<typeof LightPgTransaction>[0], container, config, outerTx) as unknown as Knex.Transaction;
+    return lightTransaction(this, container, config, outerTx);
   }
 
   _query(connection: PgClientLike & PgSession, query: QueryObject): Promise<unknown> {

@@ -1,19 +1,19 @@
-// Light transactions (src/db/light-transactions.ts): on PostgreSQL a transaction's `trx` inherits knex's
+// Light transactions (src/db/light-transactions.ts): on PostgreSQL and PGlite a transaction's `trx` inherits knex's
 // methods from one shared prototype instead of having them made again — and must behave as knex's own:
 // the builder and raw on its connection, commit and rollback, savepoints, the refusal of a statement
 // after it ended, its events, one context per transaction.
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.ts';
 
-describe('light transactions (PostgreSQL)', function () {
+for (const kind of databaseKinds) describe(`light transactions (${kind})`, function () {
   this.timeout(60_000);
   let test: TestDatabase;
   let knex: Knex;
   const labels = async (): Promise<string[]> => (await knex('light_probe').orderBy('id').select('label')).map((r: { label: string }) => r.label);
 
   before(async () => {
-    test = await createTestDatabase('postgres');
+    test = await createTestDatabase(kind);
     knex = test.database.knex;
     await knex.raw('CREATE TABLE light_probe (id int PRIMARY KEY, label text NOT NULL)');
   });
