@@ -60,6 +60,8 @@ const ENQUEUE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** The insert of n entries (one statement, whatever n), made once per n. */
 const enqueueSql: string[] = [];
 const enqueueOf = (n: number): string => (enqueueSql[n] ??= ENQUEUE_COLUMNS + Array.from({ length: n }, () => ENQUEUE_ROW).join(', '));
+/** At most this many bytes of inline packages in one insert (but always one entry). */
+const STATEMENT_INLINE_BYTES = 1024 * 1024;
 const MARK_SENT = "UPDATE axis_outbox SET state = 'sent', sent_at = ?, lease_until = NULL WHERE id = ANY(?::uuid[])";
 
 export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transaction> {
@@ -71,13 +73,24 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
     await this.enqueueAll(trx, [{ entry, leaseUntil }]);
   }
 
-  /** Several entries in one statement (a document's recipients, the statuses of one action), in their order. */
+  /**
+   * Several entries in one statement (a document's recipients, the statuses of one action), in their
+   * order; a statement carries at most ~1 MB of inline packages (a document to sixty agencies is not one
+   * 15 MB message), so many recipients of a large package take several.
+   */
   async enqueueAll(trx: Knex.Transaction, entries: ReadonlyArray<{ readonly entry: NewOutboxEntry; readonly leaseUntil?: Date | undefined }>): Promise<void> {
-    if (entries.length === 0) return;
-    const bindings: unknown[] = [];
+    let bindings: unknown[] = [];
+    let rows = 0;
+    let inlineBytes = 0;
     for (const { entry, leaseUntil } of entries) {
       const { headers } = entry;
       const inline = 'package' in entry ? Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength) : null;
+      if (rows > 0 && inlineBytes + (inline?.length ?? 0) > STATEMENT_INLINE_BYTES) {
+        await runSql(trx, enqueueOf(rows), bindings, SEND_WITH_NEXT);
+        bindings = [];
+        rows = 0;
+        inlineBytes = 0;
+      }
       const blob = 'package' in entry ? null : entry.packageBlob;
       bindings.push(
         entry.id, headers.messageId, headers.from, headers.to, headers.messageType, headers.serviceType, headers.packageDigest,
@@ -85,8 +98,10 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
         new Date(0), // due at once whatever the skew between this node's clock (the relay's `now`) and the database's
         leaseUntil ?? null,
       );
+      rows += 1;
+      inlineBytes += inline?.length ?? 0;
     }
-    await runSql(trx, enqueueOf(entries.length), bindings, SEND_WITH_NEXT);
+    if (rows > 0) await runSql(trx, enqueueOf(rows), bindings, SEND_WITH_NEXT);
   }
 
   async retryFailed(trx: Knex.Transaction, senderOrganId: string, documentId: string | null): Promise<Array<{ recipientOrganId: string; messageType: string; documentId: string | null }>> {

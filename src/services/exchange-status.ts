@@ -5,10 +5,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { statusCodeLabels, type StatusCode } from '../domain/edxml-codes.ts';
 import type { ExchangeRepositories, PackageSigner, ReceivedRecord } from '../domain/exchange.ts';
+import type { NewOutboxEntry } from '../domain/outbox.ts';
 import { buildStatusMessage } from '../edxml/package-builder.ts';
 import type { DocumentHeader, Organization, StaffInfo } from '../edxml/model.ts';
 import { statusMessageFor } from '../edxml/status-message.ts';
-import type { NewOutboxEntry } from '../domain/outbox.ts';
 
 const ARRIVAL_NUMBER = /số đến:\s*(\d+)/i;
 

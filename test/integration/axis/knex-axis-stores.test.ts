@@ -114,6 +114,22 @@ for (const kind of databaseKinds) {
       expect(await Promise.all(claimed.map(async (e) => Buffer.from(await e.payload.bytes()).toString()))).to.deep.equal(['03', '05', '04']);
     });
 
+    it('splits the entries of one enqueue at ~1 MB of inline packages, keeping their order', async () => {
+      const entries = [0, 1, 2, 3, 4].map((i) => { const bytes = Buffer.alloc(256_000, 0x41 + i); return { entry: { id: randomUUID(), headers: headers(bytes), package: bytes, documentId: null } }; });
+      const inserts: string[] = [];
+      const count = (q: { sql: string }): void => { if (/^INSERT INTO axis_outbox/i.test(q.sql)) inserts.push(q.sql); };
+      knex.on('query', count);
+      try {
+        await knex.transaction((trx) => outbox.enqueueAll(trx, entries));
+      } finally {
+        knex.off('query', count);
+      }
+      expect(inserts.map((sql) => (sql.match(/\(\$\d+, /g) ?? []).length)).to.deep.equal([4, 1]); // 4 × 256 KB, then the fifth
+      const claimed = await outbox.claimDue(at(0), 10, 60_000);
+      expect(claimed.map((e) => e.id)).to.deep.equal(entries.map((e) => e.entry.id));
+      expect(await Promise.all(claimed.map(async (e) => Buffer.from(await e.payload.bytes())[0]))).to.deep.equal([0x41, 0x42, 0x43, 0x44, 0x45]);
+    });
+
     it('leases claimed entries, retries on schedule, and records sent and failed states with reasons', async () => {
       const documentId = randomUUID();
       for (const to of [AGENCY_A, AGENCY_B]) {
