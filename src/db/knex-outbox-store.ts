@@ -12,7 +12,7 @@ import { bytesPayload, type AxisHeaders, type AxisMessageType, type AxisPayload 
 import { OUTBOX_INLINE_MAX_BYTES, type NewOutboxEntry, type OutboxEntry, type OutboxStore, type OutboxWriter } from '../domain/outbox.ts';
 import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import { translateDatabaseError } from './knex-unit-of-work.ts';
-import { runSql } from './sql-text.ts';
+import { insertRows, runSql } from './sql-text.ts';
 
 const SLICE_BYTES = 1024 * 1024;
 /** Packages up to this size are read with their claim (a pass of 100 entries holds at most 25 MB). */
@@ -52,16 +52,10 @@ function inlinePackage(row: ClaimedRow): Buffer | null {
   return slices.length === 0 ? null : slices.length === 1 ? (slices[0] as Buffer) : Buffer.concat(slices);
 }
 
-// The statements of every document sent, written as SQL text: knex's builder spends ~0.1 ms of CPU
-// compiling each one (docs/exchange.md, Figures, 7 Dec).
-const ENQUEUE_COLUMNS = `INSERT INTO axis_outbox (id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest,
-  package, package_blob, package_size, document_id, next_attempt_at, lease_until) VALUES `;
-const ENQUEUE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-/** The insert of n entries (one statement, whatever n), made once per n. */
-const enqueueSql: string[] = [];
-const enqueueOf = (n: number): string => (enqueueSql[n] ??= ENQUEUE_COLUMNS + Array.from({ length: n }, () => ENQUEUE_ROW).join(', '));
 /** At most this many bytes of inline packages in one insert (but always one entry). */
 const STATEMENT_INLINE_BYTES = 1024 * 1024;
+// The statements of every document sent, written as SQL text (`insertRows` for the entries): knex's
+// builder spends ~0.1 ms of CPU compiling each one (docs/exchange.md, Figures, 7 Dec).
 const MARK_SENT = "UPDATE axis_outbox SET state = 'sent', sent_at = ?, lease_until = NULL WHERE id = ANY(?::uuid[])";
 
 export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transaction> {
@@ -79,29 +73,27 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
    * 15 MB message), so many recipients of a large package take several.
    */
   async enqueueAll(trx: Knex.Transaction, entries: ReadonlyArray<{ readonly entry: NewOutboxEntry; readonly leaseUntil?: Date | undefined }>): Promise<void> {
-    let bindings: unknown[] = [];
-    let rows = 0;
+    let rows: Record<string, unknown>[] = [];
     let inlineBytes = 0;
     for (const { entry, leaseUntil } of entries) {
       const { headers } = entry;
       const inline = 'package' in entry ? Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength) : null;
-      if (rows > 0 && inlineBytes + (inline?.length ?? 0) > STATEMENT_INLINE_BYTES) {
-        await runSql(trx, enqueueOf(rows), bindings, SEND_WITH_NEXT);
-        bindings = [];
-        rows = 0;
+      if (rows.length > 0 && inlineBytes + (inline?.length ?? 0) > STATEMENT_INLINE_BYTES) {
+        await insertRows(trx, 'axis_outbox', rows, '', SEND_WITH_NEXT);
+        rows = [];
         inlineBytes = 0;
       }
       const blob = 'package' in entry ? null : entry.packageBlob;
-      bindings.push(
-        entry.id, headers.messageId, headers.from, headers.to, headers.messageType, headers.serviceType, headers.packageDigest,
-        inline, blob?.sha256 ?? null, blob?.size ?? null, entry.documentId,
-        new Date(0), // due at once whatever the skew between this node's clock (the relay's `now`) and the database's
-        leaseUntil ?? null,
-      );
-      rows += 1;
+      rows.push({
+        id: entry.id, message_id: headers.messageId, sender_organ_id: headers.from, recipient_organ_id: headers.to, message_type: headers.messageType,
+        service_type: headers.serviceType, package_digest: headers.packageDigest, package: inline, package_blob: blob?.sha256 ?? null,
+        package_size: blob?.size ?? null, document_id: entry.documentId,
+        next_attempt_at: new Date(0), // due at once whatever the skew between this node's clock (the relay's `now`) and the database's
+        lease_until: leaseUntil ?? null,
+      });
       inlineBytes += inline?.length ?? 0;
     }
-    if (rows > 0) await runSql(trx, enqueueOf(rows), bindings, SEND_WITH_NEXT);
+    if (rows.length > 0) await insertRows(trx, 'axis_outbox', rows, '', SEND_WITH_NEXT);
   }
 
   async retryFailed(trx: Knex.Transaction, senderOrganId: string, documentId: string | null): Promise<Array<{ recipientOrganId: string; messageType: string; documentId: string | null }>> {

@@ -100,7 +100,7 @@ for (const kind of databaseKinds) {
       const entry = (label: string) => { const bytes = Buffer.from(label); return { id: randomUUID(), headers: headers(bytes), package: bytes, documentId: null }; };
       const statuses = ['03', '05', '04'].map(entry);
       const inserts: string[] = [];
-      const count = (q: { sql: string }): void => { if (/^INSERT INTO axis_outbox/i.test(q.sql)) inserts.push(q.sql); };
+      const count = (q: { sql: string }): void => { if (/^INSERT INTO "?axis_outbox/i.test(q.sql)) inserts.push(q.sql); };
       knex.on('query', count);
       try {
         await exchange.run((repos) => repos.outbox.enqueue(...statuses));
@@ -117,7 +117,7 @@ for (const kind of databaseKinds) {
     it('splits the entries of one enqueue at ~1 MB of inline packages, keeping their order', async () => {
       const entries = [0, 1, 2, 3, 4].map((i) => { const bytes = Buffer.alloc(256_000, 0x41 + i); return { entry: { id: randomUUID(), headers: headers(bytes), package: bytes, documentId: null } }; });
       const inserts: string[] = [];
-      const count = (q: { sql: string }): void => { if (/^INSERT INTO axis_outbox/i.test(q.sql)) inserts.push(q.sql); };
+      const count = (q: { sql: string }): void => { if (/^INSERT INTO "?axis_outbox/i.test(q.sql)) inserts.push(q.sql); };
       knex.on('query', count);
       try {
         await knex.transaction((trx) => outbox.enqueueAll(trx, entries));
