@@ -1,0 +1,96 @@
+// npm run bench:ab -- <base commit> — does a change move the exchange benchmark? Runs `npm run bench:exchange`
+// on the base commit (a git worktree in a temporary directory) and on this working tree, alternating in
+// pairs (base, current, then current, base, …: a steady drift of the machine weighs on both sides alike),
+// and prints each run, then the pairs compared one by one (scripts/bench-ab-summary.ts). On this machine one
+// run of each side proves nothing: its speed drifts by ±10–20 % within minutes.
+// BENCH_AB_PAIRS=<n> (default 5, the fewest that can give a verdict) pairs; every other BENCH_* variable goes to each run (BENCH_DOCUMENTS, …).
+// The worktree shares this tree's node_modules when package-lock.json is the same, else gets its own
+// `npm ci`; it is removed at the end, also after a failed run or Ctrl-C.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MIN_PAIRS_FOR_VERDICT, parseExchangeRun, summarisePairs, type ExchangeRun, type RunPair } from './bench-ab-summary.ts';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+
+const baseRef = process.argv[2];
+const pairs = Number(process.env.BENCH_AB_PAIRS ?? MIN_PAIRS_FOR_VERDICT);
+if (!baseRef || !Number.isInteger(pairs) || pairs < 1) {
+  console.error('usage: npm run bench:ab -- <base commit> (BENCH_AB_PAIRS=<n>, default 5; other BENCH_* go to each run)');
+  process.exit(2);
+}
+const baseSha = git('rev-parse', '--verify', `${baseRef}^{commit}`);
+const currentLabel = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : ''}`;
+
+const worktree = mkdtempSync(join(tmpdir(), 'edoc-bench-ab-'));
+let running: ReturnType<typeof spawn> | undefined;
+let removed = false;
+function removeWorktree(): void {
+  if (removed) return;
+  removed = true;
+  running?.kill('SIGTERM');
+  try { git('worktree', 'remove', '--force', worktree); } catch { rmSync(worktree, { recursive: true, force: true }); git('worktree', 'prune'); }
+}
+process.on('SIGINT', () => { removeWorktree(); process.exit(130); });
+
+/** One `bench:exchange` run in `tree`: its output kept (shown only when it fails), its figures parsed. */
+function runBench(tree: string, label: string): Promise<ExchangeRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-exchange.ts'], { cwd: tree, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running = child;
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      running = undefined;
+      try {
+        if (code !== 0) throw new Error(`exited with code ${code}`);
+        resolve(parseExchangeRun(output));
+      } catch (error) {
+        console.error(output);
+        reject(new Error(`${label}: ${(error as Error).message}`));
+      }
+    });
+  });
+}
+
+/** `git diff --quiet` exits 1 when package-lock.json differs from the base's. */
+function lockUnchangedSince(sha: string): boolean {
+  try { execFileSync('git', ['diff', '--quiet', sha, '--', 'package-lock.json'], { cwd: root, stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+const line = (label: string, run: ExchangeRun): string =>
+  `${label.padEnd(22)} ${run.docsPerSecond.toFixed(1).padStart(6)} documents/s, CPU per document ${(run.cpuMsPerDocument.nodes + run.cpuMsPerDocument.postgres + run.cpuMsPerDocument.rabbitmq).toFixed(1)} ms (nodes ${run.cpuMsPerDocument.nodes}), p99 at half rate ${run.p99Ms} ms`;
+
+try {
+  git('worktree', 'add', '--detach', worktree, baseSha);
+  const sameLock = lockUnchangedSince(baseSha);
+  if (sameLock) symlinkSync(join(root, 'node_modules'), join(worktree, 'node_modules'), 'dir');
+  console.log(`bench:ab — base ${baseSha.slice(0, 7)} against ${currentLabel}, ${pairs} pairs of \`npm run bench:exchange\` (alternating)`);
+  if (!sameLock) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: worktree, stdio: 'inherit' });
+  const results: RunPair[] = [];
+  for (let i = 1; i <= pairs; i += 1) {
+    const order = i % 2 === 1 ? (['base', 'current'] as const) : (['current', 'base'] as const);
+    const pair: Partial<Record<'base' | 'current', ExchangeRun>> = {};
+    for (const side of order) {
+      const run = await runBench(side === 'base' ? worktree : root, `pair ${i}, ${side}`);
+      console.log(line(`pair ${i}, ${side}`, run));
+      pair[side] = run;
+    }
+    results.push(pair as RunPair);
+  }
+  const summary = summarisePairs(results);
+  console.log(`documents/s, base    : ${summary.base.docsPerSecond.join(', ')} (mean ${summary.base.meanDocsPerSecond}; CPU ${summary.base.meanCpuMsPerDocument} ms a document; p99 ${summary.base.meanP99Ms} ms)`);
+  console.log(`documents/s, current : ${summary.current.docsPerSecond.join(', ')} (mean ${summary.current.meanDocsPerSecond}; CPU ${summary.current.meanCpuMsPerDocument} ms a document; p99 ${summary.current.meanP99Ms} ms)`);
+  console.log(`change pair by pair  : ${summary.changePercent.map((c) => `${c > 0 ? '+' : ''}${c} %`).join(', ')} (CPU per document ${summary.cpuChangePercent.map((c) => `${c > 0 ? '+' : ''}${c} %`).join(', ')})`);
+  console.log(summary.verdict === 'drift'
+    ? `verdict: not shown — ${summary.pairs < MIN_PAIRS_FOR_VERDICT ? `fewer than ${MIN_PAIRS_FOR_VERDICT} pairs` : 'the pairs disagree'}: within this machine's drift`
+    : `verdict: ${summary.verdict} in every pair (mean ${summary.meanChangePercent > 0 ? '+' : ''}${summary.meanChangePercent} %)`);
+  console.log(JSON.stringify({ bench: 'ab', baseCommit: baseSha, currentTree: currentLabel, ...summary }));
+} finally {
+  removeWorktree();
+}
