@@ -1,11 +1,16 @@
 // npm run bench:ab -- <base commit> — does a change move the exchange benchmark? Runs `npm run bench:exchange`
-// on the base commit (a git worktree in a temporary directory) and on this working tree, alternating in
-// pairs (base, current, then current, base, …: a steady drift of the machine weighs on both sides alike),
-// and prints each run, then the pairs compared one by one (scripts/bench-ab-summary.ts). On this machine one
-// run of each side proves nothing: its speed drifts by ±10–20 % within minutes.
-// BENCH_AB_PAIRS=<n> (default 5, the fewest that can give a verdict) pairs; every other BENCH_* variable goes to each run (BENCH_DOCUMENTS, …).
-// The worktree shares this tree's node_modules when package-lock.json is the same, else gets its own
-// `npm ci`; it is removed at the end, also after a failed run or Ctrl-C.
+// on the base commit and on this working tree, alternating in pairs (base, current, then current, base, …:
+// a steady drift of the machine weighs on both sides alike), and prints each run, then the pairs compared
+// one by one (scripts/bench-ab-summary.ts). On this machine one run of each side proves nothing: its speed
+// drifts by ±10–20 % within minutes.
+// Both sides run from git worktrees of the same shape in the temporary directory (the current side is the
+// working tree's tracked files, committed aside by `git stash create`, which leaves the tree as it is):
+// in an A/A run of one commit against itself, the side run from the repository's own directory came out
+// slower in 6 of 7 pairs (mean −8 %), so no side runs from there.
+// BENCH_AB_PAIRS=<n> (default 5, the fewest that can give a verdict) pairs; every other BENCH_* variable
+// goes to each run (BENCH_DOCUMENTS, …). The worktrees share this tree's node_modules when their
+// package-lock.json is this tree's, else get their own `npm ci`; they are removed at the end, also after a
+// failed run or Ctrl-C.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,18 +28,30 @@ if (!baseRef || !Number.isInteger(pairs) || pairs < 1) {
   process.exit(2);
 }
 const baseSha = git('rev-parse', '--verify', `${baseRef}^{commit}`);
-const currentLabel = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : ''}`;
+const uncommitted = git('stash', 'create'); // a commit of the tracked files as they are now; '' when unchanged
+const currentSha = uncommitted || git('rev-parse', 'HEAD');
+const currentLabel = `${git('rev-parse', '--short', 'HEAD')}${uncommitted ? ' + uncommitted changes' : ''}`;
 
-const worktree = mkdtempSync(join(tmpdir(), 'edoc-bench-ab-'));
+const scratch = mkdtempSync(join(tmpdir(), 'edoc-bench-ab-'));
+const trees = { base: join(scratch, 'base'), current: join(scratch, 'current') };
 let running: ReturnType<typeof spawn> | undefined;
 let removed = false;
-function removeWorktree(): void {
+function removeWorktrees(): void {
   if (removed) return;
   removed = true;
   running?.kill('SIGTERM');
-  try { git('worktree', 'remove', '--force', worktree); } catch { rmSync(worktree, { recursive: true, force: true }); git('worktree', 'prune'); }
+  for (const tree of Object.values(trees)) try { git('worktree', 'remove', '--force', tree); } catch { /* not made, or gone: pruned below */ }
+  rmSync(scratch, { recursive: true, force: true });
+  git('worktree', 'prune');
 }
-process.on('SIGINT', () => { removeWorktree(); process.exit(130); });
+process.on('SIGINT', () => { removeWorktrees(); process.exit(130); });
+
+/** A worktree of `sha` at `tree`, with node_modules: this tree's when the lock file is the same, else its own. */
+function prepareTree(tree: string, sha: string): void {
+  git('worktree', 'add', '--detach', tree, sha);
+  if (lockUnchangedSince(sha)) symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'), 'dir');
+  else execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: tree, stdio: 'inherit' });
+}
 
 /** One `bench:exchange` run in `tree`: its output kept (shown only when it fails), its figures parsed. */
 function runBench(tree: string, label: string): Promise<ExchangeRun> {
@@ -58,7 +75,7 @@ function runBench(tree: string, label: string): Promise<ExchangeRun> {
   });
 }
 
-/** `git diff --quiet` exits 1 when package-lock.json differs from the base's. */
+/** `git diff --quiet` exits 1 when this tree's package-lock.json differs from the commit's. */
 function lockUnchangedSince(sha: string): boolean {
   try { execFileSync('git', ['diff', '--quiet', sha, '--', 'package-lock.json'], { cwd: root, stdio: 'ignore' }); return true; } catch { return false; }
 }
@@ -67,17 +84,15 @@ const line = (label: string, run: ExchangeRun): string =>
   `${label.padEnd(22)} ${run.docsPerSecond.toFixed(1).padStart(6)} documents/s, CPU per document ${(run.cpuMsPerDocument.nodes + run.cpuMsPerDocument.postgres + run.cpuMsPerDocument.rabbitmq).toFixed(1)} ms (nodes ${run.cpuMsPerDocument.nodes}), p99 at half rate ${run.p99Ms} ms`;
 
 try {
-  git('worktree', 'add', '--detach', worktree, baseSha);
-  const sameLock = lockUnchangedSince(baseSha);
-  if (sameLock) symlinkSync(join(root, 'node_modules'), join(worktree, 'node_modules'), 'dir');
   console.log(`bench:ab — base ${baseSha.slice(0, 7)} against ${currentLabel}, ${pairs} pairs of \`npm run bench:exchange\` (alternating)`);
-  if (!sameLock) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: worktree, stdio: 'inherit' });
+  prepareTree(trees.base, baseSha);
+  prepareTree(trees.current, currentSha);
   const results: RunPair[] = [];
   for (let i = 1; i <= pairs; i += 1) {
     const order = i % 2 === 1 ? (['base', 'current'] as const) : (['current', 'base'] as const);
     const pair: Partial<Record<'base' | 'current', ExchangeRun>> = {};
     for (const side of order) {
-      const run = await runBench(side === 'base' ? worktree : root, `pair ${i}, ${side}`);
+      const run = await runBench(trees[side], `pair ${i}, ${side}`);
       console.log(line(`pair ${i}, ${side}`, run));
       pair[side] = run;
     }
@@ -92,5 +107,5 @@ try {
     : `verdict: ${summary.verdict} in every pair (mean ${summary.meanChangePercent > 0 ? '+' : ''}${summary.meanChangePercent} %)`);
   console.log(JSON.stringify({ bench: 'ab', baseCommit: baseSha, currentTree: currentLabel, ...summary }));
 } finally {
-  removeWorktree();
+  removeWorktrees();
 }
