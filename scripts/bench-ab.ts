@@ -4,7 +4,8 @@
 // one by one (scripts/bench-ab-summary.ts). On this machine one run of each side proves nothing: its speed
 // drifts by ±10–20 % within minutes.
 // Both sides run from git worktrees of the same shape in the temporary directory (the current side is the
-// working tree's tracked files, committed aside by `git stash create`, which leaves the tree as it is):
+// working tree as it is, new files included (not ignored ones), committed aside through a temporary index:
+// the repository's index, branch and files are left as they are):
 // in an A/A run of one commit against itself, the side run from the repository's own directory came out
 // slower in 6 of 7 pairs (mean −8 %), so no side runs from there.
 // BENCH_AB_PAIRS=<n> (default 5, the fewest that can give a verdict) pairs; every other BENCH_* variable
@@ -27,12 +28,10 @@ if (!baseRef || !Number.isInteger(pairs) || pairs < 1) {
   console.error('usage: npm run bench:ab -- <base commit> (BENCH_AB_PAIRS=<n>, default 5; other BENCH_* go to each run)');
   process.exit(2);
 }
-const baseSha = git('rev-parse', '--verify', `${baseRef}^{commit}`);
-const uncommitted = git('stash', 'create'); // a commit of the tracked files as they are now; '' when unchanged
-const currentSha = uncommitted || git('rev-parse', 'HEAD');
-const currentLabel = `${git('rev-parse', '--short', 'HEAD')}${uncommitted ? ' + uncommitted changes' : ''}`;
-
+const baseSha = commitNamed(baseRef);
 const scratch = mkdtempSync(join(tmpdir(), 'edoc-bench-ab-'));
+const currentSha = workingTreeCommit();
+const currentLabel = `${git('rev-parse', '--short', 'HEAD')}${currentSha === git('rev-parse', 'HEAD') ? '' : ' + uncommitted changes'}`;
 const trees = { base: join(scratch, 'base'), current: join(scratch, 'current') };
 let running: ReturnType<typeof spawn> | undefined;
 let removed = false;
@@ -73,6 +72,26 @@ function runBench(tree: string, label: string): Promise<ExchangeRun> {
       }
     });
   });
+}
+
+function commitNamed(ref: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    console.error(`bench:ab: no commit named '${ref}' in ${root}`);
+    process.exit(2);
+  }
+}
+
+/** HEAD, or a commit (on no branch) of the working tree with its changes and new files, when it has any. */
+function workingTreeCommit(): string {
+  const env = { ...process.env, GIT_INDEX_FILE: join(scratch, 'index') };
+  const inTemporaryIndex = (...args: string[]): string => execFileSync('git', args, { cwd: root, env, encoding: 'utf8' }).trim();
+  inTemporaryIndex('read-tree', 'HEAD');
+  inTemporaryIndex('add', '--all');
+  const tree = inTemporaryIndex('write-tree');
+  const head = git('rev-parse', 'HEAD');
+  return tree === git('rev-parse', 'HEAD^{tree}') ? head : inTemporaryIndex('commit-tree', tree, '-p', head, '-m', 'bench:ab: the working tree');
 }
 
 /** `git diff --quiet` exits 1 when this tree's package-lock.json differs from the commit's. */
