@@ -3,11 +3,11 @@
 // a steady drift of the machine weighs on both sides alike), and prints each run, then the pairs compared
 // one by one (scripts/bench-ab-summary.ts). On this machine one run of each side proves nothing: its speed
 // drifts by ±10–20 % within minutes.
-// Both sides run from git worktrees of the same shape in the temporary directory (the current side is the
-// working tree as it is, new files included (not ignored ones), committed aside through a temporary index:
-// the repository's index, branch and files are left as they are):
-// in an A/A run of one commit against itself, the side run from the repository's own directory came out
-// slower in 6 of 7 pairs (mean −8 %), so no side runs from there.
+// Both sides run from git worktrees of the same shape in the temporary directory. The current side is the
+// working tree as it is, new files included (ignored ones not), committed aside through a temporary index;
+// the repository's index, branch and files are left alone. No side runs from the repository's own
+// directory: in an A/A run of one commit against itself, the side run from there came out slower in 6 of 7
+// pairs (mean −8 %).
 // BENCH_AB_PAIRS=<n> (default 5, the fewest that can give a verdict) pairs; every other BENCH_* variable
 // goes to each run (BENCH_DOCUMENTS, …). The worktrees share this tree's node_modules when their
 // package-lock.json is this tree's, else get their own `npm ci`; they are removed at the end, also after a
@@ -30,8 +30,6 @@ if (!baseRef || !Number.isInteger(pairs) || pairs < 1) {
 }
 const baseSha = commitNamed(baseRef);
 const scratch = mkdtempSync(join(tmpdir(), 'edoc-bench-ab-'));
-const currentSha = workingTreeCommit();
-const currentLabel = `${git('rev-parse', '--short', 'HEAD')}${currentSha === git('rev-parse', 'HEAD') ? '' : ' + uncommitted changes'}`;
 const trees = { base: join(scratch, 'base'), current: join(scratch, 'current') };
 let running: ReturnType<typeof spawn> | undefined;
 let removed = false;
@@ -103,6 +101,8 @@ const line = (label: string, run: ExchangeRun): string =>
   `${label.padEnd(22)} ${run.docsPerSecond.toFixed(1).padStart(6)} documents/s, CPU per document ${(run.cpuMsPerDocument.nodes + run.cpuMsPerDocument.postgres + run.cpuMsPerDocument.rabbitmq).toFixed(1)} ms (nodes ${run.cpuMsPerDocument.nodes}), p99 at half rate ${run.p99Ms} ms`;
 
 try {
+  const currentSha = workingTreeCommit();
+  const currentLabel = `${git('rev-parse', '--short', 'HEAD')}${currentSha === git('rev-parse', 'HEAD') ? '' : ' + uncommitted changes'}`;
   console.log(`bench:ab — base ${baseSha.slice(0, 7)} against ${currentLabel}, ${pairs} pairs of \`npm run bench:exchange\` (alternating)`);
   prepareTree(trees.base, baseSha);
   prepareTree(trees.current, currentSha);
