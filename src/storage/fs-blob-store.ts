@@ -4,6 +4,9 @@
 // file is flushed to disk before the rename and its directory after it, because the caller then commits a
 // database row naming the blob (and the receiver acknowledges the broker): a blob lost to a power cut
 // after that commit would be a document lost.
+// A new directory's entry in its parent is flushed too, before a put that renamed into it returns — also a
+// put that found the directory made by another put still flushing it — and the flushes after the rename
+// (the directory's, its new parents') run at once, one wait instead of two.
 // Thread-pool hops: each async fs call is a trip to libuv's thread pool and back, two context switches
 // that cost more than the call itself on this VM (`npm run bench:exchange` counts them). So a put makes its
 // quick calls synchronously — open, close, rename, mkdir, and the writes of its first SYNC_WRITE_BYTES (page
@@ -37,18 +40,35 @@ const FILE_CALLS: BlobFileCalls = {
 };
 
 export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
-  /** Directories made (or found) already: a put then costs no mkdir calls (a sweep removes blobs, never directories). */
+  /** Directories made (or found) already, durable: a put then costs no mkdir calls (a sweep removes blobs, never directories). */
   private readonly made = new Set<string>();
+  /** Directories this store made whose entries in their parents are being flushed. */
+  private readonly making = new Map<string, Promise<void>>();
 
   constructor(private readonly root: string, private readonly calls: BlobFileCalls = FILE_CALLS) {}
 
   private async ensureDir(dir: string): Promise<void> {
-    if (this.made.has(dir)) return;
+    await this.makeDir(dir);
+  }
+
+  /**
+   * Makes `dir` (mkdir now) and returns what makes its entry, and its new parents', durable: null when
+   * nothing is left to flush, else the flushes under way (this put's, or the put's that made it).
+   */
+  private makeDir(dir: string): Promise<void> | null {
+    if (this.made.has(dir)) return null;
+    const pending = this.making.get(dir);
+    if (pending) return pending;
     const created = mkdirSync(dir, { recursive: true });
-    if (created !== undefined) { // new directories: their entries in their parents made durable too
-      for (let d = dir; d !== dirname(created); d = dirname(d)) await this.syncDirectory(dirname(d));
-    }
-    this.made.add(dir);
+    if (created === undefined) { this.made.add(dir); return null; }
+    const parents: string[] = [];
+    for (let d = dir; d !== dirname(created); d = dirname(d)) parents.push(dirname(d));
+    const durable = Promise.all(parents.map((parent) => this.syncDirectory(parent)))
+      .then(() => { this.made.add(dir); })
+      .finally(() => this.making.delete(dir));
+    durable.catch(() => undefined); // awaited by the puts that need it; one failed before awaiting leaves it here
+    this.making.set(dir, durable);
+    return durable;
   }
 
   /** Flushes a directory's entries (a rename into it) to disk. */
@@ -96,9 +116,9 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
       closeSync(fd);
       const sha256 = hash.digest('hex');
       const final = this.pathOf(sha256);
-      await this.ensureDir(dirname(final));
+      const dirDurable = this.makeDir(dirname(final));
       renameSync(tmp, final);
-      await this.syncDirectory(dirname(final));
+      await Promise.all([this.syncDirectory(dirname(final)), dirDurable]);
       return { sha256, size };
     } catch (error) {
       if (!closed) try { closeSync(fd); } catch { /* the put's own error is the one to report */ }

@@ -63,6 +63,41 @@ describe('FileSystemBlobStore', () => {
     expect(synced.at(-1)).to.equal(join(root, again.sha256.slice(0, 2), again.sha256.slice(2, 4)));
   });
 
+  it('returns only once a new directory is durable in its parent, also to a put that found it made by another', async () => {
+    // Two blobs in one directory (same first four hex digits of their SHA-256), put at once, the flush of
+    // the new directory's entry (in root/ab) held: neither put may return before it is done.
+    const seen = new Map<string, Buffer>();
+    let pair: [Buffer, Buffer] | undefined;
+    while (!pair) {
+      const bytes = randomBytes(16);
+      const prefix = createHash('sha256').update(bytes).digest('hex').slice(0, 4);
+      const other = seen.get(prefix);
+      if (other) pair = [other, bytes]; else seen.set(prefix, bytes);
+    }
+    const first = join(root, createHash('sha256').update(pair[0]).digest('hex').slice(0, 2));
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    let holding = false;
+    const store = new FileSystemBlobStore(root, {
+      ...calls,
+      flush: async (fd) => {
+        if (readlinkSync(`/proc/self/fd/${fd}`) === first) { holding = true; await held; }
+        await calls.flush(fd);
+      },
+    });
+    const done: string[] = [];
+    const puts = pair.map((bytes, i) => store.put(chunks(bytes), 100).then((put) => { done.push(`put ${i}`); return put; }));
+    for (let waited = 0; !holding && waited < 200; waited += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(holding, 'the new directory\'s entry is flushed').to.equal(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(done, 'returned while the directory was not durable').to.deep.equal([]);
+    release();
+    const [a, b] = await Promise.all(puts);
+    expect(done).to.have.members(['put 0', 'put 1']);
+    expect(a?.sha256.slice(0, 4)).to.equal(b?.sha256.slice(0, 4));
+    expect(synced).to.include.members([first, join(first, (a?.sha256 ?? '').slice(2, 4))]);
+  });
+
   it('writes the first 2 MB of a blob at once and the rest on the thread pool (a large file does not block the event loop)', async () => {
     const store = new FileSystemBlobStore(root, calls);
     const mb = () => randomBytes(1024 * 1024);
