@@ -44,6 +44,8 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
   private readonly made = new Set<string>();
   /** Directories this store made whose entries in their parents are being flushed. */
   private readonly making = new Map<string, Promise<void>>();
+  /** Directories made whose parents' flush failed: the parents to flush before the next put into them returns. */
+  private readonly unflushed = new Map<string, string[]>();
 
   constructor(private readonly root: string, private readonly calls: BlobFileCalls = FILE_CALLS) {}
 
@@ -60,13 +62,13 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
     const pending = this.making.get(dir);
     if (pending) return pending;
     const created = mkdirSync(dir, { recursive: true });
-    if (created === undefined) { this.made.add(dir); return null; }
-    const parents: string[] = [];
-    for (let d = dir; d !== dirname(created); d = dirname(d)) parents.push(dirname(d));
+    const parents = [...(this.unflushed.get(dir) ?? [])];
+    for (let d = dir; created !== undefined && d !== dirname(created); d = dirname(d)) parents.push(dirname(d));
+    if (parents.length === 0) { this.made.add(dir); return null; }
     const durable = Promise.all(parents.map((parent) => this.syncDirectory(parent)))
-      .then(() => { this.made.add(dir); })
+      .then(() => { this.made.add(dir); this.unflushed.delete(dir); }, (error: unknown) => { this.unflushed.set(dir, parents); throw error; })
       .finally(() => this.making.delete(dir));
-    durable.catch(() => undefined); // awaited by the puts that need it; one failed before awaiting leaves it here
+    durable.catch(() => undefined); // the puts that need it await it; this keeps a put that failed first from leaving it unhandled
     this.making.set(dir, durable);
     return durable;
   }

@@ -13,6 +13,18 @@ import { FileSystemBlobStore, type BlobFileCalls } from '../../../src/storage/fs
 
 async function* chunks(...parts: Buffer[]): AsyncIterable<Uint8Array> { for (const p of parts) yield p; }
 
+/** Two small blobs stored in one directory: the same first four hex digits of their SHA-256. */
+function twoInOneDirectory(): [Buffer, Buffer] {
+  const seen = new Map<string, Buffer>();
+  for (;;) {
+    const bytes = randomBytes(16);
+    const prefix = createHash('sha256').update(bytes).digest('hex').slice(0, 4);
+    const other = seen.get(prefix);
+    if (other) return [other, bytes];
+    seen.set(prefix, bytes);
+  }
+}
+
 describe('FileSystemBlobStore', () => {
   let root: string;
   let synced: string[];
@@ -66,14 +78,7 @@ describe('FileSystemBlobStore', () => {
   it('returns only once a new directory is durable in its parent, also to a put that found it made by another', async () => {
     // Two blobs in one directory (same first four hex digits of their SHA-256), put at once, the flush of
     // the new directory's entry (in root/ab) held: neither put may return before it is done.
-    const seen = new Map<string, Buffer>();
-    let pair: [Buffer, Buffer] | undefined;
-    while (!pair) {
-      const bytes = randomBytes(16);
-      const prefix = createHash('sha256').update(bytes).digest('hex').slice(0, 4);
-      const other = seen.get(prefix);
-      if (other) pair = [other, bytes]; else seen.set(prefix, bytes);
-    }
+    const pair = twoInOneDirectory();
     const first = join(root, createHash('sha256').update(pair[0]).digest('hex').slice(0, 2));
     let release = (): void => {};
     const held = new Promise<void>((resolve) => { release = resolve; });
@@ -96,6 +101,27 @@ describe('FileSystemBlobStore', () => {
     expect(done).to.have.members(['put 0', 'put 1']);
     expect(a?.sha256.slice(0, 4)).to.equal(b?.sha256.slice(0, 4));
     expect(synced).to.include.members([first, join(first, (a?.sha256 ?? '').slice(2, 4))]);
+  });
+
+  it('flushes a new directory\'s entry again at the next put into it when the first flush failed', async () => {
+    const pair = twoInOneDirectory();
+    const first = join(root, createHash('sha256').update(pair[0]).digest('hex').slice(0, 2));
+    let failures = 1;
+    const store = new FileSystemBlobStore(root, {
+      ...calls,
+      flush: async (fd) => {
+        if (readlinkSync(`/proc/self/fd/${fd}`) === first && failures-- > 0) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+        await calls.flush(fd);
+      },
+    });
+    const failed = await store.put(chunks(pair[0]), 100).then(() => null, (e: unknown) => e);
+    expect((failed as Error | null)?.message).to.match(/EIO/);
+    synced.length = 0;
+    await store.put(chunks(pair[1]), 100); // its directory exists now (mkdir finds it): flushed in its parent all the same
+    expect(synced).to.include(first);
+    synced.length = 0;
+    await store.put(chunks(pair[0]), 100); // durable now: the file and its directory only
+    expect(synced).to.not.include(first);
   });
 
   it('writes the first 2 MB of a blob at once and the rest on the thread pool (a large file does not block the event loop)', async () => {
