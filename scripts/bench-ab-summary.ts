@@ -40,6 +40,9 @@ export interface AbSummary {
   readonly meanChangePercent: number;
   /** Per pair: the change of CPU per document (nodes + PostgreSQL + RabbitMQ), in per cent. */
   readonly cpuChangePercent: number[];
+  /** Per pair: the change of p99 at half rate, in per cent, and the sign test's verdict on it. */
+  readonly p99ChangePercent: number[];
+  readonly p99Verdict: 'higher' | 'lower' | 'drift';
   /** `faster`/`slower`: every pair (at least MIN_PAIRS_FOR_VERDICT) moved that way; else `drift`. */
   readonly verdict: 'faster' | 'slower' | 'drift';
 }
@@ -74,7 +77,8 @@ export function summarisePairs(pairs: readonly RunPair[]): AbSummary {
   if (pairs.length === 0) throw new Error('no pair of runs to compare');
   const changePercent = pairs.map((p) => percent(p.base.docsPerSecond, p.current.docsPerSecond));
   const cpuChangePercent = pairs.map((p) => percent(cpuOf(p.base), cpuOf(p.current)));
-  const verdict = pairs.length < MIN_PAIRS_FOR_VERDICT ? 'drift' : changePercent.every((c) => c > 0) ? 'faster' : changePercent.every((c) => c < 0) ? 'slower' : 'drift';
+  const p99ChangePercent = pairs.map((p) => percent(p.base.p99Ms, p.current.p99Ms));
+  const verdict = signTest(changePercent, 'faster', 'slower');
   return {
     pairs: pairs.length,
     base: sideOf(pairs.map((p) => p.base)),
@@ -83,5 +87,13 @@ export function summarisePairs(pairs: readonly RunPair[]): AbSummary {
     meanChangePercent: round1(mean(changePercent)),
     cpuChangePercent,
     verdict,
+    p99ChangePercent,
+    p99Verdict: signTest(p99ChangePercent, 'higher', 'lower'),
   };
+}
+
+/** `up` or `down` when every change of at least MIN_PAIRS_FOR_VERDICT pairs went that way, else drift. */
+function signTest<U extends string, D extends string>(changes: readonly number[], up: U, down: D): U | D | 'drift' {
+  if (changes.length < MIN_PAIRS_FOR_VERDICT) return 'drift';
+  return changes.every((c) => c > 0) ? up : changes.every((c) => c < 0) ? down : 'drift';
 }

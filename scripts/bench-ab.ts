@@ -121,6 +121,7 @@ try {
   console.log(`documents/s, base    : ${summary.base.docsPerSecond.join(', ')} (mean ${summary.base.meanDocsPerSecond}; CPU ${summary.base.meanCpuMsPerDocument} ms a document; p99 ${summary.base.meanP99Ms} ms)`);
   console.log(`documents/s, current : ${summary.current.docsPerSecond.join(', ')} (mean ${summary.current.meanDocsPerSecond}; CPU ${summary.current.meanCpuMsPerDocument} ms a document; p99 ${summary.current.meanP99Ms} ms)`);
   console.log(`change pair by pair  : ${summary.changePercent.map((c) => `${c > 0 ? '+' : ''}${c} %`).join(', ')} (CPU per document ${summary.cpuChangePercent.map((c) => `${c > 0 ? '+' : ''}${c} %`).join(', ')})`);
+  console.log(`p99 pair by pair     : ${summary.p99ChangePercent.map((c) => `${c > 0 ? '+' : ''}${c} %`).join(', ')}${summary.p99Verdict === 'drift' ? '' : ` — ${summary.p99Verdict} in every pair`}`);
   console.log(summary.verdict === 'drift'
     ? `verdict: not shown — ${summary.pairs < MIN_PAIRS_FOR_VERDICT ? `fewer than ${MIN_PAIRS_FOR_VERDICT} pairs` : 'the pairs disagree'}: within this machine's drift`
     : `verdict: ${summary.verdict} in every pair (mean ${summary.meanChangePercent > 0 ? '+' : ''}${summary.meanChangePercent} %)`);

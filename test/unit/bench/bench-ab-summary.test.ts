@@ -20,6 +20,17 @@ describe('bench:ab summary', () => {
     expect(summary.current.docsPerSecond).to.deep.equal([44, 52.5, 45.9, 41, 51]);
     expect(summary.current.meanCpuMsPerDocument).to.equal(41.4);
     expect(summary.base.meanNodeContextSwitches).to.equal(118);
+    expect(summary.p99ChangePercent).to.deep.equal([0, 0, 0, 0, 0]);
+    expect(summary.p99Verdict).to.equal('drift');
+  });
+
+  it('compares p99 at half rate pair by pair, with its own verdict', () => {
+    // 7 Dec, 186cb80 against a02826b at 20/s: p99 higher in four pairs of five — not a verdict.
+    const p99 = (base: number, current: number) => ({ base: run(50, 30, base), current: run(50, 30, current) });
+    const seen = summarisePairs([p99(180.2, 189.7), p99(402.9, 215.7), p99(192, 210.1), p99(121.8, 137.7), p99(119.6, 455.8)]);
+    expect(seen.p99ChangePercent).to.deep.equal([5.3, -46.5, 9.4, 13.1, 281.1]);
+    expect(seen.p99Verdict).to.equal('drift');
+    expect(summarisePairs([p99(100, 120), p99(100, 101), p99(150, 160), p99(90, 95), p99(200, 300)]).p99Verdict).to.equal('higher');
   });
 
   it('calls drift pairs that disagree, whatever their mean, and fewer than five pairs even when they agree', () => {
