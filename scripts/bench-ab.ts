@@ -1,5 +1,5 @@
-// npm run bench:ab -- <base commit> — does a change move the exchange benchmark? Runs `npm run bench:exchange`
-// on the base commit and on this working tree, alternating in pairs (base, current, then current, base, …:
+// npm run bench:ab -- <base commit> [<current commit>] — does a change move the exchange benchmark? Runs
+// `npm run bench:exchange` on the base commit and on this working tree (or the current commit), alternating in pairs (base, current, then current, base, …:
 // a steady drift of the machine weighs on both sides alike), and prints each run, then the pairs compared
 // one by one (scripts/bench-ab-summary.ts). On this machine one run of each side proves nothing: its speed
 // drifts by ±10–20 % within minutes.
@@ -23,9 +23,10 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
 
 const baseRef = process.argv[2];
+const currentRef = process.argv[3];
 const pairs = Number(process.env.BENCH_AB_PAIRS ?? MIN_PAIRS_FOR_VERDICT);
 if (!baseRef || !Number.isInteger(pairs) || pairs < 1) {
-  console.error('usage: npm run bench:ab -- <base commit> (BENCH_AB_PAIRS=<n>, default 5; other BENCH_* go to each run)');
+  console.error('usage: npm run bench:ab -- <base commit> [<current commit>, default the working tree] (BENCH_AB_PAIRS=<n>, default 5; other BENCH_* go to each run)');
   process.exit(2);
 }
 const baseSha = commitNamed(baseRef);
@@ -101,8 +102,8 @@ const line = (label: string, run: ExchangeRun): string =>
   `${label.padEnd(22)} ${run.docsPerSecond.toFixed(1).padStart(6)} documents/s, CPU per document ${(run.cpuMsPerDocument.nodes + run.cpuMsPerDocument.postgres + run.cpuMsPerDocument.rabbitmq).toFixed(1)} ms (nodes ${run.cpuMsPerDocument.nodes}), p99 at half rate ${run.p99Ms} ms`;
 
 try {
-  const currentSha = workingTreeCommit();
-  const currentLabel = `${git('rev-parse', '--short', 'HEAD')}${currentSha === git('rev-parse', 'HEAD') ? '' : ' + uncommitted changes'}`;
+  const currentSha = currentRef ? commitNamed(currentRef) : workingTreeCommit();
+  const currentLabel = currentRef ? currentSha.slice(0, 7) : `${git('rev-parse', '--short', 'HEAD')}${currentSha === git('rev-parse', 'HEAD') ? '' : ' + uncommitted changes'}`;
   console.log(`bench:ab — base ${baseSha.slice(0, 7)} against ${currentLabel}, ${pairs} pairs of \`npm run bench:exchange\` (alternating)`);
   prepareTree(trees.base, baseSha);
   prepareTree(trees.current, currentSha);
