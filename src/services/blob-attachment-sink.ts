@@ -1,6 +1,8 @@
 // Received attachments go straight from the edXML parser into the blob store, chunk by chunk: a decoded
 // 50 MB file is never held whole in memory on its way to storage (issue 5 item 7). The parser waits on
-// each write (back-pressure), so at most a few chunks are queued per file.
+// each write (back-pressure), so at most a few chunks are queued per file. For a package small enough to
+// be held whole anyway, the sink may also keep each file's bytes (`holdContent`), so the receipt's checks
+// (a signed PDF verified) read them from memory instead of back from the store.
 import type { AttachmentOpening, AttachmentSink, AttachmentWriter } from '../edxml/attachment-decoder.ts';
 import type { BlobStore } from '../domain/registry-ports.ts';
 
@@ -55,21 +57,38 @@ class ChunkChannel implements AsyncIterable<Uint8Array> {
   }
 }
 
+export interface BlobAttachmentSinkOptions {
+  /** Keep each stored file's bytes too, by SHA-256 (`held`): only for a package already held whole. */
+  readonly holdContent?: boolean;
+}
+
 export class BlobAttachmentSink implements AttachmentSink {
-  constructor(private readonly blobs: BlobStore, private readonly maxBytes: number) {}
+  private readonly heldFiles = new Map<string, Uint8Array>();
+
+  constructor(private readonly blobs: BlobStore, private readonly maxBytes: number, private readonly options: BlobAttachmentSinkOptions = {}) {}
 
   open(_attachment: AttachmentOpening): AttachmentWriter {
     const channel = new ChunkChannel();
     const stored = this.blobs.put(channel, this.maxBytes);
     // A store that fails stops reading: release the parser (close() then rejects with the store's error).
     stored.catch((error: unknown) => channel.fail(error));
+    const chunks: Uint8Array[] | null = this.options.holdContent ? [] : null;
     return {
-      write: (chunk) => channel.push(chunk),
+      write: (chunk) => {
+        chunks?.push(chunk); // the parser never reuses a chunk
+        return channel.push(chunk);
+      },
       close: async () => {
         channel.end();
-        await stored;
+        const blob = await stored;
+        if (chunks) this.heldFiles.set(blob.sha256, chunks.length === 1 ? chunks[0] as Uint8Array : Buffer.concat(chunks));
       },
       abort: (reason) => channel.fail(reason),
     };
+  }
+
+  /** The bytes of a file this sink stored, when it holds them (`holdContent`). */
+  held(sha256: string): Uint8Array | undefined {
+    return this.heldFiles.get(sha256);
   }
 }

@@ -227,9 +227,11 @@ export class ExchangeReceivingService {
     const refused = (refusal: Refusal): Examined => ({ kind: 'refused', packageSha256, refusal });
 
     let parsed;
+    // Decoded attachments stream into the blob store (content-addressed: harmless if the transaction rolls
+    // back); a package held whole has its files held too, for the PDF checks below.
+    const sink = new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes, { holdContent: bytes !== null });
     try {
-      // Decoded attachments stream into the blob store (content-addressed: harmless if the transaction rolls back).
-      parsed = await parseEdxml(bytes ?? payload.chunks(), { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink: new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes) });
+      parsed = await parseEdxml(bytes ?? payload.chunks(), { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink });
     } catch (error) {
       // A full disk or another outage is no fault of the package: the inbox holds it and retries (never a 02).
       if (!isDomainError(error) || error.kind === 'unavailable') throw error;
@@ -250,7 +252,7 @@ export class ExchangeReceivingService {
       return refused({ code: 'exchange.signature_invalid', reason: `Chữ ký số của gói tin không hợp lệ: ${report.messageVi}`, report, original: header, claimedSender: sender, answer: true });
     }
     // From here on the package itself is no longer held: a 67 MB package is not kept beside the 50 MB PDF read next.
-    const pdfReports = await this.verifyPdfAttachments(parsed);
+    const pdfReports = await this.verifyPdfAttachments(parsed, sink);
     const badPdf = pdfReports.find((r) => r.indication === 'TOTAL_FAILED' && r.subIndication !== 'FORMAT_FAILURE');
     if (badPdf) {
       return refused({ code: 'exchange.signature_invalid', reason: `Chữ ký số trên tệp đính kèm không hợp lệ: ${badPdf.messageVi}`, report: { envelope: report, pdf: pdfReports }, original: header, claimedSender: sender, answer: true });
@@ -375,13 +377,14 @@ export class ExchangeReceivingService {
     return { directory: result.installed ? 'installed' : 'not_newer', version: result.directory.body.version };
   }
 
-  private async verifyPdfAttachments(parsed: ParsedDocumentPackage): Promise<SignatureValidationReport[]> {
+  private async verifyPdfAttachments(parsed: ParsedDocumentPackage, sink: BlobAttachmentSink): Promise<SignatureValidationReport[]> {
     const reports: SignatureValidationReport[] = [];
     for (const a of parsed.attachments) {
       const isPdf = a.contentType === 'application/pdf' || a.name.toLowerCase().endsWith('.pdf');
       if (!isPdf) continue;
-      if (a.content) {
-        if (Buffer.from(a.content.subarray(0, 5)).toString('latin1') === '%PDF-') reports.push(...(await this.verifier.verifyPdf(a.content)));
+      const content = a.content ?? sink.held(a.sha256);
+      if (content) {
+        if (Buffer.from(content.subarray(0, 5)).toString('latin1') === '%PDF-') reports.push(...(await this.verifier.verifyPdf(content)));
         continue;
       }
       // Streamed to the blob store by the parser: verified from there, never read whole (a 50 MB PDF).

@@ -91,6 +91,30 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       return { documentId: draft.id, edxmlDocumentId: sent.edxmlDocumentId };
     }
 
+    /**
+     * A signed PDF of the sender's changed after signing, in a package whose envelope the sender signed
+     * properly: the envelope passes, the PDF signature does not → quarantined, answered 02.
+     */
+    async function expectTamperedPdfRefused(sender: ReturnType<ExchangeNetwork['node']>, specialist: Awaited<ReturnType<typeof actorFor>>, draftId: string, signedFileId: string): Promise<void> {
+      const opened = await sender.app.attachments.open(specialist, VPCP, draftId, signedFileId);
+      const parts: Uint8Array[] = [];
+      for await (const part of opened.content) parts.push(part);
+      const signedPdf = Buffer.concat(parts);
+      const tampered = Buffer.from(signedPdf.toString('latin1').replace(`Quyet dinh ${draftId}`, `Quyxt dinh ${draftId}`), 'latin1');
+      expect(tampered.equals(signedPdf)).to.equal(false);
+      const id = `${VPCP},2026/11/23,pdf-${randomUUID()}`;
+      const bytes = await signEnvelope(buildDocumentPackage({
+        header: { from: { organId: VPCP as OrganId }, to: [{ organId: TAY_NINH as OrganId }], documentId: id, code: { codeNumber: '2', codeNotation: 'QĐ-TEST' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1 }, subject: 'PDF sửa sau khi ký', toPlaces: [], responseFor: [] },
+        traceHeaders: [], attachments: [{ name: 'quyet-dinh.pdf', content: tampered, contentType: 'application/pdf' }],
+      }), keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]));
+      const messageId = randomUUID();
+      await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
+      const q = await eventually(async () => (await rows(TAY_NINH, 'exchange_quarantine', { message_id: messageId }))[0], 'quarantine of the tampered PDF');
+      expect(q.reason).to.match(/^Chữ ký số trên tệp đính kèm không hợp lệ/);
+      expect(JSON.stringify(q.report)).to.include('HASH_FAILURE');
+      expect(q.answered).to.equal(true);
+    }
+
     async function deliveries(documentId: string): Promise<DeliveryView[]> {
       const clerk = await actorFor(net.node(VPCP).db.database, 'van_thu', VPCP);
       return net.node(VPCP).app.exchange.sending.deliveries(clerk, VPCP, documentId);
@@ -157,25 +181,21 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(await rows(TAY_NINH, 'exchange_quarantine', { sender_organ_id: VPCP, reason_code: 'exchange.signature_invalid' }).where('reason', 'like', '%tệp đính kèm%')).to.have.length(0);
 
       // The same signed PDF changed after signing, in a package whose envelope the sender signed properly:
-      // the envelope passes, the PDF signature does not → quarantined, answered 02.
-      const mainId = senderFiles[senderFiles.length - 1].id as string;
-      const opened = await sender.app.attachments.open(specialist, VPCP, draft.id, mainId);
-      const parts: Uint8Array[] = [];
-      for await (const part of opened.content) parts.push(part);
-      const signedPdf = Buffer.concat(parts);
-      const tampered = Buffer.from(signedPdf.toString('latin1').replace(`Quyet dinh ${draft.id}`, `Quyxt dinh ${draft.id}`), 'latin1');
-      expect(tampered.equals(signedPdf)).to.equal(false);
-      const id = `${VPCP},2026/11/23,pdf-${randomUUID()}`;
-      const bytes = await signEnvelope(buildDocumentPackage({
-        header: { from: { organId: VPCP as OrganId }, to: [{ organId: TAY_NINH as OrganId }], documentId: id, code: { codeNumber: '2', codeNotation: 'QĐ-TEST' }, promulgationInfo: { promulgationDate: '2026-11-23' as never }, documentType: { type: 1 }, subject: 'PDF sửa sau khi ký', toPlaces: [], responseFor: [] },
-        traceHeaders: [], attachments: [{ name: 'quyet-dinh.pdf', content: tampered, contentType: 'application/pdf' }],
-      }), keyObjectCredentials(organisationKey(VPCP), organisationCert(VPCP), [issuingCa()]));
-      const messageId = randomUUID();
-      await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: createHash('sha256').update(bytes).digest('hex') }, payload: bytesPayload(bytes) });
-      const q = await eventually(async () => (await rows(TAY_NINH, 'exchange_quarantine', { message_id: messageId }))[0], 'quarantine of the tampered PDF');
-      expect(q.reason).to.match(/^Chữ ký số trên tệp đính kèm không hợp lệ/);
-      expect(JSON.stringify(q.report)).to.include('HASH_FAILURE');
-      expect(q.answered).to.equal(true);
+      // the envelope passes, the PDF signature does not → quarantined, answered 02 (verified from the blob store).
+      await expectTamperedPdfRefused(sender, specialist, draft.id, senderFiles[senderFiles.length - 1].id as string);
+    });
+
+    it('a small signed PDF changed after signing (its package held in memory, the PDF verified from there) → quarantined, answered 02', async () => {
+      const sender = net.node(VPCP);
+      await sender.app.seedDemo();
+      const db = sender.db.database;
+      const [specialist, leader] = [await actorFor(db, 'chuyen_vien', VPCP), await actorFor(db, 'lanh_dao', VPCP)];
+      const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Quyết định', subject: 'Quyết định nhỏ có chữ ký số', priority: 0, recipients: [{ organId: TAY_NINH, organName: 'UBND tỉnh Tây Ninh' }] });
+      await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'quyet-dinh.pdf', mediaType: 'application/pdf', role: 'main', content: (async function* () { yield samplePdf({ text: `Quyet dinh ${draft.id}` }); })() });
+      await sender.app.signing.signPersonal(leader, VPCP, draft.id, { pin: DEMO_PIN });
+      const signed = (await rows(VPCP, 'attachments', { document_id: draft.id, role: 'main' }).orderBy('created_at')).at(-1);
+      expect(Number(signed.size)).to.be.below(200_000);
+      await expectTamperedPdfRefused(sender, specialist, draft.id, signed.id as string);
     });
 
     it('a large document (1.5 MB scan, 1.3 MB text deflated ahead) is written once to the sender\'s blob store, not the outbox row, and arrives byte for byte', async () => {

@@ -1,5 +1,6 @@
 // Received attachments stream from the parser into the blob store (issue 5 item 7): what is stored is the
-// decoded file, byte for byte, under its SHA-256; nothing is returned in memory; a package refused
+// decoded file, byte for byte, under its SHA-256; nothing is returned in memory (the sink holds the files
+// only when asked, for a package held whole anyway); a package refused
 // part-way leaves the parse with its error (no hang, no half-written file reported as stored).
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
@@ -54,6 +55,24 @@ describe('received attachments stream into the blob store', () => {
       expect(a.sha256).to.equal(createHash('sha256').update(files[i] as Buffer).digest('hex'));
       expect(store.blobs.get(a.sha256)?.equals(files[i] as Buffer), a.name).to.equal(true);
     }
+  });
+
+  it('holds each stored file\'s bytes by digest when asked (holdContent), and none otherwise', async () => {
+    const files = [randomBytes(300_000), Buffer.from('%PDF-1.7 nhỏ\n')];
+    const pkg = samplePackage({
+      attachments: [
+        { contentId: 'a1', name: 'lon.bin', content: files[0] as Buffer, transferEncoding: 'zip' },
+        { contentId: 'a2', name: 'nho.pdf', contentType: 'application/pdf', content: files[1] as Buffer, transferEncoding: 'raw' },
+      ],
+    });
+    const holding = new BlobAttachmentSink(new SlowMemoryBlobStore(), 50 * 1024 * 1024, { holdContent: true });
+    const parsed = await parseEdxml(buildDocumentPackage(pkg), { sink: holding });
+    if (parsed.kind !== 'document') throw new Error('not a document');
+    for (const [i, a] of parsed.attachments.entries()) expect(Buffer.from(holding.held(a.sha256) ?? []).equals(files[i] as Buffer), a.name).to.equal(true);
+    const plain = new BlobAttachmentSink(new SlowMemoryBlobStore(), 50 * 1024 * 1024);
+    const again = await parseEdxml(buildDocumentPackage(pkg), { sink: plain });
+    if (again.kind !== 'document') throw new Error('not a document');
+    expect(again.attachments.map((a) => plain.held(a.sha256))).to.deep.equal([undefined, undefined]);
   });
 
   it('a package refused part-way (bad base64 in the second attachment) rejects the parse; the open file is abandoned', async () => {
