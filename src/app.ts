@@ -96,6 +96,8 @@ export async function createNodeApp(config: Readonly<Config>, options: AppOption
   const uow = new KnexUnitOfWork(database.knex, clock);
   const hasher = options.hasher ?? new ScryptPasswordHasher(config.auth.scrypt);
   const blobs = new FileSystemBlobStore(join(resolve(config.dataDir), 'blobs'));
+  const upgraded = await blobs.upgradeLayout(); // a store written before 7 Dec 2026 (ab/cd/<sha256>)
+  if (upgraded > 0) logger.info(`Kho tệp: đã chuyển ${upgraded} tệp sang cách xếp thư mục một cấp — blob store: ${upgraded} files moved to the one-level layout`);
 
   const auth = new AuthService(uow, hasher, clock, config.auth);
   const registry = new RegistryService(uow, clock, new BatchingRegistrationWriter(database.knex));

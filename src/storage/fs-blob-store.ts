@@ -1,4 +1,4 @@
-// Content-addressed blob store on the file system: DATA_DIR/blobs/ab/cd/<sha256>. Bytes are streamed to a
+// Content-addressed blob store on the file system: DATA_DIR/blobs/ab/<sha256>. Bytes are streamed to a
 // temporary file while hashed, then renamed into place, so a 50 MB attachment never sits in memory whole
 // and a crash never leaves a half-written blob under its final name. A put is durable when it returns: the
 // file is flushed to disk before the rename and its directory after it, because the caller then commits a
@@ -7,13 +7,16 @@
 // A new directory's entry in its parent is flushed too, before a put that renamed into it returns — also a
 // put that found the directory made by another put still flushing it — and the flushes after the rename
 // (the directory's, its new parents') run at once, one wait instead of two.
+// One level of 256 directories (as git's objects), not two (ab/cd/, until 7 Dec 2026): with 65,536 leaf
+// directories nearly every put of a store's first few hundred thousand blobs made a new one — a mkdir and
+// one more flush (its entry in ab/) per put. `upgradeLayout` moves the blobs of a store written before.
 // Thread-pool hops: each async fs call is a trip to libuv's thread pool and back, two context switches
 // that cost more than the call itself on this VM (`npm run bench:exchange` counts them). So a put makes its
 // quick calls synchronously — open, close, rename, mkdir, and the writes of its first SYNC_WRITE_BYTES (page
 // cache copies) — and only its two flushes (file, directory) and the writes of a large file go to the pool.
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, fsync, mkdirSync, openSync, readSync, renameSync, write as writeAsync, writeSync } from 'node:fs';
-import { access, readdir, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, existsSync, fstatSync, fsync, mkdirSync, openSync, readSync, renameSync, write as writeAsync, writeFileSync, writeSync } from 'node:fs';
+import { access, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
@@ -21,6 +24,10 @@ import type { SweepableBlobStore } from '../domain/blob-sweep.ts';
 import type { BlobReader, BlobStore } from '../domain/registry-ports.ts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Written once the store is in the one-level layout (`upgradeLayout`). */
+const LAYOUT_MARKER = 'layout';
+/** A directory of the layout: the first two hex digits of the blobs' SHA-256. */
+const HEX_PAIR = /^[0-9a-f]{2}$/;
 /** A put writes this much synchronously (page-cache copies of a few hundred µs at most); more, on the thread pool. */
 const SYNC_WRITE_BYTES = 2 * 1024 * 1024;
 const fsyncOnPool = promisify(fsync);
@@ -81,7 +88,43 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
 
   private pathOf(sha256: string): string {
     if (!SHA256_HEX.test(sha256)) throw new DomainError('attachment.not_found');
-    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return join(this.root, sha256.slice(0, 2), sha256);
+  }
+
+  /**
+   * Moves the blobs of the two-level layout (ab/cd/<sha256>) into ab/, then removes the emptied ab/cd/:
+   * run at start, before any read. Each move is a rename within the store (atomic; a blob already at its
+   * new place has the same bytes); ab/ is flushed before its old subdirectories go, so a crash part-way
+   * leaves every blob in one place or the other and the next start finishes. Other files are left where
+   * they are. Returns the number of blobs moved. A store found in the new layout is marked (`layout`), and
+   * a marked one is not scanned again (a million blobs are a million directory entries to list).
+   */
+  async upgradeLayout(): Promise<number> {
+    const marker = join(this.root, LAYOUT_MARKER);
+    if (existsSync(marker)) return 0;
+    let moved = 0;
+    for (const first of await entries(this.root)) {
+      if (!HEX_PAIR.test(first)) continue; // tmp/, trash/
+      const top = join(this.root, first);
+      const legacy = (await entries(top)).filter((name) => HEX_PAIR.test(name));
+      if (legacy.length === 0) continue;
+      for (const second of legacy) {
+        for (const name of await entries(join(top, second))) {
+          if (!SHA256_HEX.test(name) || !name.startsWith(first + second)) continue;
+          try {
+            await rename(join(top, second, name), join(top, name));
+            moved += 1;
+          } catch (error) { if (!isMissing(error)) throw error; } // moved by another process of the node starting beside this one
+        }
+      }
+      await this.syncDirectory(top);
+      for (const second of legacy) {
+        try { await rmdir(join(top, second)); } catch (error) { if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw error; }
+      }
+    }
+    mkdirSync(this.root, { recursive: true });
+    writeFileSync(marker, 'one level: ab/<sha256>\n'); // lost in a crash: the next start scans again, nothing to move
+    return moved;
   }
 
   /**
@@ -167,13 +210,11 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
 
   async *listWrittenBefore(cutoff: Date): AsyncIterable<string> {
     for (const first of await entries(this.root)) {
-      if (!/^[0-9a-f]{2}$/.test(first)) continue; // tmp/, trash/
-      for (const second of await entries(join(this.root, first))) {
-        for (const name of await entries(join(this.root, first, second))) {
-          if (!SHA256_HEX.test(name)) continue;
-          const written = await mtimeOf(join(this.root, first, second, name));
-          if (written !== undefined && written < cutoff.getTime()) yield name;
-        }
+      if (!HEX_PAIR.test(first)) continue; // tmp/, trash/
+      for (const name of await entries(join(this.root, first))) {
+        if (!SHA256_HEX.test(name)) continue;
+        const written = await mtimeOf(join(this.root, first, name));
+        if (written !== undefined && written < cutoff.getTime()) yield name;
       }
     }
   }

@@ -35,6 +35,9 @@ describe('edoc-node CLI (node commands)', () => {
       expect(cli(['migrate'], env).status).to.equal(0);
       const bytes = Buffer.from('gói tin của một lần gửi bị hủy');
       const sha256 = createHash('sha256').update(bytes).digest('hex');
+      // Written in the store's layout before 7 Dec 2026 (blobs/ab/cd/<sha256>), in a store without the mark
+      // of the new one (as a node of that time left it): the command's start moves it to blobs/ab/.
+      rmSync(join(dataDir, 'blobs', 'layout'));
       const dir = join(dataDir, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4));
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, sha256), bytes);
@@ -44,14 +47,16 @@ describe('edoc-node CLI (node commands)', () => {
       const dry = cli(['blobs', 'sweep'], env);
       expect(dry.status, dry.stderr).to.equal(0);
       expect(dry.stdout).to.contain(sha256).and.contain('dry run');
-      expect(existsSync(join(dir, sha256))).to.equal(true);
+      const path = join(dataDir, 'blobs', sha256.slice(0, 2), sha256);
+      expect(existsSync(path), 'moved to the one-level layout').to.equal(true);
+      expect(existsSync(dir), 'the emptied ab/cd/ removed').to.equal(false);
       const young = cli(['blobs', 'sweep', '--older-than-hours', '0.1'], env);
       expect(young.status).to.equal(3);
       expect(young.stderr).to.contain('at least 1 hour');
       const applied = cli(['blobs', 'sweep', '--apply', '--json'], env);
       expect(applied.status, applied.stderr).to.equal(0);
       expect(JSON.parse(applied.stdout)).to.include({ applied: true, removed: 1 });
-      expect(existsSync(join(dir, sha256))).to.equal(false);
+      expect(existsSync(path)).to.equal(false);
       // A running node holds the embedded database: a clear refusal, not a stack trace.
       writeFileSync(join(dataDir, 'pglite.lock'), String(process.pid));
       const locked = cli(['blobs', 'sweep'], env);

@@ -2,8 +2,8 @@
 // `put` returns (the caller commits a row naming the blob right after): the file is flushed before it is
 // renamed into place, and the directory that received the rename after.
 import { createHash, randomBytes } from 'node:crypto';
-import { fsyncSync, readlinkSync, writeSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, fsyncSync, readlinkSync, writeSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -13,12 +13,12 @@ import { FileSystemBlobStore, type BlobFileCalls } from '../../../src/storage/fs
 
 async function* chunks(...parts: Buffer[]): AsyncIterable<Uint8Array> { for (const p of parts) yield p; }
 
-/** Two small blobs stored in one directory: the same first four hex digits of their SHA-256. */
+/** Two small blobs stored in one directory: the same first two hex digits of their SHA-256. */
 function twoInOneDirectory(): [Buffer, Buffer] {
   const seen = new Map<string, Buffer>();
   for (;;) {
     const bytes = randomBytes(16);
-    const prefix = createHash('sha256').update(bytes).digest('hex').slice(0, 4);
+    const prefix = createHash('sha256').update(bytes).digest('hex').slice(0, 2);
     const other = seen.get(prefix);
     if (other) return [other, bytes];
     seen.set(prefix, bytes);
@@ -55,31 +55,35 @@ describe('FileSystemBlobStore', () => {
     const whole = Buffer.concat([a, b]);
     expect(put).to.deep.equal({ sha256: createHash('sha256').update(whole).digest('hex'), size: whole.length });
     expect(await store.has(put.sha256)).to.equal(true);
-    expect(Buffer.compare(await readFile(join(root, put.sha256.slice(0, 2), put.sha256.slice(2, 4), put.sha256)), whole)).to.equal(0);
+    expect(Buffer.compare(await readFile(join(root, put.sha256.slice(0, 2), put.sha256)), whole)).to.equal(0);
   });
 
   it('flushes the file before the rename and the directory after it', async () => {
     const store = new FileSystemBlobStore(root, calls);
     const put = await store.put(chunks(randomBytes(1000)), 10_000);
-    const dir = join(root, put.sha256.slice(0, 2), put.sha256.slice(2, 4));
+    const dir = join(root, put.sha256.slice(0, 2));
     const fileSync = synced.findIndex((p) => p.startsWith(join(root, 'tmp') + '/'));
     const dirSync = synced.lastIndexOf(dir);
     expect(fileSync, `synced: ${synced.join(', ')}`).to.be.at.least(0);
     expect(dirSync, `synced: ${synced.join(', ')}`).to.be.greaterThan(fileSync);
-    // the new directories' own entries too (root/ab in root, root/ab/cd in root/ab)
-    expect(synced).to.include.members([root, join(root, put.sha256.slice(0, 2))]);
+    // the new directory's own entry too (root/ab in root)
+    expect(synced).to.include(root);
 
     synced.length = 0; // a second blob in a known directory: file and directory only
-    const again = await store.put(chunks(Buffer.from('x')), 10);
-    expect(synced).to.have.length.of.at.least(2);
-    expect(synced.at(-1)).to.equal(join(root, again.sha256.slice(0, 2), again.sha256.slice(2, 4)));
+    const [known, other] = twoInOneDirectory();
+    await store.put(chunks(known), 100);
+    synced.length = 0;
+    const again = await store.put(chunks(other), 100);
+    expect(synced, `synced: ${synced.join(', ')}`).to.have.length(2);
+    expect(synced[0]?.startsWith(join(root, 'tmp') + '/')).to.equal(true);
+    expect(synced[1]).to.equal(join(root, again.sha256.slice(0, 2)));
   });
 
   it('returns only once a new directory is durable in its parent, also to a put that found it made by another', async () => {
-    // Two blobs in one directory (same first four hex digits of their SHA-256), put at once, the flush of
-    // the new directory's entry (in root/ab) held: neither put may return before it is done.
+    // Two blobs in one directory (same first two hex digits of their SHA-256), put at once, the flush of
+    // the new directory's entry (in the root) held: neither put may return before it is done.
     const pair = twoInOneDirectory();
-    const first = join(root, createHash('sha256').update(pair[0]).digest('hex').slice(0, 2));
+    const first = root;
     let release = (): void => {};
     const held = new Promise<void>((resolve) => { release = resolve; });
     let holding = false;
@@ -99,13 +103,13 @@ describe('FileSystemBlobStore', () => {
     release();
     const [a, b] = await Promise.all(puts);
     expect(done).to.have.members(['put 0', 'put 1']);
-    expect(a?.sha256.slice(0, 4)).to.equal(b?.sha256.slice(0, 4));
-    expect(synced).to.include.members([first, join(first, (a?.sha256 ?? '').slice(2, 4))]);
+    expect(a?.sha256.slice(0, 2)).to.equal(b?.sha256.slice(0, 2));
+    expect(synced).to.include.members([root, join(root, (a?.sha256 ?? '').slice(0, 2))]);
   });
 
   it('flushes a new directory\'s entry again at the next put into it when the first flush failed', async () => {
     const pair = twoInOneDirectory();
-    const first = join(root, createHash('sha256').update(pair[0]).digest('hex').slice(0, 2));
+    const first = root; // where the new directory's entry is flushed
     let failures = 1;
     const store = new FileSystemBlobStore(root, {
       ...calls,
@@ -130,7 +134,7 @@ describe('FileSystemBlobStore', () => {
     const parts = [mb(), mb(), mb(), mb()];
     const put = await store.put(chunks(...parts), 10 * 1024 * 1024);
     expect(pooledWrites).to.deep.equal([1024 * 1024, 1024 * 1024]);
-    const stored = await readFile(join(root, put.sha256.slice(0, 2), put.sha256.slice(2, 4), put.sha256));
+    const stored = await readFile(join(root, put.sha256.slice(0, 2), put.sha256));
     expect(Buffer.compare(stored, Buffer.concat(parts))).to.equal(0);
   });
 
@@ -166,7 +170,7 @@ describe('FileSystemBlobStore', () => {
   describe('sweeping', () => {
     const DAY = 24 * 3600_000;
     const cutoff = new Date(Date.now() - DAY);
-    const pathOf = (sha256: string) => join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    const pathOf = (sha256: string) => join(root, sha256.slice(0, 2), sha256);
     const age = async (path: string, ms: number) => { const t = new Date(Date.now() - ms); await utimes(path, t, t); };
 
     it('lists and removes only blobs written before the cutoff', async () => {
@@ -206,6 +210,43 @@ describe('FileSystemBlobStore', () => {
       expect(await store.removeTemporariesBefore(cutoff)).to.equal(1);
       expect(await readdir(join(root, 'tmp'))).to.deep.equal(['writing']);
     });
+  });
+
+  it('moves the blobs of the two-level layout (ab/cd/<sha256>) into ab/, durably, leaving other files; again, nothing to move', async () => {
+    const blobs = [randomBytes(300), Buffer.from('văn bản cũ'), Buffer.alloc(0)].map((bytes) => ({ bytes, sha256: createHash('sha256').update(bytes).digest('hex') }));
+    for (const { bytes, sha256 } of blobs) {
+      await mkdir(join(root, sha256.slice(0, 2), sha256.slice(2, 4)), { recursive: true });
+      await writeFile(join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256), bytes);
+    }
+    const kept = blobs[0] as { sha256: string };
+    const strayDir = join(root, kept.sha256.slice(0, 2), kept.sha256.slice(2, 4));
+    await writeFile(join(strayDir, 'ghi-chu.txt'), 'not a blob');
+    const store = new FileSystemBlobStore(root, calls);
+    expect(await store.upgradeLayout()).to.equal(3);
+    for (const { bytes, sha256 } of blobs) {
+      expect(Buffer.compare(await readBlob(store, sha256, bytes.length), bytes), sha256).to.equal(0);
+      expect(await readdir(join(root, sha256.slice(0, 2))), 'only the blob (and a directory holding a stray file)').to.include(sha256);
+    }
+    for (const { sha256 } of blobs) expect(synced).to.include(join(root, sha256.slice(0, 2)));
+    expect(await readdir(strayDir)).to.deep.equal(['ghi-chu.txt']);
+    const emptied = blobs.slice(1).map(({ sha256 }) => join(root, sha256.slice(0, 2), sha256.slice(2, 4))).filter((dir) => dir !== strayDir);
+    for (const dir of emptied) expect(existsSync(dir), dir).to.equal(false);
+    const listed: string[] = [];
+    for await (const sha256 of store.listWrittenBefore(new Date(Date.now() + 60_000))) listed.push(sha256);
+    expect(listed.sort()).to.deep.equal(blobs.map((b) => b.sha256).sort());
+    expect(await new FileSystemBlobStore(root).upgradeLayout()).to.equal(0);
+    // Marked as upgraded: a later start does not scan the store again.
+    const late = createHash('sha256').update('muộn').digest('hex');
+    await mkdir(join(root, late.slice(0, 2), late.slice(2, 4)), { recursive: true });
+    await writeFile(join(root, late.slice(0, 2), late.slice(2, 4), late), 'muộn');
+    expect(await new FileSystemBlobStore(root).upgradeLayout()).to.equal(0);
+    expect(await store.has(late)).to.equal(false);
+  });
+
+  it('marks a new store as upgraded at once (nothing to scan at the next start)', async () => {
+    const fresh = join(root, 'moi');
+    expect(await new FileSystemBlobStore(fresh).upgradeLayout()).to.equal(0);
+    expect(await readdir(fresh)).to.deep.equal(['layout']);
   });
 
   it('refuses a name that is not a SHA-256', () => {
