@@ -3,10 +3,11 @@
 // The vendor SDK sends base64 of a ZIP holding the one file; older senders the raw file: the first bytes
 // decide (`PK\x03\x04`, the ZIP local file header signature, APPNOTE.TXT §4.3.7).
 import { createHash, type Hash } from 'node:crypto';
-import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
+import { Unzip, type UnzipFile } from 'fflate';
 import { DomainError } from '../domain/errors.ts';
 import { Base64StreamDecoder } from './base64-stream.ts';
 import type { TransferEncoding } from './model.ts';
+import { ZipEntryInflate } from './zip-entry-inflate.ts';
 
 /** What is known of an attachment when its content starts (elements after it are not known yet). */
 export interface AttachmentOpening {
@@ -143,7 +144,7 @@ export class AttachmentDecoder {
 
   private openZip(): Unzip {
     const unzip = new Unzip();
-    unzip.register(UnzipInflate);
+    unzip.register(ZipEntryInflate);
     unzip.onfile = (file: UnzipFile) => {
       try {
         this.entries += 1;
