@@ -3,12 +3,12 @@
 // document's PDF of everyday size) is held until its last piece and inflated at once by Node's zlib —
 // native code, where fflate's streaming Inflate regrows and copies its output buffer in JavaScript at each
 // piece (~0.25 ms of a 130 KB PDF's ~0.8 ms parse). The declared size bounds what zlib may allocate
-// (maxOutputLength), and HELD_ENTRY_BYTES what is held: an entry that inflates to more than it declares,
+// (maxOutputLength), and HELD_ENTRY_BYTES what is held. An entry that inflates to more than it declares,
 // or brings more compressed bytes than that (a bomb lying about its size), goes through the streaming
 // decoder from its first piece, piece by piece as they came, so the caller's limits stop it as before; one
-// that inflates to fewer is taken, as the streaming decoder takes it. A larger
-// entry, or one whose size is not declared (a data descriptor follows it), streams through fflate's
-// Inflate as before: a 50 MB file never sits in memory whole.
+// that inflates to fewer is taken, as the streaming decoder takes it. A larger entry, or one whose size is
+// not declared (a data descriptor follows it), streams through fflate's Inflate as before: a 50 MB file
+// never sits in memory whole.
 import { inflateRawSync } from 'node:zlib';
 import { Inflate, type FlateError, type UnzipDecoder } from 'fflate';
 

@@ -1,12 +1,17 @@
 // Received attachments go straight from the edXML parser into the blob store, chunk by chunk: a decoded
 // 50 MB file is never held whole in memory on its way to storage (issue 5 item 7). The parser waits on
 // each write (back-pressure), so at most a few chunks are queued per file. For a package small enough to
-// be held whole anyway, the sink may also keep each file's bytes (`holdContent`), so the receipt's checks
-// (a signed PDF verified) read them from memory instead of back from the store.
+// be held whole anyway, the sink may also keep each file's bytes (`holdContent`, up to HELD_BYTES in all),
+// so the receipt's checks (a signed PDF verified) read them from memory instead of back from the store.
 import type { AttachmentOpening, AttachmentSink, AttachmentWriter } from '../edxml/attachment-decoder.ts';
 import type { BlobStore } from '../domain/registry-ports.ts';
 
 const QUEUED_CHUNKS = 4;
+/**
+ * At most this many decoded bytes held per package (`holdContent`): a small package may still inflate to
+ * large files (a ZIP of text, up to the per-file limit each); a file past it is verified from the store.
+ */
+export const HELD_BYTES = 4 * 1024 * 1024;
 
 /** One producer (the parser), one consumer (BlobStore.put): a bounded queue of chunks. */
 class ChunkChannel implements AsyncIterable<Uint8Array> {
@@ -64,6 +69,8 @@ export interface BlobAttachmentSinkOptions {
 
 export class BlobAttachmentSink implements AttachmentSink {
   private readonly heldFiles = new Map<string, Uint8Array>();
+  /** Decoded bytes held so far, by all this sink's files (at most HELD_BYTES). */
+  private heldBytes = 0;
 
   constructor(private readonly blobs: BlobStore, private readonly maxBytes: number, private readonly options: BlobAttachmentSinkOptions = {}) {}
 
@@ -72,10 +79,20 @@ export class BlobAttachmentSink implements AttachmentSink {
     const stored = this.blobs.put(channel, this.maxBytes);
     // A store that fails stops reading: release the parser (close() then rejects with the store's error).
     stored.catch((error: unknown) => channel.fail(error));
-    const chunks: Uint8Array[] | null = this.options.holdContent ? [] : null;
+    let chunks: Uint8Array[] | null = this.options.holdContent ? [] : null;
+    let size = 0;
     return {
       write: (chunk) => {
-        chunks?.push(chunk); // the parser never reuses a chunk
+        if (chunks) {
+          size += chunk.length;
+          this.heldBytes += chunk.length;
+          if (this.heldBytes <= HELD_BYTES) {
+            chunks.push(chunk); // the parser never reuses a chunk
+          } else {
+            this.heldBytes -= size; // over the budget: this file is let go, read back from the store if needed
+            chunks = null;
+          }
+        }
         return channel.push(chunk);
       },
       close: async () => {

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { BlobReader, BlobStore } from '../../../src/domain/registry-ports.ts';
 import { buildDocumentPackage } from '../../../src/edxml/package-builder.ts';
 import { parseEdxml } from '../../../src/edxml/parse-package.ts';
-import { BlobAttachmentSink } from '../../../src/services/blob-attachment-sink.ts';
+import { BlobAttachmentSink, HELD_BYTES } from '../../../src/services/blob-attachment-sink.ts';
 import { samplePackage } from '../edxml/sample-package.ts';
 
 class SlowMemoryBlobStore implements BlobStore {
@@ -73,6 +73,20 @@ describe('received attachments stream into the blob store', () => {
     const again = await parseEdxml(buildDocumentPackage(pkg), { sink: plain });
     if (again.kind !== 'document') throw new Error('not a document');
     expect(again.attachments.map((a) => plain.held(a.sha256))).to.deep.equal([undefined, undefined]);
+  });
+
+  it('holds no more than HELD_BYTES in all: a file that would pass it is let go (stored all the same)', async () => {
+    const files = [randomBytes(HELD_BYTES - 1000), Buffer.alloc(3 * 1024 * 1024, 0x61), randomBytes(500)];
+    const pkg = samplePackage({ attachments: files.map((content, i) => ({ contentId: `a${i}`, name: `tep-${i}.bin`, content, transferEncoding: 'zip' as const })) });
+    const store = new SlowMemoryBlobStore();
+    const holding = new BlobAttachmentSink(store, 50 * 1024 * 1024, { holdContent: true });
+    const parsed = await parseEdxml(buildDocumentPackage(pkg), { sink: holding });
+    if (parsed.kind !== 'document') throw new Error('not a document');
+    const [first, second, third] = parsed.attachments;
+    expect(Buffer.from(holding.held(first?.sha256 ?? '') ?? []).equals(files[0] as Buffer)).to.equal(true);
+    expect(holding.held(second?.sha256 ?? ''), 'over the budget: not held').to.equal(undefined);
+    expect(store.blobs.get(second?.sha256 ?? '')?.equals(files[1] as Buffer), 'but stored').to.equal(true);
+    expect(Buffer.from(holding.held(third?.sha256 ?? '') ?? []).equals(files[2] as Buffer), 'within what is left').to.equal(true);
   });
 
   it('a package refused part-way (bad base64 in the second attachment) rejects the parse; the open file is abandoned', async () => {
