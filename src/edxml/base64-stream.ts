@@ -7,6 +7,12 @@
 // accepted and refused is the same either way. 140 KB: ~0.4 ms by the bytes, ~0.1 ms by the round trip.
 import { DomainError } from '../domain/errors.ts';
 
+/**
+ * Pieces up to this size take the fast path (the parser slices a package held whole into 48 KB): its
+ * strings stay below V8's 128 KB large-object size, whose fresh pages cost more here than the byte check.
+ */
+const FAST_PIECE_BYTES = 64 * 1024;
+
 const ALPHABET = 1;
 const SPACE = 2;
 const PAD = 3;
@@ -28,7 +34,7 @@ export class Base64StreamDecoder {
 
   /** Decodes what can be decoded of these bytes; keeps up to 3 characters for the next piece. */
   push(bytes: Uint8Array): Uint8Array {
-    return (this.pads === 0 ? this.decodeCanonical(bytes) : null) ?? this.decodeChecked(bytes);
+    return (this.pads === 0 && bytes.length <= FAST_PIECE_BYTES ? this.decodeCanonical(bytes) : null) ?? this.decodeChecked(bytes);
   }
 
   /** The fast path: canonical base64 decoded natively and proven by encoding it again; null if it is not that. */
