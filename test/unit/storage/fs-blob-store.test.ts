@@ -243,6 +243,18 @@ describe('FileSystemBlobStore', () => {
     expect(await store.has(late)).to.equal(false);
   });
 
+  it('two processes starting at once upgrade the same store without failing, every blob moved once', async () => {
+    const blobs = Array.from({ length: 200 }, (_, i) => Buffer.from(`văn bản ${i}`)).map((bytes) => ({ bytes, sha256: createHash('sha256').update(bytes).digest('hex') }));
+    for (const { bytes, sha256 } of blobs) {
+      await mkdir(join(root, sha256.slice(0, 2), sha256.slice(2, 4)), { recursive: true });
+      await writeFile(join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256), bytes);
+    }
+    const moved = await Promise.all([new FileSystemBlobStore(root).upgradeLayout(), new FileSystemBlobStore(root).upgradeLayout()]);
+    expect(moved[0] + moved[1]).to.equal(200);
+    const store = new FileSystemBlobStore(root);
+    for (const { bytes, sha256 } of blobs) expect(Buffer.compare(await readBlob(store, sha256, bytes.length), bytes), sha256).to.equal(0);
+  });
+
   it('marks a new store as upgraded at once (nothing to scan at the next start)', async () => {
     const fresh = join(root, 'moi');
     expect(await new FileSystemBlobStore(fresh).upgradeLayout()).to.equal(0);
