@@ -97,11 +97,14 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
    * new place has the same bytes); ab/ is flushed before its old subdirectories go, so a crash part-way
    * leaves every blob in one place or the other and the next start finishes. Other files are left where
    * they are. Returns the number of blobs moved. A store found in the new layout is marked (`layout`), and
-   * a marked one is not scanned again (a million blobs are a million directory entries to list).
+   * a marked one is not scanned again (a million blobs are a million directory entries to list); one that
+   * does not exist yet is left so.
    */
   async upgradeLayout(): Promise<number> {
     const marker = join(this.root, LAYOUT_MARKER);
-    if (existsSync(marker)) return 0;
+    // A store not made yet is made in the new layout by its first put (a command that never stores a file,
+    // such as `migrate` against PostgreSQL, creates nothing under DATA_DIR here); marked at the next start.
+    if (!existsSync(this.root) || existsSync(marker)) return 0;
     let moved = 0;
     for (const first of await entries(this.root)) {
       if (!HEX_PAIR.test(first)) continue; // tmp/, trash/
@@ -122,7 +125,6 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
         try { await rmdir(join(top, second)); } catch (error) { if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw error; }
       }
     }
-    mkdirSync(this.root, { recursive: true });
     writeFileSync(marker, 'one level: ab/<sha256>\n'); // lost in a crash: the next start scans again, nothing to move
     return moved;
   }

@@ -36,8 +36,8 @@ describe('edoc-node CLI (node commands)', () => {
       const bytes = Buffer.from('gói tin của một lần gửi bị hủy');
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       // Written in the store's layout before 7 Dec 2026 (blobs/ab/cd/<sha256>), in a store without the mark
-      // of the new one (as a node of that time left it): the command's start moves it to blobs/ab/.
-      rmSync(join(dataDir, 'blobs', 'layout'));
+      // of the new one (`migrate` made no store): the command's start moves it to blobs/ab/.
+      expect(existsSync(join(dataDir, 'blobs')), 'no store made by migrate').to.equal(false);
       const dir = join(dataDir, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4));
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, sha256), bytes);

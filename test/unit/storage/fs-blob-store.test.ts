@@ -255,10 +255,14 @@ describe('FileSystemBlobStore', () => {
     for (const { bytes, sha256 } of blobs) expect(Buffer.compare(await readBlob(store, sha256, bytes.length), bytes), sha256).to.equal(0);
   });
 
-  it('marks a new store as upgraded at once (nothing to scan at the next start)', async () => {
-    const fresh = join(root, 'moi');
-    expect(await new FileSystemBlobStore(fresh).upgradeLayout()).to.equal(0);
-    expect(await readdir(fresh)).to.deep.equal(['layout']);
+  it('marks an empty store as upgraded at once (nothing to scan at the next start); makes none that does not exist', async () => {
+    const empty = join(root, 'rong');
+    await mkdir(empty);
+    expect(await new FileSystemBlobStore(empty).upgradeLayout()).to.equal(0);
+    expect(await readdir(empty)).to.deep.equal(['layout']);
+    const absent = join(root, 'chua-co');
+    expect(await new FileSystemBlobStore(absent).upgradeLayout()).to.equal(0);
+    expect(existsSync(absent)).to.equal(false);
   });
 
   it('refuses a name that is not a SHA-256', () => {
