@@ -29,12 +29,19 @@ export class Base64StreamDecoder {
   private readonly table = classTable();
   private carry = '';
   private pads = 0;
+  /** False once a piece was not canonical (line-broken base64, say): the rest is checked by the bytes, not tried twice. */
+  private canonical = true;
 
   constructor(private readonly field: string) {}
 
   /** Decodes what can be decoded of these bytes; keeps up to 3 characters for the next piece. */
   push(bytes: Uint8Array): Uint8Array {
-    return (this.pads === 0 && bytes.length <= FAST_PIECE_BYTES ? this.decodeCanonical(bytes) : null) ?? this.decodeChecked(bytes);
+    if (this.canonical && this.pads === 0 && bytes.length <= FAST_PIECE_BYTES) {
+      const decoded = this.decodeCanonical(bytes);
+      if (decoded) return decoded;
+      this.canonical = false;
+    }
+    return this.decodeChecked(bytes);
   }
 
   /** The fast path: canonical base64 decoded natively and proven by encoding it again; null if it is not that. */

@@ -56,10 +56,6 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
 
   constructor(private readonly root: string, private readonly calls: BlobFileCalls = FILE_CALLS) {}
 
-  private async ensureDir(dir: string): Promise<void> {
-    await this.makeDir(dir);
-  }
-
   /**
    * Makes `dir` (mkdir now) and returns what makes its entry, and its new parents', durable: null when
    * nothing is left to flush, else the flushes under way (this put's, or the put's that made it).
@@ -145,7 +141,7 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
 
   private async write(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ sha256: string; size: number }> {
     const tmpDir = join(this.root, 'tmp');
-    await this.ensureDir(tmpDir);
+    await this.makeDir(tmpDir);
     const tmp = join(tmpDir, randomUUID());
     const fd = openSync(tmp, 'wx');
     let closed = false;
@@ -228,7 +224,7 @@ export class FileSystemBlobStore implements BlobStore, SweepableBlobStore {
   async removeIfWrittenBefore(sha256: string, cutoff: Date): Promise<boolean> {
     const path = this.pathOf(sha256);
     const trashDir = join(this.root, 'trash');
-    await this.ensureDir(trashDir);
+    await this.makeDir(trashDir);
     const aside = join(trashDir, `${sha256}.${randomUUID()}`);
     try { await rename(path, aside); } catch (error) { if (isMissing(error)) return false; throw error; }
     const written = await mtimeOf(aside);
