@@ -15,6 +15,13 @@ import { isStalePreparedPlan } from './prepared-statements.ts';
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
 
+/**
+ * pg's and knex's errors without a code that mean the connection is gone: a pool that cannot connect, a
+ * connection cut mid-statement, and a statement (knex's ROLLBACK after the cut, say) on a client that
+ * already failed or was closed.
+ */
+const UNAVAILABLE_MESSAGE = /Knex: Timeout acquiring a connection|Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable/;
+
 /** Which catalogue error a unique violation means, by constraint name. */
 const uniqueViolations: Record<string, DomainError['code']> = {
   documents_outgoing_code_unique: 'registry.number_conflict',
@@ -35,7 +42,7 @@ export function translateDatabaseError(error: unknown): unknown {
     const code = constraint ? uniqueViolations[constraint] : undefined;
     if (code) return new DomainError(code, { cause: error });
   }
-  if ((e.code && UNAVAILABLE.has(e.code)) || /Knex: Timeout acquiring a connection|Connection terminated/.test(e.message ?? '')) {
+  if ((e.code && UNAVAILABLE.has(e.code)) || UNAVAILABLE_MESSAGE.test(e.message ?? '')) {
     return new DomainError('db.unavailable', { cause: error });
   }
   return error;
