@@ -9,6 +9,7 @@ import pg from 'pg';
 import { DomainError } from '../domain/errors.ts';
 import { lightTransaction } from './light-transactions.ts';
 import { PreparingPgClient } from './prepared-statements.ts';
+import { reuseRowDescriptions } from './row-descriptions.ts';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -58,6 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function openPostgres(options: DatabaseOptions): Database {
+  reuseRowDescriptions();
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') => {
       if (oid === INT8) return parseInt8;
