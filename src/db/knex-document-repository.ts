@@ -30,7 +30,9 @@ const selectDocuments = (knex: Knex): Knex.QueryBuilder =>
 
 // The statements of every document exchanged, written as SQL text: knex's builder spends ~0.1 ms of CPU
 // compiling each one (docs/exchange.md, Figures, 7 Dec).
-const FIND = `SELECT d.*, ${FILE_CODE} FROM documents d LEFT JOIN dossiers f ON f.id = d.dossier_id WHERE d.agency_organ_id = ? AND d.id = ?`;
+// By the primary key alone: the agency is tested with IS NOT DISTINCT FROM (on a NOT NULL column, the same
+// test as `=`), which no index serves (src/db/prepared-statements.ts, "One index to choose").
+const FIND = `SELECT d.*, ${FILE_CODE} FROM documents d LEFT JOIN dossiers f ON f.id = d.dossier_id WHERE d.id = ? AND d.agency_organ_id IS NOT DISTINCT FROM ?`;
 const FIND_FOR_UPDATE = `${FIND} FOR UPDATE OF d`;
 const MARK_ISSUED = `UPDATE documents SET register_id = ?, register_year = ?, register_number = ?, code_number = ?, code_notation = ?,
   issued_date = ?, status = 'issued', updated_at = CURRENT_TIMESTAMP WHERE id = ? RETURNING *`;
@@ -46,13 +48,13 @@ export class KnexDocumentRepository implements DocumentRepository {
   }
 
   async find(agencyOrganId: string, id: string): Promise<RegistryDocument | null> {
-    const { rows: [row] } = await runSql<DocumentRow>(this.trx, FIND, [agencyOrganId, id]);
+    const { rows: [row] } = await runSql<DocumentRow>(this.trx, FIND, [id, agencyOrganId]);
     return row ? toDocument(row) : null;
   }
 
   /** Reads and locks the document row in one statement (the dossier join is not locked: FOR UPDATE OF d). */
   async findForUpdate(agencyOrganId: string, id: string): Promise<RegistryDocument | null> {
-    const { rows: [row] } = await runSql<DocumentRow>(this.trx, FIND_FOR_UPDATE, [agencyOrganId, id]);
+    const { rows: [row] } = await runSql<DocumentRow>(this.trx, FIND_FOR_UPDATE, [id, agencyOrganId]);
     return row ? toDocument(row) : null;
   }
 

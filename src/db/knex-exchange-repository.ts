@@ -75,7 +75,7 @@ const RECEIVED_COLUMNS = ['document_id', 'agency_organ_id', 'sender_organ_id', '
 // compiling each one (docs/exchange.md, Figures, 7 Dec).
 const SELECT_RECEIVED = `SELECT ${RECEIVED_COLUMNS.join(', ')} FROM exchange_received`;
 const FIND_RECEIVED = `${SELECT_RECEIVED} WHERE agency_organ_id = ? AND sender_organ_id = ? AND edxml_document_id = ? AND business_doc_type = ? LIMIT 1`;
-const FIND_RECEIVED_BY_DOCUMENT = `${SELECT_RECEIVED} WHERE agency_organ_id = ? AND document_id = ? LIMIT 1`;
+const FIND_RECEIVED_BY_DOCUMENT = `${SELECT_RECEIVED} WHERE document_id = ? AND agency_organ_id IS NOT DISTINCT FROM ? LIMIT 1`; // by the primary key alone (src/db/prepared-statements.ts)
 const FIND_RECEIVED_DOCUMENT = `${SELECT_RECEIVED} WHERE agency_organ_id = ? AND sender_organ_id = ? AND edxml_document_id = ? ORDER BY business_doc_type LIMIT 1`;
 const SET_RECEIVED_STATUS = 'UPDATE exchange_received SET last_status = ? WHERE document_id = ?';
 const UPDATE_DELIVERY = `UPDATE exchange_deliveries SET message_id = ?, status = ?, arrival_number = ?, reason = ?, history = ?, pending_request = ?,
@@ -227,7 +227,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
   }
 
   async findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedRecord | null> {
-    const { rows: [row] } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED_BY_DOCUMENT, [agencyOrganId, documentId]);
+    const { rows: [row] } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED_BY_DOCUMENT, [documentId, agencyOrganId]);
     return row ? toReceived(row) : null;
   }
 

@@ -12,6 +12,14 @@
 // starts a new generation too, the statement is run again at once outside a transaction, and
 // `runTransaction` runs a transaction again (`isStalePreparedPlan`). Not for a pooler in transaction
 // mode (PgBouncer): named statements live on one server connection.
+// One index to choose: a named statement's generic plan is made once, with the statistics of that moment,
+// and kept until the table is analyzed again — never where autovacuum is off (this machine's PostgreSQL).
+// Made while `documents` was small, the lookup `agency_organ_id = ? AND id = ?` tied between the primary
+// key and the (agency_organ_id, edxml_document_id) index and took the latter, `id` as a filter: every lookup
+// then read all of the agency's documents (~170 buffers a lookup after ~2,000 documents, 0.7 ms, growing with
+// the table; pg_stat_statements and auto_explain in `npm run bench:exchange`, 7 Dec). Lookups by primary key
+// test the agency with IS NOT DISTINCT FROM (on a NOT NULL column the same test as `=`), which no index
+// serves, so the primary key is the only index the plan can use.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';

@@ -1,0 +1,78 @@
+// Lookups by primary key keep the primary key in their generic plan (src/db/prepared-statements.ts, "One
+// index to choose"): on a fresh database, tables never analyzed, PostgreSQL's generic plan for
+// `agency_organ_id = ? AND id = ?` took the (agency_organ_id, edxml_document_id) index and filtered on `id`,
+// reading every document of the agency at each lookup. Each statement is caught as the repository sends it
+// and its generic plan examined.
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { KnexDocumentRepository } from '../../../src/db/knex-document-repository.ts';
+import { KnexExchangeRepository } from '../../../src/db/knex-exchange-repository.ts';
+import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
+
+const AGENCY = '000.00.00.G22';
+
+describe('generic plans of the lookups by primary key (postgres)', function () {
+  this.timeout(60_000);
+  let test: TestDatabase;
+  const documentId = randomUUID();
+
+  before(async () => {
+    test = await createTestDatabase('postgres');
+    const knex = test.database.knex;
+    await knex('agencies').insert({ organ_id: AGENCY, name: 'Sở Thông tin và Truyền thông', abbreviation: 'STTTT', level: 'province' });
+    const userId = randomUUID();
+    await knex('users').insert({ id: userId, username: 'vanthu', agency_organ_id: AGENCY, full_name: 'Văn thư', password_hash: 'x' });
+    await knex('documents').insert(Array.from({ length: 20 }, (_, i) => ({
+      id: i === 0 ? documentId : randomUUID(), agency_organ_id: AGENCY, direction: 'outgoing', origin: 'electronic', status: 'draft',
+      type_name: 'Công văn', organ_name: 'Sở Thông tin và Truyền thông', subject: `Trích yếu ${i}`, created_by: userId,
+    })));
+  });
+  after(async () => { await test.drop(); });
+
+  /** The statement `lookup` sends, with its bindings. */
+  async function statementOf(lookup: (trx: Knex.Transaction) => Promise<unknown>): Promise<{ sql: string; bindings: readonly unknown[] }> {
+    const sent: Array<{ sql: string; bindings: readonly unknown[] }> = [];
+    await test.database.knex.transaction(async (trx) => {
+      trx.client.on('query', (q: { sql: string; bindings?: readonly unknown[] }) => { if (!/^(BEGIN|COMMIT|ROLLBACK)/.test(q.sql)) sent.push({ sql: q.sql, bindings: q.bindings ?? [] }); });
+      await lookup(trx);
+      await trx.rollback();
+    }).catch(() => undefined);
+    expect(sent, 'one statement').to.have.length(1);
+    return sent[0] as { sql: string; bindings: readonly unknown[] };
+  }
+
+  /** The index scans of the statement's generic plan (PREPARE, then EXECUTE with plan_cache_mode forcing it). */
+  async function genericPlanIndexes(statement: { sql: string; bindings: readonly unknown[] }): Promise<string[]> {
+    return test.database.knex.transaction(async (trx) => {
+      await trx.raw('SET LOCAL plan_cache_mode = force_generic_plan');
+      await trx.raw(`PREPARE lookup_probe AS ${statement.sql.replace(/\?/g, '\\?')}`);
+      const literals = statement.bindings.map((b) => `'${String(b)}'`).join(', ');
+      const { rows } = await trx.raw<{ rows: Array<{ 'QUERY PLAN': string }> }>(`EXPLAIN EXECUTE lookup_probe(${literals})`);
+      await trx.raw('DEALLOCATE lookup_probe');
+      return rows.flatMap((r) => /Index (?:Only )?Scan using (\S+) on (\S+)/.exec(r['QUERY PLAN'])?.slice(1, 3).join(' on ') ?? []);
+    });
+  }
+
+  it('documents.find and findForUpdate: by documents_pkey', async () => {
+    for (const lookup of [(trx: Knex.Transaction) => new KnexDocumentRepository(trx).find(AGENCY, documentId), (trx: Knex.Transaction) => new KnexDocumentRepository(trx).findForUpdate(AGENCY, documentId)]) {
+      const statement = await statementOf(lookup);
+      expect((await genericPlanIndexes(statement)).filter((s) => s.endsWith('on documents'))).to.deep.equal(['documents_pkey on documents']);
+    }
+  });
+
+  it('exchange.findReceivedByDocument: by exchange_received_pkey', async () => {
+    const statement = await statementOf((trx) => new KnexExchangeRepository(trx).findReceivedByDocument(AGENCY, documentId));
+    expect(await genericPlanIndexes(statement)).to.deep.equal(['exchange_received_pkey on exchange_received']);
+  });
+
+  it('still answers only for the agency that holds the document', async () => {
+    await test.database.knex.transaction(async (trx) => {
+      const documents = new KnexDocumentRepository(trx);
+      expect((await documents.find(AGENCY, documentId))?.id).to.equal(documentId);
+      expect(await documents.find('000.00.00.G10', documentId)).to.equal(null);
+      expect(await documents.findForUpdate('000.00.00.G10', documentId)).to.equal(null);
+      expect(await new KnexExchangeRepository(trx).findReceivedByDocument('000.00.00.G10', documentId)).to.equal(null);
+    });
+  });
+});
