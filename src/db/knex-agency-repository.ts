@@ -29,7 +29,7 @@ export class KnexAgencyRepository implements AgencyRepository {
   }
 
   async findUnit(agencyOrganId: string, unitId: string): Promise<Unit | null> {
-    const { rows: [row] } = await runSql<UnitRow>(this.trx, 'SELECT * FROM units WHERE agency_organ_id = ? AND id = ? LIMIT 1', [agencyOrganId, unitId]);
+    const { rows: [row] } = await runSql<UnitRow>(this.trx, 'SELECT * FROM units WHERE id = ? AND agency_organ_id IS NOT DISTINCT FROM ? LIMIT 1', [unitId, agencyOrganId]);
     return row ? toUnit(row) : null;
   }
 

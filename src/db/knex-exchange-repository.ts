@@ -9,6 +9,7 @@ import type { StatusCode } from '../domain/edxml-codes.ts';
 import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedInsert, type ReceivedPackage, type ReceivedRecord, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
 import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
 import { SEND_WITH_NEXT } from './pipelined-statements.ts';
+import { byPrimaryKey } from './prepared-statements.ts';
 import { insertRows, runSql } from './sql-text.ts';
 
 interface DeliveryRow {
@@ -253,7 +254,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
   }
 
   async findQuarantineForUpdate(agencyOrganId: string, id: string): Promise<QuarantinedPackage | null> {
-    const row = await this.trx<QuarantineRow>('exchange_quarantine').where({ agency_organ_id: agencyOrganId, id }).forUpdate().first();
+    const row = await byPrimaryKey(this.trx<QuarantineRow>('exchange_quarantine'), id, agencyOrganId).forUpdate().first();
     return row ? toQuarantined(row) : null;
   }
 

@@ -1,6 +1,7 @@
 // signing_keys and signing_key_uses (migrations/20261123120000_signing_keys.ts).
 import type { Knex } from 'knex';
 import type { NewSigningKey, SigningKeyKind, SigningKeyRecord, SigningKeyRepository, SigningKeyUse } from '../domain/signing-keys.ts';
+import { byPrimaryKey } from './prepared-statements.ts';
 
 interface KeyRow {
   id: string; agency_organ_id: string; kind: SigningKeyKind; owner_user_id: string | null; certificate: Buffer; chain: string[];
@@ -31,12 +32,12 @@ export class KnexSigningKeyRepository implements SigningKeyRepository {
   }
 
   async find(agencyOrganId: string, id: string): Promise<SigningKeyRecord | null> {
-    const row = await this.trx<KeyRow>('signing_keys').where({ agency_organ_id: agencyOrganId, id }).first();
+    const row = await byPrimaryKey(this.trx<KeyRow>('signing_keys'), id, agencyOrganId).first();
     return row ? toKey(row) : null;
   }
 
   async findForUpdate(agencyOrganId: string, id: string): Promise<SigningKeyRecord | null> {
-    const row = await this.trx<KeyRow>('signing_keys').where({ agency_organ_id: agencyOrganId, id }).forUpdate().first();
+    const row = await byPrimaryKey(this.trx<KeyRow>('signing_keys'), id, agencyOrganId).forUpdate().first();
     return row ? toKey(row) : null;
   }
 

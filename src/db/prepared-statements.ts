@@ -159,3 +159,11 @@ function nameFor(naming: Naming, connection: PgClientLike, query: QueryObject): 
   names.add(name);
   return name;
 }
+
+/**
+ * A lookup by primary key `id` within an agency, for knex's builder: the agency tested so that no index
+ * serves it ("One index to choose" at the top of this file).
+ */
+export function byPrimaryKey<Q extends Knex.QueryBuilder>(query: Q, id: string, agencyOrganId: string): Q {
+  return query.where('id', id).whereRaw('agency_organ_id IS NOT DISTINCT FROM ?', [agencyOrganId]) as Q;
+}

@@ -6,8 +6,10 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { KnexAgencyRepository } from '../../../src/db/knex-agency-repository.ts';
 import { KnexDocumentRepository } from '../../../src/db/knex-document-repository.ts';
 import { KnexExchangeRepository } from '../../../src/db/knex-exchange-repository.ts';
+import { KnexSigningKeyRepository } from '../../../src/db/knex-signing-key-repository.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
 const AGENCY = '000.00.00.G22';
@@ -66,6 +68,17 @@ describe('generic plans of the lookups by primary key (postgres)', function () {
   it('exchange.findReceivedByDocument: by exchange_received_pkey', async () => {
     const statement = await statementOf((trx) => new KnexExchangeRepository(trx).findReceivedByDocument(AGENCY, documentId));
     expect(await genericPlanIndexes(statement)).to.deep.equal(['exchange_received_pkey on exchange_received']);
+  });
+
+  it('a unit, a signing key, a quarantined package: each by its primary key', async () => {
+    const id = randomUUID();
+    const lookups: Array<[string, (trx: Knex.Transaction) => Promise<unknown>]> = [
+      ['units_pkey on units', (trx) => new KnexAgencyRepository(trx).findUnit(AGENCY, id)],
+      ['signing_keys_pkey on signing_keys', (trx) => new KnexSigningKeyRepository(trx).find(AGENCY, id)],
+      ['signing_keys_pkey on signing_keys', (trx) => new KnexSigningKeyRepository(trx).findForUpdate(AGENCY, id)],
+      ['exchange_quarantine_pkey on exchange_quarantine', (trx) => new KnexExchangeRepository(trx).findQuarantineForUpdate(AGENCY, id)],
+    ];
+    for (const [index, lookup] of lookups) expect(await genericPlanIndexes(await statementOf(lookup)), index).to.deep.equal([index]);
   });
 
   it('still answers only for the agency that holds the document', async () => {
