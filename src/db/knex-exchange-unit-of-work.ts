@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { bytesPayload } from '../domain/axis-transport.ts';
 import type { ExchangeRepositories, ExchangeUnitOfWork } from '../domain/exchange.ts';
-import { packageInMemory, type NewOutboxEntry, type OutboxEntry, type OutboxHandOff } from '../domain/outbox.ts';
+import type { NewOutboxEntry, OutboxEntry, OutboxHandOff } from '../domain/outbox.ts';
 import { KnexExchangeRepository } from './knex-exchange-repository.ts';
 import { KnexInboxStore } from './knex-inbox-store.ts';
 import { KnexOutboxStore } from './knex-outbox-store.ts';
@@ -19,15 +19,14 @@ class HandedOffEntries {
 
   constructor(readonly handOff: OutboxHandOff | undefined) {}
 
-  /** The lease to write `entry` with, when it is handed off (its package in memory; not one only in the blob store). */
+  /** The lease to write `entry` with, when it is handed off (packages kept in the row; not those in the blob store). */
   leaseFor(entry: NewOutboxEntry): Date | undefined {
-    return this.handOff && packageInMemory(entry) ? this.handOff.leaseUntil() : undefined;
+    return this.handOff && 'package' in entry ? this.handOff.leaseUntil() : undefined;
   }
 
   /** Records an entry written with the lease `leaseFor` gave (none: it waits for a claim). */
   written(entry: NewOutboxEntry, lease: Date | undefined): void {
-    const bytes = packageInMemory(entry);
-    if (lease && bytes) this.entries.push({ id: entry.id, headers: entry.headers, payload: bytesPayload(bytes), attempts: 0 });
+    if (lease && 'package' in entry) this.entries.push({ id: entry.id, headers: entry.headers, payload: bytesPayload(entry.package), attempts: 0 });
     else this.claim = true;
   }
 

@@ -1,12 +1,10 @@
 // The outbox in PostgreSQL (table axis_outbox, migration 20261123130000). `enqueue` runs inside the issuing
 // transaction; the relay's calls run on their own. Two relays (two processes) never publish the same
 // row at once: `claimDue` locks candidate rows with FOR UPDATE SKIP LOCKED and leases them.
-// A package up to OUTBOX_INLINE_MAX_BYTES (every status, a document without files) is kept in the row and
-// comes back with its claim, in the same statement. A larger one is in the blob store (migration
-// 20261123180000), written there once by the sender for all its recipients, and is streamed from it. (Rows
-// written before 7 Dec kept packages up to 256 KB, still read with their claim; a row written before that
-// migration with a large `package` is streamed out in 1 MB slices: substring on an EXTERNAL bytea, never
-// loaded whole.)
+// A package up to 256 KB (every status, most documents) is kept in the row and comes back with its claim,
+// in the same statement. A larger one is in the blob store (migration 20261123180000), written there once
+// by the sender for all its recipients, and is streamed from it. (A row written before that migration with
+// a large `package` is streamed out in 1 MB slices: substring on an EXTERNAL bytea, never loaded whole.)
 import type { FailedOutboxEntry } from '../domain/exchange.ts';
 import type { Knex } from 'knex';
 import { SEND_WITH_NEXT } from './pipelined-statements.ts';
@@ -17,12 +15,8 @@ import { translateDatabaseError } from './knex-unit-of-work.ts';
 import { insertRows, runSql } from './sql-text.ts';
 
 const SLICE_BYTES = 1024 * 1024;
-/**
- * Packages in the row up to this size are read with their claim (a pass of 100 entries holds at most
- * 25 MB): the writer's limit (OUTBOX_INLINE_MAX_BYTES) and the 256 KB it had until 7 Dec.
- */
-export const CLAIM_INLINE_BYTES = Math.max(OUTBOX_INLINE_MAX_BYTES, 256 * 1024);
-const INLINE_BYTES = CLAIM_INLINE_BYTES;
+/** Packages up to this size are read with their claim (a pass of 100 entries holds at most 25 MB). */
+const INLINE_BYTES = OUTBOX_INLINE_MAX_BYTES;
 /**
  * The claim reads an inline package in slices of this size, each its own column: PostgreSQL sends bytea as
  * hex text, and a field over 128 KB of text becomes a V8 large-object string (fresh pages, ~14 µs a page

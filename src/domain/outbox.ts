@@ -62,13 +62,8 @@ export function nextRetry(schedule: RetrySchedule, attempts: number): RetryDecis
   return delayMs === undefined ? { retry: false } : { retry: true, delayMs };
 }
 
-/**
- * Packages up to this size (every status, a document without files) are kept in the outbox row; larger
- * ones in the blob store, written once. PostgreSQL cuts a value over ~2 KB into ~2 KB TOAST rows, each
- * with its index entry and WAL record: a 145 KB package cost its backend ~3.5–4 ms of CPU on this VM
- * (7 Dec), a blob put ~1.1 ms in all (docs/exchange.md, Figures). Until 7 Dec: 256 KB.
- */
-export const OUTBOX_INLINE_MAX_BYTES = 32 * 1024;
+/** Packages up to this size are kept in the outbox row; larger ones in the blob store (written once). */
+export const OUTBOX_INLINE_MAX_BYTES = 256 * 1024;
 
 /** A package already in the blob store (content-addressed: `sha256` is also the package digest). */
 export interface StoredPackage {
@@ -85,17 +80,9 @@ export type NewOutboxEntry = {
 } & (
   /** The package bytes, stored with the entry so a re-send needs nothing else (small packages). */
   | { readonly package: Uint8Array }
-  /**
-   * A larger package, already in the blob store, which keeps it for the re-sends; `held`: its bytes, when
-   * the sender holds them whole anyway (up to 1 MB), for this process's relay to publish from memory.
-   */
-  | { readonly packageBlob: StoredPackage; readonly held?: Uint8Array }
+  /** A large package, already in the blob store, which keeps it for the re-sends. */
+  | { readonly packageBlob: StoredPackage }
 );
-
-/** The bytes of an entry's package in memory (kept in the row, or held beside the blob); undefined: in the blob store only. */
-export function packageInMemory(entry: NewOutboxEntry): Uint8Array | undefined {
-  return 'package' in entry ? entry.package : entry.held;
-}
 
 /** Writes outbox entries inside the caller's transaction `tx`. */
 export interface OutboxWriter<Tx> {

@@ -135,9 +135,6 @@ export interface BlobReader {
 /** A blob up to this size, its size known, is read in one blocking read (no stream, no thread-pool trips). */
 const SMALL_BLOB_BYTES = 1024 * 1024;
 
-/** Bytes in memory as the source of a `BlobStore.put`. */
-export async function* bytesSource(bytes: Uint8Array): AsyncIterable<Uint8Array> { yield bytes; }
-
 /**
  * A stored blob read whole. With its recorded `size`, into one buffer of that size (no list of chunks
  * joined afterwards: a 50 MB file costs 50 MB), and a blob of another size is refused.

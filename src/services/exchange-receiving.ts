@@ -12,7 +12,7 @@ import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../domain/axi
 import { findAgency, type InstalledDirectory } from '../domain/directory.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
 import { progressAfter, type ExchangeRepositories, type ExchangeRequest, type ExchangeUnitOfWork, type InboxOutcome, type PackageVerifier, type QuarantinedPackage } from '../domain/exchange.ts';
-import { bytesSource, readBlob, type BlobStore } from '../domain/registry-ports.ts';
+import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import type { EdxmlLimits } from '../edxml/limits.ts';
@@ -29,6 +29,7 @@ import { arrivalNumberOf, describeStatus, type StatusEmitter } from './exchange-
 /** `servicetype` of a directory publication travelling over the broker. */
 export const DIRECTORY_SERVICE_TYPE = 'directory';
 
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> { yield bytes; }
 
 /** How long a preflight's examination (and the blobs it wrote) may be used: well under the sweep's hour. */
 const PREFLIGHT_FRESH_MS = 5 * 60_000;
@@ -203,7 +204,7 @@ export class ExchangeReceivingService {
    * from `held` when the caller has it in memory, else streamed.
    */
   private async keep(delivery: AxisDelivery, held: Uint8Array | null): Promise<string> {
-    return (await this.blobs.put(held ? bytesSource(held) : delivery.payload.chunks(), Number.MAX_SAFE_INTEGER)).sha256;
+    return (await this.blobs.put(held ? once(held) : delivery.payload.chunks(), Number.MAX_SAFE_INTEGER)).sha256;
   }
 
   /**
@@ -310,7 +311,7 @@ export class ExchangeReceivingService {
       recipientsNote: null, notes: null, createdBy,
     });
     for (const [i, a] of parsed.attachments.entries()) {
-      const blob = a.content ? await this.blobs.put(bytesSource(a.content), this.options.attachmentMaxBytes) : { sha256: a.sha256, size: a.size }; // else already stored by the parser's sink
+      const blob = a.content ? await this.blobs.put(once(a.content), this.options.attachmentMaxBytes) : { sha256: a.sha256, size: a.size }; // else already stored by the parser's sink
       await repos.attachments.insert({ id: randomUUID(), documentId: document.id, role: i === 0 ? 'main' : 'attachment', fileName: a.name, mediaType: a.contentType ?? 'application/octet-stream', size: blob.size, sha256: blob.sha256, uploadedBy: createdBy });
     }
     const received = {

@@ -12,7 +12,7 @@ import { findAgency } from '../domain/directory.ts';
 import { resentEvent, type DeliveryView, type ExchangeRepositories, type ExchangeUnitOfWork, type NewDelivery, type PackageSigner, type RequestKind, type SignedPackage } from '../domain/exchange.ts';
 import { changeRecipients, diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
 import type { OrganRef } from '../domain/document.ts';
-import { bytesSource, readBlob, type BlobReader, type BlobStore } from '../domain/registry-ports.ts';
+import { readBlob, type BlobReader, type BlobStore } from '../domain/registry-ports.ts';
 import { OUTBOX_INLINE_MAX_BYTES, type StoredPackage } from '../domain/outbox.ts';
 import { currentAttachments } from '../domain/signing-keys.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
@@ -324,22 +324,15 @@ export class ExchangeSendingService {
 
   /**
    * One outbox entry (own message id) per recipient, all carrying the one signed package: in the entries
-   * when small (OUTBOX_INLINE_MAX_BYTES), else written once to the blob store, which the entries name — up
-   * to 1 MB from the bytes also handed to the relay, beyond that slice by slice (the package is never whole
-   * in memory). Returns the message ids by recipient and the package digest (SHA-256, hex).
+   * when small, else written once to the blob store slice by slice (the package is never whole in
+   * memory), which the entries name. Returns the message ids by recipient and the package digest (SHA-256, hex).
    */
   private async enqueue(repos: ExchangeRepositories, organId: string, documentId: string, signed: SignedPackage, recipients: readonly string[]): Promise<{ messageIds: Map<string, string>; digest: string }> {
-    let content: { package: Uint8Array } | { packageBlob: StoredPackage; held?: Uint8Array };
+    let content: { package: Uint8Array } | { packageBlob: StoredPackage };
     let digest: string;
-    if (signed.size > HELD_PACKAGE_MAX_BYTES) {
+    if (signed.size > OUTBOX_INLINE_MAX_BYTES) {
       const packageBlob = await this.blobs.put(asyncSlices(signed), Number.MAX_SAFE_INTEGER);
       content = { packageBlob };
-      digest = packageBlob.sha256;
-    } else if (signed.size > OUTBOX_INLINE_MAX_BYTES) {
-      // In the blob store for the re-sends, and held for this process's relay to publish from memory.
-      const held = Buffer.concat([...signed.slices()]);
-      const packageBlob = await this.blobs.put(bytesSource(held), Number.MAX_SAFE_INTEGER);
-      content = { packageBlob, held };
       digest = packageBlob.sha256;
     } else {
       const whole = Buffer.concat([...signed.slices()]);
@@ -390,9 +383,6 @@ async function activeDeliveries(repos: ExchangeRepositories, organId: string, do
 
 /** Files over this size are read from the blob store as the package is encoded (`contentOf`). */
 const STREAMED_FILE_BYTES = 1024 * 1024;
-
-/** A package up to this size is held whole when written to the blob store, and handed to the relay from memory. */
-const HELD_PACKAGE_MAX_BYTES = 1024 * 1024;
 
 /** `work`'s result, once every reader in `opened` is closed (whatever the outcome). */
 async function closingAfter<T>(opened: BlobReader[], work: Promise<T>): Promise<T> {

@@ -12,7 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { authorize, type Actor } from '../domain/actor.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import { DomainError } from '../domain/errors.ts';
-import { bytesSource, readBlob, type AttachmentRecord, type BlobStore } from '../domain/registry-ports.ts';
+import { readBlob, type AttachmentRecord, type BlobStore } from '../domain/registry-ports.ts';
 import { currentAttachments, type DocumentSignatureTools, type StoredSignatureReport, type UnsealedKey } from '../domain/signing-keys.ts';
 import type { Repositories, UnitOfWork } from '../domain/unit-of-work.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
@@ -29,6 +29,7 @@ interface ProducedSignature {
   readonly report: SignatureValidationReport;
 }
 
+async function* once(bytes: Buffer): AsyncIterable<Uint8Array> { yield bytes; }
 
 export class SigningService {
   constructor(
@@ -149,7 +150,7 @@ export class SigningService {
 
   private async store(actor: Actor, organId: string, documentId: string, kind: 'personal' | 'organisation', key: UnsealedKey, produced: readonly ProducedSignature[], nextStatus: (doc: RegistryDocument) => 'signed' | null) {
     const blobs: { sha256: string; size: number }[] = [];
-    for (const p of produced) blobs.push(await this.blobs.put(bytesSource(p.bytes), Math.max(this.maxBytes, p.bytes.length)));
+    for (const p of produced) blobs.push(await this.blobs.put(once(p.bytes), Math.max(this.maxBytes, p.bytes.length)));
     return this.uow.run(async (repos) => {
       const before = await repos.documents.findForUpdate(organId, documentId);
       if (!before) throw new DomainError('registry.document_not_found');

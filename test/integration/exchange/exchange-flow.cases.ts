@@ -232,34 +232,6 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       await eventually(async () => (await deliveries(draft.id)).every((d) => d.history.some((e) => e.code === '01') && d.outboxState === 'sent'), '01 from both recipients');
     });
 
-    it('a document with a 100 KB file: its package in the sender\'s blob store, not the row, and published from memory (no claim reads it)', async () => {
-      const sender = net.node(VPCP);
-      const knex = sender.db.database.knex;
-      const [specialist, clerk] = [await actorFor(sender.db.database, 'chuyen_vien', VPCP), await actorFor(sender.db.database, 'van_thu', VPCP)];
-      const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject: 'Công văn kèm tệp 100 KB', priority: 0, recipients: [{ organId: TAY_NINH, organName: 'UBND tỉnh Tây Ninh' }] });
-      await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'cong-van.pdf', mediaType: 'application/pdf', role: 'main', content: (async function* () { yield randomBytes(100_000); })() });
-      await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
-      const claimed: string[] = []; // outbox ids any claim of the relay returned
-      const claims = (response: unknown, q: { sql?: string } | undefined): void => {
-        if (/^UPDATE axis_outbox SET lease_until/i.test(q?.sql ?? '')) claimed.push(...((response as { rows?: Array<{ id: string }> } | undefined)?.rows ?? []).map((r) => r.id));
-      };
-      knex.on('query-response', claims);
-      try {
-        const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
-        await eventually(async () => (await received(TAY_NINH, sent.edxmlDocumentId)).length > 0, 'receipt of the document');
-        await eventually(async () => (await deliveries(draft.id)).every((d) => d.history.some((e) => e.code === '01') && d.outboxState === 'sent'), '01');
-      } finally {
-        knex.off('query-response', claims);
-      }
-      const [row] = await rows(VPCP, 'axis_outbox', { document_id: draft.id, message_type: 'edoc' });
-      expect(row.package).to.equal(null); // not in the row (TOAST writes cost PostgreSQL more than a blob put) ...
-      expect(row.package_blob).to.equal(row.package_digest); // ... but in the blob store, under its digest
-      expect(Number(row.package_size)).to.be.above(100_000 * 4 / 3).and.below(1024 * 1024);
-      const stored = readFileSync(join(sender.dataDir, 'blobs', String(row.package_blob).slice(0, 2), String(row.package_blob)));
-      expect(createHash('sha256').update(stored).digest('hex')).to.equal(row.package_digest);
-      expect(claimed, 'the relay published the package from memory, handed off at the commit').to.not.include(row.id);
-    });
-
     it('assignment (04) and completion (06) reach the sender', async () => {
       const { documentId, edxmlDocumentId } = await issueAndSend('Văn bản giao xử lý');
       const node = net.node(TAY_NINH);
