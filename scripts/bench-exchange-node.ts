@@ -48,7 +48,7 @@ function nodeConfig(): Config {
   return {
     ...base,
     dataDir: required('BENCH_DATA_DIR'),
-    database: { ...base.database, url: required('BENCH_DATABASE_URL') },
+    database: { ...base.database, url: required('BENCH_DATABASE_URL'), ...(process.env.BENCH_POOL_MAX ? { poolMax: Number(process.env.BENCH_POOL_MAX) } : {}) },
     demo: { ...base.demo, password: 'bench-password-1' },
     signing: { ...base.signing, unlockWindowSeconds: 3600 }, // the leader enters the PIN once for the preparation's signatures
     axis: {
