@@ -15,7 +15,9 @@ import { bytesPayload, type AxisDelivery, type AxisHealth } from '../domain/axis
 import type { DirectoryHealth, SignedDirectory } from '../domain/directory.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
 import type { ExchangeRepositories, ExchangeUnitOfWork, PackageSigner, PackageVerifier } from '../domain/exchange.ts';
+import { readBlob } from '../domain/registry-ports.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
+import { assemblePackage } from '../edxml/package-parts.ts';
 import { keyObjectCredentials, type SigningCredentials } from '../pki/cms/signer.ts';
 import { devPassphrase } from '../pki/dev/dev-manifest.ts';
 import type { TrustLayer } from '../pki/trust/trust-layer.ts';
@@ -123,7 +125,8 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
     onDirectory: (version, installed) => logger.info(`directory version ${version} ${installed ? 'installed' : 'already current'}`),
   });
   const quarantine = new ExchangeQuarantineService(exchangeUow, receiving, clock, wakeAfterEnqueue);
-  const outboxStore = new KnexOutboxStore(database.knex, deps.blobs);
+  // A package kept as its parts (the signed skeleton, the files) is made again from the blob store when claimed.
+  const outboxStore = new KnexOutboxStore(database.knex, deps.blobs, (parts) => assemblePackage(parts, (sha256) => readBlob(deps.blobs, sha256)));
   const outbox = new ExchangeOutboxService(exchangeUow, directory, clock, wake);
 
   const hostedOrganIds = async (): Promise<string[]> => config.exchange.hostedOrganIds

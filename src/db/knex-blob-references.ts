@@ -11,7 +11,8 @@ const REFERENCES = `
   UNION SELECT package_sha256 FROM exchange_received
   UNION SELECT package_sha256 FROM exchange_quarantine WHERE package_sha256 IS NOT NULL
   UNION SELECT package_sha256 FROM exchange_requests WHERE package_sha256 <> ''
-  UNION SELECT package_blob FROM axis_outbox WHERE package_blob IS NOT NULL`;
+  UNION SELECT package_blob FROM axis_outbox WHERE package_blob IS NOT NULL
+  UNION SELECT f->>'sha256' FROM axis_outbox, jsonb_array_elements(package_parts) AS f WHERE package_parts IS NOT NULL`;
 
 export class KnexBlobReferences implements BlobReferences {
   constructor(private readonly knex: Knex) {}

@@ -5,12 +5,17 @@
 // in the same statement. A larger one is in the blob store (migration 20261123180000), written there once
 // by the sender for all its recipients, and is streamed from it. (A row written before that migration with
 // a large `package` is streamed out in 1 MB slices: substring on an EXTERNAL bytea, never loaded whole.)
+// A small document package is kept as its parts (migration 20261207234500, PackageParts in
+// src/domain/outbox.ts): its signed skeleton and its files' names; a claim makes its bytes again
+// (`PackageAssembler`) and checks them against the digest before anything is published.
 import type { FailedOutboxEntry } from '../domain/exchange.ts';
 import type { Knex } from 'knex';
 import { SEND_WITH_NEXT } from './pipelined-statements.ts';
 import { bytesPayload, type AxisHeaders, type AxisMessageType, type AxisPayload } from '../domain/axis-transport.ts';
-import { OUTBOX_INLINE_MAX_BYTES, type NewOutboxEntry, type OutboxEntry, type OutboxStore, type OutboxWriter } from '../domain/outbox.ts';
+import { OUTBOX_INLINE_MAX_BYTES, type NewOutboxEntry, type OutboxEntry, type OutboxStore, type OutboxWriter, type PackageAssembler, type PackagePartFile } from '../domain/outbox.ts';
 import { readBlob, type BlobStore } from '../domain/registry-ports.ts';
+import { createHash } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
 import { translateDatabaseError } from './knex-unit-of-work.ts';
 import { insertRows, runSql } from './sql-text.ts';
 
@@ -39,6 +44,8 @@ interface ClaimedRow {
   attempts: number;
   size: number;
   package_blob: string | null;
+  package_skeleton: Buffer | null;
+  package_parts: PackagePartFile[] | string | null; // jsonb: parsed by pg, text from some drivers
   [inline: `inline_${number}`]: Buffer | null;
 }
 
@@ -59,8 +66,11 @@ const STATEMENT_INLINE_BYTES = 1024 * 1024;
 const MARK_SENT = "UPDATE axis_outbox SET state = 'sent', sent_at = ?, lease_until = NULL WHERE id = ANY(?::uuid[])";
 
 export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transaction> {
-  /** `blobs`: where large packages are (needed by the relay; a writer-only store may go without). */
-  constructor(private readonly knex: Knex, private readonly blobs?: BlobStore) {}
+  /**
+   * `blobs`: where large packages are; `assemble`: makes a package kept as its parts again. Both needed by
+   * the relay's claims; a writer-only store may go without.
+   */
+  constructor(private readonly knex: Knex, private readonly blobs?: BlobStore, private readonly assemble?: PackageAssembler) {}
 
   /** `leaseUntil`: the entry is handed off to this process's relay (OutboxHandOff), leased until then. */
   async enqueue(trx: Knex.Transaction, entry: NewOutboxEntry, leaseUntil?: Date): Promise<void> {
@@ -77,7 +87,9 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
     let inlineBytes = 0;
     for (const { entry, leaseUntil } of entries) {
       const { headers } = entry;
-      const inline = 'package' in entry ? Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength) : null;
+      const whole = 'package' in entry ? Buffer.from(entry.package.buffer, entry.package.byteOffset, entry.package.byteLength) : null;
+      const parts = 'package' in entry ? entry.parts : undefined;
+      const inline = parts ? null : whole;
       if (rows.length > 0 && inlineBytes + (inline?.length ?? 0) > STATEMENT_INLINE_BYTES) {
         await insertRows(trx, 'axis_outbox', rows, '', SEND_WITH_NEXT);
         rows = [];
@@ -87,7 +99,9 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
       rows.push({
         id: entry.id, message_id: headers.messageId, sender_organ_id: headers.from, recipient_organ_id: headers.to, message_type: headers.messageType,
         service_type: headers.serviceType, package_digest: headers.packageDigest, package: inline, package_blob: blob?.sha256 ?? null,
-        package_size: blob?.size ?? null, document_id: entry.documentId,
+        package_size: blob?.size ?? (parts ? whole?.length : null) ?? null, document_id: entry.documentId,
+        package_skeleton: parts ? Buffer.from(parts.skeleton.buffer, parts.skeleton.byteOffset, parts.skeleton.byteLength) : null,
+        package_parts: parts ? JSON.stringify(parts.attachments) : null,
         next_attempt_at: new Date(0), // due at once whatever the skew between this node's clock (the relay's `now`) and the database's
         lease_until: leaseUntil ?? null,
       });
@@ -129,7 +143,7 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
                       WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
                       ORDER BY next_attempt_at, seq LIMIT ? FOR UPDATE SKIP LOCKED)
         RETURNING seq, id, message_id, sender_organ_id, recipient_organ_id, message_type, service_type, package_digest, attempts,
-                  COALESCE(octet_length(package), package_size) AS size, ${INLINE_COLUMNS}, package_blob`,
+                  COALESCE(octet_length(package), package_size) AS size, ${INLINE_COLUMNS}, package_blob, package_skeleton, package_parts`,
       [leaseUntil, now, now, limit],
     ));
     // RETURNING gives the rows in the heap's order: back to the order they were written (03 before 05).
@@ -140,7 +154,8 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
         from: row.sender_organ_id, to: row.recipient_organ_id, messageType: row.message_type, serviceType: row.service_type,
         messageId: row.message_id, packageDigest: row.package_digest,
       } satisfies AxisHeaders,
-      payload: inline ? bytesPayload(inline) : row.package_blob ? this.blobPayload(row.package_blob, Number(row.size)) : this.payload(row.id, Number(row.size)),
+      payload: inline ? bytesPayload(inline) : row.package_blob ? this.blobPayload(row.package_blob, Number(row.size))
+        : row.package_skeleton ? this.partsPayload(row) : this.payload(row.id, Number(row.size)),
       attempts: row.attempts,
     }));
   }
@@ -181,6 +196,30 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
       chunks: () => blobs.open(sha256),
       bytes: () => readBlob(blobs, sha256, size),
     };
+  }
+
+  /**
+   * A package kept as its parts, made again when the transport first reads it and checked against the
+   * row's size and digest: bytes that differ (a file missing or changed, a ZIP encoder that changed) are
+   * never published; the attempt fails with `exchange.package_not_rebuilt` (retried, then failed, visibly).
+   */
+  private partsPayload(row: ClaimedRow): AxisPayload {
+    const assemble = this.assemble;
+    if (!assemble) throw new Error('this outbox store cannot make packages kept as their parts');
+    const size = Number(row.size);
+    const parts = { skeleton: row.package_skeleton as Buffer, attachments: (typeof row.package_parts === 'string' ? JSON.parse(row.package_parts) : row.package_parts) as PackagePartFile[] };
+    let made: Promise<Uint8Array> | undefined;
+    const bytes = (): Promise<Uint8Array> => (made ??= assemble(parts).then((pkg) => {
+      const digest = createHash('sha256').update(pkg).digest('hex');
+      if (pkg.byteLength !== size || digest !== row.package_digest) {
+        throw new DomainError('exchange.package_not_rebuilt', { details: [{ field: 'package', message: `outbox entry ${row.id}: ${pkg.byteLength} bytes, SHA-256 ${digest}; the entry records ${size} bytes, ${row.package_digest}` }] });
+      }
+      return pkg;
+    }, (error: unknown) => {
+      if (error instanceof DomainError && error.kind === 'unavailable') throw error; // a full or unreadable store: retried as such
+      throw new DomainError('exchange.package_not_rebuilt', { cause: error, details: [{ field: 'package', message: `outbox entry ${row.id}: ${error instanceof Error ? error.message : String(error)}` }] });
+    }));
+    return { size, chunks: async function* () { yield await bytes(); }, bytes };
   }
 
   private payload(id: string, size: number): AxisPayload {

@@ -350,6 +350,8 @@ export interface UnsignedPackageSkeleton {
 export interface SignedPackage {
   readonly size: number;
   slices(): Iterable<Uint8Array>;
+  /** The signed package with each attachment's marker in place of its base64 (see PackageParts, domain/outbox.ts). */
+  readonly skeleton: Uint8Array;
 }
 
 /** Verifies an envelope signature with the trust layer and the directory (signer organisation = From). */

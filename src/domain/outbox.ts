@@ -71,6 +71,35 @@ export interface StoredPackage {
   readonly size: number;
 }
 
+/**
+ * A document package kept as its parts instead of its bytes: the signed skeleton — the package with each
+ * attachment's base64 replaced by a marker, a few KB — and, per attachment, its file in the blob store
+ * (named by the document's rows already) and how it is encoded. The relay publishes an entry from memory
+ * (the hand-off) and needs its bytes again only when it claims it (this process stopped first, another
+ * process, a retry): they are made again then, the same bytes — the ZIP carries the time of sending, its
+ * compression is judged from the content, RSA signatures are deterministic — checked against the package
+ * digest. So a document's 100 KB+ of package is not written to PostgreSQL (its TOAST and WAL) at all.
+ */
+export interface PackageParts {
+  readonly skeleton: Uint8Array;
+  readonly attachments: readonly PackagePartFile[];
+}
+
+export interface PackagePartFile {
+  /** Where its base64 goes in the skeleton. */
+  readonly marker: string;
+  /** The file in the blob store (SHA-256, hex). */
+  readonly sha256: string;
+  /** The file's name in the ZIP. */
+  readonly name: string;
+  readonly transferEncoding: 'zip' | 'raw';
+  /** The time the ZIP entry carries (ISO 8601). */
+  readonly modifiedAt: string;
+}
+
+/** Makes the bytes of a package kept as parts again (the composition root gives it the codec and the blob store). */
+export type PackageAssembler = (parts: PackageParts) => Promise<Uint8Array>;
+
 /** What the issuing transaction writes: one entry per recipient (DESIGN.md "Main flows", outgoing). */
 export type NewOutboxEntry = {
   readonly id: string;
@@ -78,8 +107,11 @@ export type NewOutboxEntry = {
   /** The outgoing document this entry delivers, for per-recipient tracking. */
   readonly documentId: string | null;
 } & (
-  /** The package bytes, stored with the entry so a re-send needs nothing else (small packages). */
-  | { readonly package: Uint8Array }
+  /**
+   * The package bytes, for the hand-off; stored with the entry so a re-send needs nothing else (small
+   * packages), or, with `parts`, stored as those parts only.
+   */
+  | { readonly package: Uint8Array; readonly parts?: PackageParts | undefined }
   /** A large package, already in the blob store, which keeps it for the re-sends. */
   | { readonly packageBlob: StoredPackage }
 );

@@ -4,9 +4,9 @@
 // request, base64 of the raw file), with manifest and attachment ContentIds written `cid:<id>`.
 import { writeEdxmlDate, writeEdxmlTimestamp } from './edxml-dates.ts';
 import { invalid, missing } from './field-reader.ts';
-import type { Business, DocumentHeader, OutgoingDocumentPackage, Organization, ResponseFor, StaffInfo, StatusMessage, TraceHeader } from './model.ts';
+import type { Business, DocumentHeader, OutgoingDocumentPackage, Organization, RandomAccessContent, ResponseFor, StaffInfo, StatusMessage, TraceHeader, TransferEncoding } from './model.ts';
 import { singleFileZipParts } from './single-file-zip.ts';
-import { el, envelopeFragment, optional, packageSkeleton, packageXml, type AttachmentFragment, type PackageSkeleton, type XmlElement } from './xml-writer.ts';
+import { el, envelopeFragment, optional, packageSkeleton, packageXml, type AttachmentFragment, type PackageSkeleton, type TransferPart, type XmlElement } from './xml-writer.ts';
 
 function writeOrganization(parent: XmlElement, name: 'From' | 'To', o: Organization): void {
   const e = el(parent, name);
@@ -132,9 +132,18 @@ function writeTrace(parent: XmlElement, traceHeaders: readonly TraceHeader[], bu
 // or a Windows drive prefix (`C:`).
 const UNSAFE_NAME = /[\\/\0]|^\.\.?$|^[A-Za-z]:/;
 
+/** The time the ZIP entries carry: the time of sending (the first TraceHeader), so that a build is reproducible. */
+export function zipModifiedAt(pkg: OutgoingDocumentPackage): Date {
+  return pkg.traceHeaders[0]?.timestamp ?? new Date(Date.UTC(1980, 0, 1));
+}
+
+/** An attachment's transfer bytes, as parts: its ZIP (the default, as the vendor SDK sends) or the file itself. */
+export function transferOf<T extends Uint8Array | RandomAccessContent>(name: string, content: T, transferEncoding: TransferEncoding | undefined, modifiedAt: Date): TransferPart[] {
+  return (transferEncoding ?? 'zip') === 'zip' ? singleFileZipParts(name, content, modifiedAt) : [content];
+}
+
 function encodeAttachments(pkg: OutgoingDocumentPackage): AttachmentFragment[] {
-  // The ZIP entries carry the time of sending (the first TraceHeader) so that a build is reproducible.
-  const modifiedAt = pkg.traceHeaders[0]?.timestamp ?? new Date(Date.UTC(1980, 0, 1));
+  const modifiedAt = zipModifiedAt(pkg);
   const ids = new Set<string>();
   return pkg.attachments.map((a, i) => {
     const field = `attachments[${i}]`;
@@ -142,7 +151,7 @@ function encodeAttachments(pkg: OutgoingDocumentPackage): AttachmentFragment[] {
     const contentId = (a.contentId ?? String(i + 1)).replace(/^cid:/i, '');
     if (!contentId || /[\s<>]/.test(contentId) || ids.has(contentId)) throw invalid(`${field}.contentId`, `empty, repeated or not a token: ${JSON.stringify(contentId)}`);
     ids.add(contentId);
-    const transfer = (a.transferEncoding ?? 'zip') === 'zip' ? singleFileZipParts(a.name, a.content, modifiedAt) : [a.content];
+    const transfer = transferOf(a.name, a.content, a.transferEncoding, modifiedAt);
     return { contentId, name: a.name, description: a.description, contentType: a.contentType, transfer };
   });
 }

@@ -13,12 +13,13 @@ import { resentEvent, type DeliveryView, type ExchangeRepositories, type Exchang
 import { changeRecipients, diffMetadata, isEmptyDiff, type MetadataChanges } from '../domain/exchange-update.ts';
 import type { OrganRef } from '../domain/document.ts';
 import { readBlob, type BlobReader, type BlobStore } from '../domain/registry-ports.ts';
-import { OUTBOX_INLINE_MAX_BYTES, type StoredPackage } from '../domain/outbox.ts';
+import { OUTBOX_INLINE_MAX_BYTES, type PackageParts, type StoredPackage } from '../domain/outbox.ts';
 import { currentAttachments } from '../domain/signing-keys.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
 import { buildDocumentPackageSkeleton } from '../edxml/package-builder.ts';
+import { packageParts } from '../edxml/package-parts.ts';
 import { deflateAhead } from '../edxml/single-file-zip.ts';
-import type { Business, OutgoingAttachment, ReceiverChangeEntry } from '../edxml/model.ts';
+import type { Business, OutgoingAttachment, OutgoingDocumentPackage, ReceiverChangeEntry } from '../edxml/model.ts';
 import type { OrganId } from '../domain/organ-id.ts';
 import { packageFromOutgoing } from '../edxml/registry-mapping.ts';
 import type { InstalledDirectory } from '../domain/directory.ts';
@@ -116,7 +117,7 @@ export class ExchangeSendingService {
         documentId: first.edxmlDocumentId,
         business: { businessDocType: 1, businessDocReason: why, documentId: first.edxmlDocumentId, paper: false, replacementInfoList: [] },
       });
-      await this.enqueue(repos, organId, documentId, await this.signer.signPackageSkeleton(organId, buildDocumentPackageSkeleton(pkg)), targets.map((t) => t.recipientOrganId));
+      await this.signAndEnqueue(repos, organId, documentId, pkg, [], targets.map((t) => t.recipientOrganId));
       for (const target of targets) {
         const d = await repos.exchange.findDeliveryForUpdate(organId, target.edxmlDocumentId, target.recipientOrganId);
         if (d) await repos.exchange.updateDelivery({ ...d, pendingRequest: 'recall', history: [...d.history, { code: '13', at: now.toISOString(), description: why, arrivalNumber: null, request: 'recall' }] });
@@ -185,14 +186,14 @@ export class ExchangeSendingService {
       const publishedTo = [...informed.map((d) => d.recipientOrganId), ...add.map((a) => a.organId)];
       const receivers: ReceiverChangeEntry[] = [...add.map((r) => ({ organId: r.organId as OrganId, receiverType: 1 as const })), ...remove.map((o) => ({ organId: o as OrganId, receiverType: 0 as const }))];
       const documentInfo = Object.keys(diff.after).some((f) => f !== 'to');
+      const files = add.length > 0 ? await this.attachmentsOf(repos, documentId, opened) : NO_FILES;
       const pkg = packageFromOutgoing({
         metadata, sender: this.organisation(directory, organId, doc.metadata.organName),
         recipients: addressees.map((a) => ({ organId: a.organId as OrganId, organName: a.organName })),
-        attachments: add.length > 0 ? await this.attachmentsOf(repos, documentId, opened) : [], sentAt: now, documentId: first.edxmlDocumentId,
+        attachments: files.attachments, sentAt: now, documentId: first.edxmlDocumentId,
         business: { businessDocType: 2, businessDocReason: reason, documentId: first.edxmlDocumentId, paper: false, businessDocumentInfo: { documentInfo, documentReceiver: receivers.length > 0, receivers }, replacementInfoList: [] },
       });
-      const signed = await this.signer.signPackageSkeleton(organId, buildDocumentPackageSkeleton(pkg));
-      const { messageIds } = await this.enqueue(repos, organId, documentId, signed, publishedTo);
+      const { messageIds } = await this.signAndEnqueue(repos, organId, documentId, pkg, files.sha256s, publishedTo);
       for (const d of informed) {
         const locked = await repos.exchange.findDeliveryForUpdate(organId, d.edxmlDocumentId, d.recipientOrganId);
         if (locked) await repos.exchange.updateDelivery({ ...locked, pendingRequest: 'update', removedAt: remove.includes(d.recipientOrganId) ? now.toISOString() : locked.removedAt });
@@ -244,13 +245,13 @@ export class ExchangeSendingService {
       if (already.length > 0) throw new DomainError('exchange.already_sent', { details: already.map((d) => ({ field: 'recipients', message: d.recipientOrganId })) });
       const business = options.replacesDocumentId ? await this.replacementOf(repos, organId, options.replacesDocumentId, options.business) : options.business;
 
+      const files = await this.attachmentsOf(repos, documentId, opened);
       const pkg = packageFromOutgoing({
         metadata: doc.metadata, sender: { organId: organId as OrganId, organName: sender.name },
-        recipients: recipients.map((r) => ({ organId: r.organId as OrganId, organName: r.name })), attachments: await this.attachmentsOf(repos, documentId, opened), sentAt: now,
+        recipients: recipients.map((r) => ({ organId: r.organId as OrganId, organName: r.name })), attachments: files.attachments, sentAt: now,
         ...(business ? { business } : {}),
       });
-      const signed = await this.signer.signPackageSkeleton(organId, buildDocumentPackageSkeleton(pkg));
-      const { messageIds, digest } = await this.enqueue(repos, organId, documentId, signed, recipients.map((r) => r.organId));
+      const { messageIds, digest } = await this.signAndEnqueue(repos, organId, documentId, pkg, files.sha256s, recipients.map((r) => r.organId));
       const deliveries: NewDelivery[] = recipients.map((r) => ({
         documentId, agencyOrganId: organId, recipientOrganId: r.organId, recipientName: r.name, edxmlDocumentId: pkg.header.documentId, messageId: messageIds.get(r.organId) as string,
         pendingRequest: options.pendingRequest ?? null, replacesDocumentId: options.replacesDocumentId ?? null,
@@ -285,18 +286,24 @@ export class ExchangeSendingService {
 
   /**
    * The current versions only (a PAdES signature supersedes the PDF it signed), main first, each separate
-   * attachment followed by its detached CMS signature (`<name>.p7s`) when it has one.
+   * attachment followed by its detached CMS signature (`<name>.p7s`) when it has one; with each, its file
+   * in the blob store when it is held in memory (a file read as a stream has none: see `signAndEnqueue`).
    */
-  private async attachmentsOf(repos: ExchangeRepositories, documentId: string, opened: BlobReader[]): Promise<OutgoingAttachment[]> {
+  private async attachmentsOf(repos: ExchangeRepositories, documentId: string, opened: BlobReader[]): Promise<SentFiles> {
     const current = currentAttachments(await repos.attachments.listByDocument(documentId), await repos.signatureReports.listByDocument(documentId))
       .filter((a) => a.role !== 'scan')
       .sort((a, b) => (a.role === 'main' ? 0 : 1) - (b.role === 'main' ? 0 : 1));
     const attachments: OutgoingAttachment[] = [];
+    const sha256s: Array<string | undefined> = [];
     for (const a of current) {
       attachments.push({ name: a.fileName, contentType: a.mediaType, content: await this.contentOf(a.sha256, a.size, opened) });
-      if (a.detachedSignatureSha256) attachments.push({ name: `${a.fileName}.p7s`, contentType: 'application/pkcs7-signature', content: await readBlob(this.blobs, a.detachedSignatureSha256) });
+      sha256s.push(a.size <= STREAMED_FILE_BYTES ? a.sha256 : undefined);
+      if (a.detachedSignatureSha256) {
+        attachments.push({ name: `${a.fileName}.p7s`, contentType: 'application/pkcs7-signature', content: await readBlob(this.blobs, a.detachedSignatureSha256) });
+        sha256s.push(a.detachedSignatureSha256);
+      }
     }
-    return attachments;
+    return { attachments, sha256s };
   }
 
   /**
@@ -323,12 +330,17 @@ export class ExchangeSendingService {
   }
 
   /**
-   * One outbox entry (own message id) per recipient, all carrying the one signed package: in the entries
-   * when small, else written once to the blob store slice by slice (the package is never whole in
-   * memory), which the entries name. Returns the message ids by recipient and the package digest (SHA-256, hex).
+   * Builds and signs the package (the organisation's signature on the envelope), then writes one outbox
+   * entry (own message id) per recipient, all carrying it: a small package with attachments, every one of
+   * them a file in the blob store held in memory (`sha256s`), as its parts (the signed skeleton and those
+   * files: PackageParts, domain/outbox.ts); another small one in the entries; a large one written once to
+   * the blob store slice by slice (the package is never whole in memory), which the entries name. Returns
+   * the message ids by recipient and the package digest (SHA-256, hex).
    */
-  private async enqueue(repos: ExchangeRepositories, organId: string, documentId: string, signed: SignedPackage, recipients: readonly string[]): Promise<{ messageIds: Map<string, string>; digest: string }> {
-    let content: { package: Uint8Array } | { packageBlob: StoredPackage };
+  private async signAndEnqueue(repos: ExchangeRepositories, organId: string, documentId: string, pkg: OutgoingDocumentPackage, sha256s: ReadonlyArray<string | undefined>, recipients: readonly string[]): Promise<{ messageIds: Map<string, string>; digest: string }> {
+    const unsigned = buildDocumentPackageSkeleton(pkg);
+    const signed = await this.signer.signPackageSkeleton(organId, unsigned);
+    let content: { package: Uint8Array; parts?: PackageParts | undefined } | { packageBlob: StoredPackage };
     let digest: string;
     if (signed.size > OUTBOX_INLINE_MAX_BYTES) {
       const packageBlob = await this.blobs.put(asyncSlices(signed), Number.MAX_SAFE_INTEGER);
@@ -336,7 +348,7 @@ export class ExchangeSendingService {
       digest = packageBlob.sha256;
     } else {
       const whole = Buffer.concat([...signed.slices()]);
-      content = { package: whole };
+      content = { package: whole, parts: pkg.attachments.length > 0 ? packageParts(pkg, unsigned, signed.skeleton, sha256s) ?? undefined : undefined };
       digest = createHash('sha256').update(whole).digest('hex');
     }
     const messageIds = new Map<string, string>(recipients.map((to) => [to, randomUUID()]));
@@ -380,6 +392,14 @@ function assertNoPendingRequest(deliveries: readonly DeliveryView[]): void {
 async function activeDeliveries(repos: ExchangeRepositories, organId: string, documentId: string): Promise<DeliveryView[]> {
   return (await repos.exchange.listDeliveries(organId, documentId)).filter((d) => d.removedAt === null && d.status !== '02');
 }
+
+/** The attachments of a package, and each one's file in the blob store (undefined: read as a stream). */
+interface SentFiles {
+  readonly attachments: OutgoingAttachment[];
+  readonly sha256s: ReadonlyArray<string | undefined>;
+}
+
+const NO_FILES: SentFiles = { attachments: [], sha256s: [] };
 
 /** Files over this size are read from the blob store as the package is encoded (`contentOf`). */
 const STREAMED_FILE_BYTES = 1024 * 1024;

@@ -64,6 +64,8 @@ export async function signEnvelopeParts(bytes: Uint8Array, credentials: SigningC
 export interface SignedPackageSlices {
   readonly size: number;
   slices(): Iterable<Uint8Array>;
+  /** The signed package with each attachment's marker where its base64 goes (small: what the outbox keeps). */
+  readonly skeleton: Buffer;
 }
 
 /**
@@ -84,6 +86,7 @@ export async function signEnvelopeSkeleton(pkg: PackageSkeleton, credentials: Si
   const size = pkg.skeleton.length + element.length + pkg.attachments.reduce((n, a) => n + a.size - a.marker.length, 0);
   return {
     size,
+    skeleton: Buffer.concat([pkg.skeleton.subarray(0, insertAt), element, rest]),
     *slices() {
       yield pkg.skeleton.subarray(0, insertAt);
       yield element;

@@ -8,7 +8,9 @@ import { KnexExchangeUnitOfWork } from '../../../src/db/knex-exchange-unit-of-wo
 import { KnexOutboxStore } from '../../../src/db/knex-outbox-store.ts';
 import { KnexUnitOfWork } from '../../../src/db/knex-unit-of-work.ts';
 import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../../../src/domain/axis-transport.ts';
+import { DomainError } from '../../../src/domain/errors.ts';
 import { OUTBOX_INLINE_MAX_BYTES, type OutboxEntry } from '../../../src/domain/outbox.ts';
+import { assemblePackage } from '../../../src/edxml/package-parts.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.ts';
 import { AGENCY_A, AGENCY_B } from '../../unit/axis/support/transport-behaviour.ts';
 
@@ -230,6 +232,60 @@ for (const kind of databaseKinds) {
       }
       expect(slices).to.deep.equal([1024 * 1024, 1024 * 1024, 5]);
       expect(hash.digest('hex')).to.equal(entry!.headers.packageDigest);
+    });
+
+    it('keeps a document package as its parts (signed skeleton, files), not whole; a claim makes the same bytes again, never other bytes', async () => {
+      const files = new Map<string, Buffer>();
+      const file = (bytes: Buffer): string => { files.set(sha256(bytes), bytes); return sha256(bytes); };
+      const read = async (sha: string): Promise<Buffer> => {
+        const found = files.get(sha);
+        if (!found) throw new DomainError('attachment.not_found', { details: [{ field: 'sha256', message: sha }] });
+        return found;
+      };
+      const pdf = randomBytes(100_000); // stored in its ZIP
+      const letter = Buffer.from('Công văn số 12/UBND-VP về việc báo cáo. '.repeat(2_000), 'utf8'); // deflated
+      const note = randomBytes(1_000); // sent raw
+      const marker = (i: number) => `edocAttachment${'f'.repeat(32)}n${i}e`;
+      const skeleton = Buffer.from(`<edXML><A>${marker(0)}</A><B>${marker(1)}</B><C>${marker(2)}</C></edXML>`, 'utf8');
+      const modifiedAt = '2026-12-07T10:00:00.000Z';
+      const parts = {
+        skeleton,
+        attachments: [
+          { marker: marker(0), sha256: file(pdf), name: 'van-ban.pdf', transferEncoding: 'zip' as const, modifiedAt },
+          { marker: marker(1), sha256: file(letter), name: 'phu-luc.txt', transferEncoding: 'zip' as const, modifiedAt },
+          { marker: marker(2), sha256: file(note), name: 'ghi-chu.bin', transferEncoding: 'raw' as const, modifiedAt },
+        ],
+      };
+      const whole = await assemblePackage(parts, read);
+      expect(whole.length).to.be.greaterThan(pdf.length * 4 / 3).and.below((pdf.length + letter.length) * 4 / 3);
+      const store = new KnexOutboxStore(knex, undefined, (p) => assemblePackage(p, read));
+      const id = randomUUID();
+      const h = headers(whole);
+      await knex.transaction((trx) => store.enqueue(trx, { id, headers: h, package: whole, parts, documentId: null }));
+      const row = await knex('axis_outbox').where({ id }).first('package', 'package_skeleton', 'package_size');
+      expect(row.package).to.equal(null); // not whole in the row ...
+      expect(Buffer.compare(row.package_skeleton, skeleton)).to.equal(0); // ... but its skeleton and its size
+      expect(Number(row.package_size)).to.equal(whole.length);
+      const [entry] = await store.claimDue(new Date(), 1, 60_000);
+      expect(entry!.headers).to.deep.equal(h);
+      expect(entry!.payload.size).to.equal(whole.length);
+      expect(Buffer.compare(Buffer.from(await entry!.payload.bytes()), whole)).to.equal(0);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of entry!.payload.chunks()) chunks.push(chunk);
+      expect(Buffer.compare(Buffer.concat(chunks), whole)).to.equal(0);
+      // Bytes other than those signed and digested are never given: a ZIP made at another time, a file missing, a marker lost.
+      const changes: Array<[string, unknown, Buffer]> = [
+        ['a ZIP entry of another time', parts.attachments.map((a, i) => (i === 1 ? { ...a, modifiedAt: '2026-12-07T10:00:02.000Z' } : a)), skeleton],
+        ['a file missing', parts.attachments.map((a, i) => (i === 0 ? { ...a, sha256: sha256(Buffer.from('không có')) } : a)), skeleton],
+        ['a marker lost', parts.attachments, Buffer.from(skeleton.toString('utf8').replace(marker(2), ''), 'utf8')],
+      ];
+      for (const [label, attachments, changedSkeleton] of changes) {
+        await knex('axis_outbox').where({ id }).update({ package_parts: JSON.stringify(attachments), package_skeleton: changedSkeleton, lease_until: null });
+        const [again] = await store.claimDue(new Date(), 1, 60_000);
+        let error: unknown;
+        try { await again!.payload.bytes(); } catch (e) { error = e; }
+        expect((error as { code?: string }).code, label).to.equal('exchange.package_not_rebuilt');
+      }
     });
 
     it('records an inbox message once, in the caller transaction, with its outcome', async () => {

@@ -13,6 +13,9 @@ import { KnexOutboxStore } from '../../../src/db/knex-outbox-store.ts';
 import { expect } from 'chai';
 import { bytesPayload } from '../../../src/domain/axis-transport.ts';
 import type { DeliveryView } from '../../../src/domain/exchange.ts';
+import type { PackagePartFile } from '../../../src/domain/outbox.ts';
+import { readBlob } from '../../../src/domain/registry-ports.ts';
+import { assemblePackage } from '../../../src/edxml/package-parts.ts';
 import type { OrganId } from '../../../src/domain/organ-id.ts';
 import { buildDocumentPackage, buildStatusMessage } from '../../../src/edxml/package-builder.ts';
 import { parseEdxml } from '../../../src/edxml/parse-package.ts';
@@ -74,6 +77,14 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
 
     const rows = (organId: string, table: string, where: Record<string, unknown> = {}) => net.node(organId).db.database.knex(table).where(where);
     const received = async (organId: string, edxmlDocumentId: string) => rows(organId, 'documents', { direction: 'incoming', edxml_document_id: edxmlDocumentId });
+    /** An outbox entry's package: in its row, or (a document's) made again from its parts and the sender's files. */
+    const sentPackage = async (organId: string, entry: { package: Buffer | null; package_skeleton: Buffer | null; package_parts: string | PackagePartFile[] | null }): Promise<Uint8Array> => {
+      if (entry.package) return new Uint8Array(entry.package);
+      if (!entry.package_skeleton || !entry.package_parts) throw new Error('the entry keeps its package in the blob store');
+      const blobs = new FileSystemBlobStore(join(net.node(organId).dataDir, 'blobs'));
+      const attachments = typeof entry.package_parts === 'string' ? JSON.parse(entry.package_parts) as PackagePartFile[] : entry.package_parts;
+      return assemblePackage({ skeleton: entry.package_skeleton, attachments }, (sha256) => readBlob(blobs, sha256));
+    };
     const codeOf = async (call: Promise<unknown>) => { try { await call; return 'no error'; } catch (e) { return (e as { code?: string }).code; } };
     const audited = async (organId: string, action: string, subjectId: string) => (await rows(organId, 'audit_log')).map((r) => JSON.parse(r.entry)).filter((e) => e.action === action && e.subject.id === subjectId);
 
@@ -232,6 +243,41 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       await eventually(async () => (await deliveries(draft.id)).every((d) => d.history.some((e) => e.code === '01') && d.outboxState === 'sent'), '01 from both recipients');
     });
 
+    it('a document with files is kept in its outbox rows as its parts; sent while the relay is stopped, the claim makes it again and it arrives byte for byte', async () => {
+      const sender = net.node(VPCP);
+      const db = sender.db.database;
+      const [specialist, clerk] = [await actorFor(db, 'chuyen_vien', VPCP), await actorFor(db, 'van_thu', VPCP)];
+      await sender.app.exchange.stop(); // no hand-off: the entries wait for the relay's claim
+      let draftId = '';
+      let edxmlDocumentId = '';
+      try {
+        const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject: 'Công văn kèm phụ lục', priority: 0, recipients: [{ organId: TAY_NINH, organName: 'UBND tỉnh Tây Ninh' }] });
+        draftId = draft.id;
+        const upload = (fileName: string, mediaType: string, role: 'main' | 'attachment', content: Buffer) => sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName, mediaType, role, content: (async function* () { yield content; })() });
+        await upload('cong-van.pdf', 'application/pdf', 'main', samplePdf({ text: `Cong van ${draft.id}`, padTo: 60_000 }));
+        await upload('phu-luc.txt', 'text/plain', 'attachment', Buffer.from('Phụ lục số liệu văn bản đến, đi theo tháng; '.repeat(3_000), 'utf8'));
+        await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
+        ({ edxmlDocumentId } = await sender.app.exchange.sending.send(clerk, VPCP, draft.id));
+        const [row] = await rows(VPCP, 'axis_outbox', { document_id: draft.id, message_type: 'edoc' });
+        expect(row.package).to.equal(null); // not whole in the row ...
+        expect(row.package_skeleton.length).to.be.below(12_000); // ... but its signed skeleton,
+        const files = (typeof row.package_parts === 'string' ? JSON.parse(row.package_parts) : row.package_parts) as PackagePartFile[];
+        expect(files.map((f) => f.sha256).sort()).to.deep.equal((await rows(VPCP, 'attachments', { document_id: draft.id })).map((a) => a.sha256).sort()); // the files it names,
+        expect(Number(row.package_size)).to.be.greaterThan(row.package_skeleton.length + 1_000); // and its size (the files' base64 besides)
+        expect(row.lease_until).to.equal(null);
+      } finally {
+        await sender.app.exchange.start();
+      }
+      const [doc] = await eventually(async () => { const r = await received(TAY_NINH, edxmlDocumentId); return r.length > 0 && r; }, 'receipt of the document made again');
+      const [row] = await rows(VPCP, 'axis_outbox', { document_id: draftId, message_type: 'edoc' });
+      const [pkg] = await rows(TAY_NINH, 'exchange_received', { document_id: doc.id });
+      expect(pkg.package_sha256).to.equal(row.package_digest);
+      expect((typeof pkg.report === 'string' ? JSON.parse(pkg.report) : pkg.report).indication).to.equal('TOTAL_PASSED');
+      const sentFiles = (await rows(VPCP, 'attachments', { document_id: draftId })).map((a) => a.sha256).sort();
+      expect((await rows(TAY_NINH, 'attachments', { document_id: doc.id })).map((a) => a.sha256).sort()).to.deep.equal(sentFiles);
+      await eventually(async () => (await deliveries(draftId)).every((d) => d.status === '01' && d.outboxState === 'sent'), '01 at the sender');
+    });
+
     it('assignment (04) and completion (06) reach the sender', async () => {
       const { documentId, edxmlDocumentId } = await issueAndSend('Văn bản giao xử lý');
       const node = net.node(TAY_NINH);
@@ -249,7 +295,7 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       const { documentId } = await issueAndSend('Trạng thái đến không theo thứ tự');
       await eventually(async () => (await deliveries(documentId)).every((d) => d.status === '01'), 'status 01');
       const [entry] = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: SO_TTTT, message_type: 'edoc' });
-      const parsed = await parseEdxml(new Uint8Array(entry.package));
+      const parsed = await parseEdxml(await sentPackage(VPCP, entry));
       if (parsed.kind !== 'document') throw new Error('expected a document');
       const credentials = keyObjectCredentials(organisationKey(SO_TTTT), organisationCert(SO_TTTT), [issuingCa()]);
       const statuses: [StatusCode, string | undefined][] = [['06', undefined], ['04', undefined], ['03', 'Đã tiếp nhận, số đến: 77'], ['03', 'Đã tiếp nhận, số đến: 77']];
@@ -345,7 +391,7 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       const { documentId, edxmlDocumentId } = await issueAndSend('Công văn gửi lại');
       await eventually(async () => (await deliveries(documentId)).every((d) => d.status === '01'), 'status 01 at the sender');
       const [entry] = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: TAY_NINH, message_type: 'edoc' });
-      const bytes = new Uint8Array(entry.package);
+      const bytes = await sentPackage(VPCP, entry);
       const headers = { from: VPCP, to: TAY_NINH, messageType: 'edoc' as const, serviceType: 'eDoc', packageDigest: entry.package_digest };
       const statusesBefore = (await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' })).length;
       const quarantinedBefore = (await rows(TAY_NINH, 'exchange_quarantine')).length;
@@ -364,7 +410,7 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       const { documentId, edxmlDocumentId } = await issueAndSend('Năm bản sao cùng lúc');
       await eventually(async () => (await received(TAY_NINH, edxmlDocumentId)).length === 1, 'first receipt');
       const [entry] = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: TAY_NINH, message_type: 'edoc' });
-      const bytes = new Uint8Array(entry.package);
+      const bytes = await sentPackage(VPCP, entry);
       const ids = Array.from({ length: 5 }, () => randomUUID());
       await Promise.all(ids.map((messageId) => net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId, packageDigest: entry.package_digest }, payload: bytesPayload(bytes) })));
       await eventually(async () => (await net.node(TAY_NINH).db.database.knex('axis_inbox').whereIn('message_id', ids)).length === 5, 'five inbox records');
@@ -494,7 +540,7 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         // The same update package again at the added recipient (another message id): nothing changes.
         const entry = (await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: SO_TTTT, message_type: 'edoc' }))[0];
         const statusesBefore = (await rows(SO_TTTT, 'axis_outbox', { message_type: 'status' })).length;
-        await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: entry.package_digest }, payload: bytesPayload(new Uint8Array(entry.package)) });
+        await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: entry.package_digest }, payload: bytesPayload(await sentPackage(VPCP, entry)) });
         await eventually(async () => (await rows(SO_TTTT, 'axis_outbox', { message_type: 'status' })).length === statusesBefore + 1, 'the status re-sent');
         expect(await received(SO_TTTT, edxmlDocumentId)).to.have.length(1);
         expect((await rows(SO_TTTT, 'exchange_requests', { edxml_document_id: edxmlDocumentId }))).to.have.length(0);
@@ -571,7 +617,7 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         // The package of step 2 again at Sở TTTT: nothing changes, its answer (15) is given again.
         const [, entry] = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: SO_TTTT, message_type: 'edoc' }).orderBy('seq');
         const statusesBefore = (await rows(SO_TTTT, 'axis_outbox', { message_type: 'status' })).length;
-        await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: entry.package_digest }, payload: bytesPayload(new Uint8Array(entry.package)) });
+        await net.rogue.publish({ headers: { from: VPCP, to: SO_TTTT, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: entry.package_digest }, payload: bytesPayload(await sentPackage(VPCP, entry)) });
         await eventually(async () => (await rows(SO_TTTT, 'axis_outbox', { message_type: 'status' })).length === statusesBefore + 1, 'the answer re-sent');
         expect((await net.node(SO_TTTT).app.exchange.clerk.requests(await clerkOf(SO_TTTT), SO_TTTT)).filter((r) => r.edxmlDocumentId === edxmlDocumentId)).to.have.length(3);
         expect((await rows(SO_TTTT, 'documents', { id: soDoc.id }))[0].status).to.equal('registered');
@@ -696,7 +742,7 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         // The replacement package again (another message id): one document, one request, nothing changes.
         const entry = (await rows(VPCP, 'axis_outbox', { document_id: draft.id, recipient_organ_id: TAY_NINH, message_type: 'edoc' }))[0];
         const statusesBefore = (await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' })).length;
-        await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: entry.package_digest }, payload: bytesPayload(new Uint8Array(entry.package)) });
+        await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: entry.package_digest }, payload: bytesPayload(await sentPackage(VPCP, entry)) });
         await eventually(async () => (await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' })).length === statusesBefore + 1, 'the status re-sent');
         expect(await received(TAY_NINH, sent.edxmlDocumentId)).to.have.length(1);
         expect(await rows(TAY_NINH, 'exchange_requests', { edxml_document_id: sent.edxmlDocumentId })).to.have.length(1);
@@ -710,9 +756,10 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         await net.node(TAY_NINH).app.exchange.clerk.answerRequest(await clerkOf(TAY_NINH), TAY_NINH, request.id, true);
         await eventually(async () => (await deliveries(documentId))[0]?.history.some((e) => e.code === '15'), '15 at the sender');
         const entries = await rows(VPCP, 'axis_outbox', { document_id: documentId, recipient_organ_id: TAY_NINH, message_type: 'edoc' });
-        const update = entries.find((e) => Buffer.from(e.package).toString('utf8').includes('BussinessDocType>2<'));
+        const update = (await Promise.all(entries.map(async (e) => ({ ...e, bytes: await sentPackage(VPCP, e) })))).find((e) => Buffer.from(e.bytes).toString('utf8').includes('BussinessDocType>2<'));
+        if (!update) throw new Error('no update package in the outbox');
         const statusesBefore = await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' });
-        await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: update.package_digest }, payload: bytesPayload(new Uint8Array(update.package)) });
+        await net.rogue.publish({ headers: { from: VPCP, to: TAY_NINH, messageType: 'edoc', serviceType: 'eDoc', messageId: randomUUID(), packageDigest: update.package_digest }, payload: bytesPayload(update.bytes) });
         const resent = await eventually(async () => { const r = await rows(TAY_NINH, 'axis_outbox', { message_type: 'status' }); return r.length === statusesBefore.length + 1 && r; }, 'the answer re-sent');
         const extra = resent.find((r) => !statusesBefore.some((b) => b.id === r.id));
         expect(Buffer.from(extra.package).toString('utf8')).to.include('<edXML:StatusCode>15<');
@@ -1322,11 +1369,18 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       for (const node of net.nodes) {
         const store = new FileSystemBlobStore(join(node.dataDir, 'blobs'));
         const orphan = await store.put((async function* () { yield randomBytes(2000); })(), 10_000); // a rolled-back send's package, say
+        // A file that only an outbox entry kept as its parts names (its attachment row gone, say): kept too.
+        const partsFile = await store.put((async function* () { yield randomBytes(3000); })(), 10_000);
+        await node.db.database.knex('axis_outbox').insert({
+          id: randomUUID(), message_id: randomUUID(), sender_organ_id: node.organId, recipient_organ_id: TAY_NINH, message_type: 'edoc', service_type: 'eDoc',
+          package_digest: '0'.repeat(64), package_skeleton: Buffer.from('<edXML/>'), package_size: 4_008, state: 'sent',
+          package_parts: JSON.stringify([{ marker: 'm', sha256: partsFile.sha256, name: 'tep.bin', transferEncoding: 'raw', modifiedAt: new Date().toISOString() }]),
+        });
         const named = async () => {
           const q = (table: string, column: string) => node.db.database.knex(table).whereNotNull(column).whereNot(column, '').pluck(column) as Promise<string[]>;
           return new Set([...await q('attachments', 'sha256'), ...await q('signature_reports', 'signature_sha256'), ...await q('signing_key_uses', 'signed_sha256'),
             ...await q('exchange_received', 'package_sha256'), ...await q('exchange_quarantine', 'package_sha256'), ...await q('exchange_requests', 'package_sha256'),
-            ...await q('axis_outbox', 'package_blob')].map((x) => x.trim()));
+            ...await q('axis_outbox', 'package_blob'), partsFile.sha256].map((x) => x.trim()));
         };
         const before = await named();
         expect(before.size, `blobs named on ${node.organId}`).to.be.greaterThan(0);
