@@ -204,8 +204,7 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
    * never published; the attempt fails with `exchange.package_not_rebuilt` (retried, then failed, visibly).
    */
   private partsPayload(row: ClaimedRow): AxisPayload {
-    const assemble = this.assemble;
-    if (!assemble) throw new Error('this outbox store cannot make packages kept as their parts');
+    const assemble = this.assemble ?? (() => Promise.reject(new Error('this outbox store was made without a PackageAssembler')));
     const size = Number(row.size);
     const parts = { skeleton: row.package_skeleton as Buffer, attachments: (typeof row.package_parts === 'string' ? JSON.parse(row.package_parts) : row.package_parts) as PackagePartFile[] };
     let made: Promise<Uint8Array> | undefined;
