@@ -183,7 +183,7 @@ async function main(): Promise<void> {
       } else if (command.type === 'registered') {
         agencies.get(command.organId)?.onRegistered?.(command.documentId, command.at); // ignored unless issued here
       } else if (command.type === 'stats') {
-        const row = await app.database.knex('axis_outbox').where({ message_type: 'edoc' }).select(app.database.knex.raw('octet_length(package) as bytes')).first() as { bytes: number | string } | undefined;
+        const row = await app.database.knex('axis_outbox').where({ message_type: 'edoc' }).select(app.database.knex.raw('COALESCE(octet_length(package), package_size) as bytes')).first() as { bytes: number | string } | undefined;
         if (process.env.BENCH_TRACE_SQL && command.organId === organIds[0]) {
           console.log(processName, 'statements from the saturation run on:', [...sqlBytes.values()].reduce((n, e) => n + e.count, 0), '— round trips to PostgreSQL:', roundTrips.count);
           for (const [sql, e] of [...sqlBytes].sort((a, b) => b[1].count - a[1].count).slice(0, 100)) console.log(processName, e.count, (e.bytes / 1e6).toFixed(1), 'MB', sql);

@@ -547,6 +547,8 @@ async function main(): Promise<void> {
     const stats = await Promise.all(nodes.map((n) => n.request<NodeStats>({ type: 'stats', organId: n.organId }, 'stats', n.organId)));
     for (const s of stats) console.log(`  peak RSS of node ${s.organId}${shared ? ' (a process hosting all)' : ''}                  : ${s.peakRssMb.toFixed(0)} MB`);
     const packageBytes = Math.max(...stats.map((s) => s.packageBytes));
+    // Whole in the row, in the blob store or kept as its parts: its size is on the row (package_size) either way.
+    if (packageBytes < 100_000) throw new Error(`a document's package on the wire measured ${packageBytes} bytes: it carries a 100 KB PDF (is the size read from the outbox row right?)`);
     const processes = [...new Map(nodes.map((n) => [n.child, n])).values()]; // one agency per process
     await Promise.all(processes.map((n) => n.request({ type: 'stop' }, 'stopped')));
     await Promise.all(nodes.map((n) => n.exited));
