@@ -206,9 +206,10 @@ export class KnexOutboxStore implements OutboxStore, OutboxWriter<Knex.Transacti
   private partsPayload(row: ClaimedRow): AxisPayload {
     const assemble = this.assemble ?? (() => Promise.reject(new Error('this outbox store was made without a PackageAssembler')));
     const size = Number(row.size);
-    const parts = { skeleton: row.package_skeleton as Buffer, attachments: (typeof row.package_parts === 'string' ? JSON.parse(row.package_parts) : row.package_parts) as PackagePartFile[] };
+    // Read when first needed, so that a row whose parts cannot be read fails its own publish, not the claim.
+    const parts = async () => ({ skeleton: row.package_skeleton as Buffer, attachments: (typeof row.package_parts === 'string' ? JSON.parse(row.package_parts) : row.package_parts) as PackagePartFile[] });
     let made: Promise<Uint8Array> | undefined;
-    const bytes = (): Promise<Uint8Array> => (made ??= assemble(parts).then((pkg) => {
+    const bytes = (): Promise<Uint8Array> => (made ??= parts().then(assemble).then((pkg) => {
       const digest = createHash('sha256').update(pkg).digest('hex');
       if (pkg.byteLength !== size || digest !== row.package_digest) {
         throw new DomainError('exchange.package_not_rebuilt', { details: [{ field: 'package', message: `outbox entry ${row.id}: ${pkg.byteLength} bytes, SHA-256 ${digest}; the entry records ${size} bytes, ${row.package_digest}` }] });

@@ -278,10 +278,17 @@ for (const kind of databaseKinds) {
         ['a ZIP entry of another time', parts.attachments.map((a, i) => (i === 1 ? { ...a, modifiedAt: '2026-12-07T10:00:02.000Z' } : a)), skeleton],
         ['a file missing', parts.attachments.map((a, i) => (i === 0 ? { ...a, sha256: sha256(Buffer.from('không có')) } : a)), skeleton],
         ['a marker lost', parts.attachments, Buffer.from(skeleton.toString('utf8').replace(marker(2), ''), 'utf8')],
+        ['parts that are not a list', { files: parts.attachments }, skeleton],
       ];
+      const other = Buffer.from('a status beside it');
+      await knex.transaction((trx) => store.enqueue(trx, { id: randomUUID(), headers: headers(other), package: other, documentId: null }));
       for (const [label, attachments, changedSkeleton] of changes) {
         await knex('axis_outbox').where({ id }).update({ package_parts: JSON.stringify(attachments), package_skeleton: changedSkeleton, lease_until: null });
-        const [again] = await store.claimDue(new Date(), 1, 60_000);
+        await knex('axis_outbox').whereNot({ id }).update({ lease_until: null });
+        const claimed = await store.claimDue(new Date(), 2, 60_000); // the claim itself never fails for one entry's parts
+        expect(claimed, label).to.have.length(2);
+        const again = claimed.find((e) => e.id === id);
+        expect(Buffer.from(await claimed.find((e) => e.id !== id)!.payload.bytes()).toString(), label).to.equal('a status beside it');
         let error: unknown;
         try { await again!.payload.bytes(); } catch (e) { error = e; }
         expect((error as { code?: string }).code, label).to.equal('exchange.package_not_rebuilt');
