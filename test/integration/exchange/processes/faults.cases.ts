@@ -6,8 +6,9 @@
 // src/axis/fault-points.ts (EDOC_FAULT_KILL_AT): the node kills itself with SIGKILL there.
 import { expect } from 'chai';
 import { waitUntil } from '../../../support/node-process.ts';
+import { samplePdf } from '../../../unit/pki/signatures/support/sample-pdf.ts';
 import {
-  deliveries, draftAndIssue, expectReceivedExactlyOnce, expectTracking, incomingRows, inParallel, issueAndSend, SO_TTTT, statusEntriesPerDocument,
+  chuyenVien, deliveries, draftAndIssue, expectReceivedExactlyOnce, expectTracking, incomingRows, inParallel, issueAndSend, SO_TTTT, statusEntriesPerDocument,
   TAY_NINH, vanThu, VPCP, waitForOutboxIdle, waitForReceipt, waitForTracking, type SentDocument,
 } from './support/exchange-actions.ts';
 import type { AgencyNode, ProcessNetwork } from './support/process-network.ts';
@@ -77,17 +78,26 @@ export function faultCases(context: FaultContext): void {
       }, 'the duplicate (re-sent) message answered by a recipient', 30_000);
     });
 
-    it('sender SIGKILLed after claiming its outbox entries and before publishing: published after the lease, received once', async () => {
+    it('sender SIGKILLed after claiming its outbox entries and before publishing: published after the lease (each package made again from its parts by the new process), received once', async () => {
       const net = context.network();
       const sender = net.node(VPCP);
       const documentIds = [];
-      for (let i = 1; i <= 3; i++) documentIds.push(await draftAndIssue(sender, `Văn bản gửi khi nút gửi bị dừng trước khi gửi ${i}`, RECIPIENTS));
+      // Each with a file: its outbox rows keep the package as its parts, which the restarted process makes again.
+      const attach = (i: number) => async (id: string) => {
+        await sender.client.expect(201, 'POST', `/api/agencies/${VPCP}/documents/${id}/attachments?fileName=cong-van-${i}.pdf&role=main`, {
+          user: chuyenVien(VPCP), body: samplePdf({ text: `Cong van ${id}`, padTo: 20_000 }), contentType: 'application/pdf',
+        });
+      };
+      for (let i = 1; i <= 3; i++) documentIds.push(await draftAndIssue(sender, `Văn bản gửi khi nút gửi bị dừng trước khi gửi ${i}`, RECIPIENTS, attach(i)));
       await waitForOutboxIdle(sender);
       await sender.restart({ faultKillAt: 'relay.before-publish:1' });
       await sendAllowingDeath(sender, documentIds);
       expect((await sender.died()).signal).to.equal('SIGKILL');
       const committed = await sender.knex('exchange_deliveries').whereIn('document_id', documentIds).distinct('edxml_document_id');
       expect(committed.length).to.be.greaterThan(0);
+      const kept = await sender.knex('axis_outbox').whereIn('document_id', documentIds).select('package', 'package_skeleton');
+      expect(kept.length).to.be.greaterThan(0);
+      for (const row of kept) expect([row.package, row.package_skeleton === null]).to.deep.equal([null, false]); // parts, not the package
       for (const organId of RECIPIENTS) expect(await incomingRows(net.node(organId), committed.map((r) => r.edxml_document_id as string))).to.have.length(0);
 
       await sender.start();
