@@ -17,12 +17,11 @@ import { DomainError, isDomainError } from '../domain/errors.ts';
 import type { ExchangeRepositories, ExchangeUnitOfWork, PackageSigner, PackageVerifier } from '../domain/exchange.ts';
 import { readBlob } from '../domain/registry-ports.ts';
 import type { Clock } from '../domain/vietnam-time.ts';
-import { assemblePackage } from '../edxml/package-parts.ts';
 import { keyObjectCredentials, type SigningCredentials } from '../pki/cms/signer.ts';
 import { devPassphrase } from '../pki/dev/dev-manifest.ts';
 import type { TrustLayer } from '../pki/trust/trust-layer.ts';
 import { SignatureVerifier } from '../pki/verify/signature-verifier.ts';
-import { signEnvelope, signEnvelopeSkeleton } from '../pki/xmldsig/envelope-signer.ts';
+import { joinSignedParts, signEnvelope, signEnvelopeSkeleton } from '../pki/xmldsig/envelope-signer.ts';
 import { DirectoryHolder, signDirectory } from '../services/directory-service.ts';
 import { ExchangeClerkService } from '../services/exchange-clerk.ts';
 import { ExchangeOutboxService } from '../services/exchange-outbox.ts';
@@ -126,7 +125,7 @@ export function createExchangeNode(config: Readonly<Config>, deps: ExchangeDeps)
   });
   const quarantine = new ExchangeQuarantineService(exchangeUow, receiving, clock, wakeAfterEnqueue);
   // A package kept as its parts (the signed skeleton, the files) is made again from the blob store when claimed.
-  const outboxStore = new KnexOutboxStore(database.knex, deps.blobs, (parts) => assemblePackage(parts, (sha256) => readBlob(deps.blobs, sha256)));
+  const outboxStore = new KnexOutboxStore(database.knex, deps.blobs, (parts) => joinSignedParts(parts, (sha256) => readBlob(deps.blobs, sha256)));
   const outbox = new ExchangeOutboxService(exchangeUow, directory, clock, wake);
 
   const hostedOrganIds = async (): Promise<string[]> => config.exchange.hostedOrganIds

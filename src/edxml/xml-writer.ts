@@ -100,6 +100,11 @@ export function* base64Strings(parts: readonly TransferPart[]): Generator<string
   if (carry.length > 0) yield carry.toString('base64');
 }
 
+/** The base64 of the concatenated `parts` as latin1 bytes, slice by slice (what a package carries). */
+export function* base64Slices(parts: readonly TransferPart[]): Generator<Uint8Array> {
+  for (const text of base64Strings(parts)) yield Buffer.from(text, 'latin1');
+}
+
 /** Writes the base64 of the concatenated `parts` into `out` at `offset`; returns the offset after it. */
 export function writeBase64(out: Buffer, offset: number, parts: readonly TransferPart[]): number {
   let at = offset;
@@ -136,7 +141,7 @@ export function packageSkeleton(envelope: XmlElement, attachments: readonly Atta
   const marked = attachments.map((a, i) => ({
     marker: `edocAttachment${nonce}n${i}e`, // `e` ends it: n1e is not a prefix of n10e
     size: base64Length(a.transfer.reduce((n, p) => n + p.byteLength, 0)),
-    base64: function* (): Generator<Uint8Array> { for (const text of base64Strings(a.transfer)) yield Buffer.from(text, 'latin1'); },
+    base64: () => base64Slices(a.transfer),
   }));
   const skeleton = pieces.map((piece, i) => piece + (marked[i]?.marker ?? '')).join('');
   return { skeleton: Buffer.from(skeleton, 'utf8'), attachments: marked };

@@ -4,7 +4,9 @@
 // packages put it. It is inserted without surrounding white space, so the canonical form of the signed
 // document minus the Signature is exactly that of the input: one pass computes the digest.
 import { createHash } from 'node:crypto';
-import type { PackageSkeleton } from '../../edxml/xml-writer.ts';
+import type { PackageParts } from '../../domain/outbox.ts';
+import { transferOf } from '../../edxml/package-builder.ts';
+import { base64Slices, type PackageSkeleton } from '../../edxml/xml-writer.ts';
 import type { SigningCredentials } from '../cms/signer.ts';
 import { ALG } from './algorithms.ts';
 import { canonicalForm, markerPositions } from './canonical-splice.ts';
@@ -93,6 +95,23 @@ export async function signEnvelopeSkeleton(pkg: PackageSkeleton, credentials: Si
       yield* spliced(rest, positions, pkg);
     },
   };
+}
+
+/**
+ * A signed package kept as its parts (PackageParts: the `skeleton` above and its files) made whole again:
+ * each file's transfer bytes as the builder makes them (`transferOf`), their base64 spliced where the
+ * markers stand, as `slices()` does. `read` gives a file's bytes by its SHA-256. Whether these are the bytes
+ * that were signed is for the caller to check (the package digest).
+ */
+export async function joinSignedParts(parts: PackageParts, read: (sha256: string) => Promise<Uint8Array>): Promise<Buffer> {
+  const skeleton = Buffer.from(parts.skeleton.buffer, parts.skeleton.byteOffset, parts.skeleton.byteLength);
+  const attachments = [];
+  for (const file of parts.attachments) {
+    const transfer = transferOf(file.name, await read(file.sha256), file.transferEncoding, new Date(file.modifiedAt));
+    attachments.push({ marker: file.marker, size: 0, base64: () => base64Slices(transfer) });
+  }
+  const pkg: PackageSkeleton = { skeleton, attachments };
+  return Buffer.concat([...spliced(skeleton, positionsIn(skeleton, pkg, 'package kept as its parts'), pkg)]);
 }
 
 /** Where each attachment's marker stands in `text`; each must stand there exactly once, in order. */

@@ -10,7 +10,7 @@ import { KnexUnitOfWork } from '../../../src/db/knex-unit-of-work.ts';
 import { bytesPayload, type AxisDelivery, type AxisHeaders } from '../../../src/domain/axis-transport.ts';
 import { DomainError } from '../../../src/domain/errors.ts';
 import { OUTBOX_INLINE_MAX_BYTES, type OutboxEntry } from '../../../src/domain/outbox.ts';
-import { assemblePackage } from '../../../src/edxml/package-parts.ts';
+import { joinSignedParts } from '../../../src/pki/xmldsig/envelope-signer.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/databases.ts';
 import { AGENCY_A, AGENCY_B } from '../../unit/axis/support/transport-behaviour.ts';
 
@@ -256,9 +256,9 @@ for (const kind of databaseKinds) {
           { marker: marker(2), sha256: file(note), name: 'ghi-chu.bin', transferEncoding: 'raw' as const, modifiedAt },
         ],
       };
-      const whole = await assemblePackage(parts, read);
+      const whole = await joinSignedParts(parts, read);
       expect(whole.length).to.be.greaterThan(pdf.length * 4 / 3).and.below((pdf.length + letter.length) * 4 / 3);
-      const store = new KnexOutboxStore(knex, undefined, (p) => assemblePackage(p, read));
+      const store = new KnexOutboxStore(knex, undefined, (p) => joinSignedParts(p, read));
       const id = randomUUID();
       const h = headers(whole);
       await knex.transaction((trx) => store.enqueue(trx, { id, headers: h, package: whole, parts, documentId: null }));

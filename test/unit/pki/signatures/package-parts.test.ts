@@ -4,10 +4,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { buildDocumentPackageSkeleton } from '../../../../src/edxml/package-builder.ts';
-import { assemblePackage, packageParts } from '../../../../src/edxml/package-parts.ts';
+import { packageParts } from '../../../../src/edxml/package-parts.ts';
 import { compressionFor } from '../../../../src/edxml/single-file-zip.ts';
 import type { OutgoingAttachment } from '../../../../src/edxml/model.ts';
-import { signEnvelopeSkeleton } from '../../../../src/pki/xmldsig/envelope-signer.ts';
+import { joinSignedParts, signEnvelopeSkeleton } from '../../../../src/pki/xmldsig/envelope-signer.ts';
 import { samplePackage } from '../../edxml/sample-package.ts';
 import { envelopeSetup } from './support/envelope-setup.ts';
 
@@ -45,7 +45,7 @@ describe('edXML package kept as its parts', function () {
       expect(parts).to.not.equal(null);
       expect(signed.skeleton.length).to.be.below(8_000 + 600 * attachments.length); // the envelope, its signature and a few lines per file, whatever their size
       const kept = { skeleton: Buffer.from(signed.skeleton), attachments: JSON.parse(JSON.stringify(parts!.attachments)) };
-      const made = await assemblePackage(kept, async (sha) => files.get(sha) as Buffer);
+      const made = await joinSignedParts(kept, async (sha) => files.get(sha) as Buffer);
       expect(made.length).to.equal(signed.size);
       expect(Buffer.compare(made, joined)).to.equal(0);
     });
@@ -58,7 +58,7 @@ describe('edXML package kept as its parts', function () {
     const signed = await signEnvelopeSkeleton(unsigned, t.org());
     expect(packageParts(pkg, unsigned, signed.skeleton, [sha256(letter), undefined])).to.equal(null);
     const parts = packageParts(pkg, unsigned, signed.skeleton, [sha256(letter), sha256(scan)]);
-    const other = await assemblePackage(parts!, async (sha) => (sha === sha256(scan) ? Buffer.concat([scan.subarray(1), Buffer.from([0])]) : letter));
+    const other = await joinSignedParts(parts!, async (sha) => (sha === sha256(scan) ? Buffer.concat([scan.subarray(1), Buffer.from([0])]) : letter));
     expect(Buffer.compare(other, Buffer.concat([...signed.slices()]))).to.not.equal(0); // the outbox's digest check refuses these
   });
 });
