@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { Assignment, AssignmentRepository, AttachmentRecord, AttachmentRepository } from '../domain/registry-ports.ts';
 import { insertRows, runSql } from './sql-text.ts';
 
-interface AttachmentRow { id: string; document_id: string; role: AttachmentRecord['role']; file_name: string; media_type: string; size: number; sha256: string; uploaded_by: string; created_at: Date }
-const toAttachment = (r: AttachmentRow): AttachmentRecord => ({ id: r.id, documentId: r.document_id, role: r.role, fileName: r.file_name, mediaType: r.media_type, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, createdAt: r.created_at.toISOString() });
+export interface AttachmentRow { id: string; document_id: string; role: AttachmentRecord['role']; file_name: string; media_type: string; size: number; sha256: string; uploaded_by: string; created_at: Date }
+export const toAttachment = (r: AttachmentRow): AttachmentRecord => ({ id: r.id, documentId: r.document_id, role: r.role, fileName: r.file_name, mediaType: r.media_type, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, createdAt: r.created_at.toISOString() });
 
 export class KnexAttachmentRepository implements AttachmentRepository {
   constructor(private readonly trx: Knex) {}

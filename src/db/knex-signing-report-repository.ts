@@ -1,8 +1,10 @@
 // signature_reports (migrations/20261123120000_signing_keys.ts): the validation report of every signature
 // the node produced, kept with the document.
 import type { Knex } from 'knex';
-import type { SignatureReportRepository, SigningKeyKind, StoredSignatureReport } from '../domain/signing-keys.ts';
+import type { AttachmentRecord } from '../domain/registry-ports.ts';
+import type { SignatureFact, SignatureReportRepository, SigningKeyKind, StoredSignatureReport } from '../domain/signing-keys.ts';
 import type { SignatureValidationReport } from '../domain/validation-report.ts';
+import { toAttachment, type AttachmentRow } from './knex-attachment-repository.ts';
 import { runSql } from './sql-text.ts';
 
 interface ReportRow {
@@ -15,6 +17,16 @@ const toReport = (r: ReportRow): StoredSignatureReport => ({
   keyId: r.key_id, signedBy: r.signed_by, signatureSha256: r.signature_sha256,
   report: typeof r.report === 'string' ? (JSON.parse(r.report) as SignatureValidationReport) : r.report, createdAt: new Date(r.created_at).toISOString(),
 });
+
+// One row per attachment (none: one row of NULLs), each with the document's signature facts as a JSON
+// array of [form, attachment_id, source_attachment_id, signature_sha256], made once by the one-row subquery.
+const FILES_OF = `SELECT a.*, s.facts FROM (
+  SELECT coalesce(json_agg(json_build_array(form, attachment_id, source_attachment_id, signature_sha256) ORDER BY created_at, id), '[]'::json) AS facts
+  FROM signature_reports WHERE document_id = ?) s
+LEFT JOIN attachments a ON a.document_id = ? ORDER BY a.created_at`;
+
+type FactTuple = [SignatureFact['form'], string, string, string | null];
+type FilesRow = (AttachmentRow | { [K in keyof AttachmentRow]: null }) & { facts: FactTuple[] | string };
 
 export class KnexSignatureReportRepository implements SignatureReportRepository {
   constructor(private readonly trx: Knex) {}
@@ -31,6 +43,16 @@ export class KnexSignatureReportRepository implements SignatureReportRepository 
   async listByDocument(documentId: string): Promise<StoredSignatureReport[]> {
     const { rows } = await runSql<ReportRow>(this.trx, 'SELECT * FROM signature_reports WHERE document_id = ? ORDER BY created_at, id', [documentId]); // every document sent: SQL text, not knex's builder
     return rows.map(toReport);
+  }
+
+  async filesOf(documentId: string): Promise<{ attachments: AttachmentRecord[]; signatures: SignatureFact[] }> {
+    const { rows } = await runSql<FilesRow>(this.trx, FILES_OF, [documentId, documentId]);
+    const facts = rows[0]?.facts ?? [];
+    const tuples = typeof facts === 'string' ? (JSON.parse(facts) as FactTuple[]) : facts;
+    return {
+      attachments: rows.filter((r): r is FilesRow & AttachmentRow => r.id !== null).map(toAttachment),
+      signatures: tuples.map(([form, attachmentId, sourceAttachmentId, signatureSha256]) => ({ form, attachmentId, sourceAttachmentId, signatureSha256 })),
+    };
   }
 
   async find(documentId: string, id: string): Promise<StoredSignatureReport | null> {

@@ -60,17 +60,19 @@ export interface DocumentRepository {
   find(agencyOrganId: string, id: string): Promise<RegistryDocument | null>;
   findForUpdate(agencyOrganId: string, id: string): Promise<RegistryDocument | null>;
   list(agencyOrganId: string, filter: DocumentFilter): Promise<RegistryDocument[]>;
-  /** Sets number and notation of an outgoing document; fails with registry.number_conflict on a duplicate. */
-  markIssued(id: string, issue: { registerId: string; registerYear: number; registerNumber: number; codeNumber: string; codeNotation: string; issuedDate: string }): Promise<RegistryDocument>;
+  /**
+   * Issues an outgoing document: takes the next number of the register `book` (creating the year's book on
+   * first use; its counter row-locked until commit, so a rollback gives the number back) and writes it — số
+   * as `formatDocumentNumber` — with the notation and date. Fails with registry.number_conflict on a duplicate.
+   */
+  markIssued(id: string, book: RegisterKey & { readonly name: string }, issue: { codeNotation: string; issuedDate: string }): Promise<RegistryDocument>;
   registerEntries(filter: RegisterEntryFilter): Promise<RegistryDocument[]>;
   setStatus(id: string, status: DocumentStatus, changes?: { forwardedAt?: Date; recipientsNote?: string }): Promise<RegistryDocument>;
-  /** Gives a received electronic document its số đến (a number taken with RegisterRepository.nextNumber in the same transaction). */
-  markArrived(id: string, arrival: { registerId: string; registerYear: number; arrivalNumber: number }): Promise<RegistryDocument>;
+  /** Gives a received electronic document its số đến: the next number of the register `book`, taken as in `markIssued`. */
+  markArrived(id: string, book: RegisterKey & { readonly name: string }): Promise<RegistryDocument>;
 }
 
 export interface RegisterRepository {
-  /** Takes the next number of the register (creating the book for the year on first use), row-locked until commit. */
-  nextNumber(register: RegisterKey & { readonly name: string }): Promise<{ registerId: string; number: number }>;
   list(agencyOrganId: string, year?: number): Promise<Register[]>;
 }
 

@@ -3,6 +3,7 @@
 // agency's, applied only by the văn thư (Nghị định 30, art. 15-16: the văn thư issues and applies the
 // agency's signature). Implemented by src/db (knex) and, for the cryptography, by src/pki (wired in app.ts).
 import type { SignatureValidationReport } from './validation-report.ts';
+import type { AttachmentRecord } from './registry-ports.ts';
 
 export type SigningKeyKind = 'personal' | 'organisation';
 export type SigningKeyStatus = 'active' | 'retired';
@@ -56,6 +57,9 @@ export interface StoredSignatureReport {
   readonly createdAt: string;
 }
 
+/** What `currentAttachments` needs of a signature report: which file it made from which, and its detached CMS. */
+export type SignatureFact = Pick<StoredSignatureReport, 'form' | 'attachmentId' | 'sourceAttachmentId' | 'signatureSha256'>;
+
 export interface SigningKeyRepository {
   insert(key: NewSigningKey): Promise<SigningKeyRecord>;
   find(agencyOrganId: string, id: string): Promise<SigningKeyRecord | null>;
@@ -75,6 +79,8 @@ export interface SignatureReportRepository {
   insert(report: Omit<StoredSignatureReport, 'createdAt'>): Promise<StoredSignatureReport>;
   listByDocument(documentId: string): Promise<StoredSignatureReport[]>;
   find(documentId: string, id: string): Promise<StoredSignatureReport | null>;
+  /** A document's attachments and the facts of its signatures, in one read (every document sent; no report bodies). */
+  filesOf(documentId: string): Promise<{ readonly attachments: AttachmentRecord[]; readonly signatures: SignatureFact[] }>;
 }
 
 /** Key material decrypted for one operation (or a short window); never persisted in this form. */
@@ -117,7 +123,7 @@ export interface DocumentSignatureTools {
  * SHA-256 of its detached CMS (agency signature) in the blob store, if it has one. What the outgoing
  * edXML package should carry.
  */
-export function currentAttachments<A extends { readonly id: string; readonly role: string }>(attachments: readonly A[], reports: readonly StoredSignatureReport[]): (A & { readonly detachedSignatureSha256: string | null })[] {
+export function currentAttachments<A extends { readonly id: string; readonly role: string }>(attachments: readonly A[], reports: readonly SignatureFact[]): (A & { readonly detachedSignatureSha256: string | null })[] {
   const superseded = new Set(reports.filter((r) => r.form === 'PAdES').map((r) => r.sourceAttachmentId));
   const cms = new Map(reports.filter((r) => r.form === 'CMS' && r.signatureSha256).map((r) => [r.attachmentId, r.signatureSha256 as string]));
   return attachments.filter((a) => !superseded.has(a.id)).map((a) => ({ ...a, detachedSignatureSha256: cms.get(a.id) ?? null }));

@@ -36,9 +36,9 @@ export class ExchangeClerkService implements ProgressReporter {
       const { received } = await this.awaiting(repos, organId, documentId);
       const year = vietnamYear(now);
       // Counter row locked until commit: a rollback gives the number back (gapless, art. 22).
-      const { registerId, number } = await repos.registers.nextNumber({ agencyOrganId: organId, direction: 'incoming', seriesKey: INCOMING_SERIES, year, name: registerName('incoming', INCOMING_SERIES, year) });
-      const registered = await repos.documents.markArrived(documentId, { registerId, registerYear: year, arrivalNumber: number });
-      await repos.audit.append(organId, { actor: actor.userId, action: 'incoming.register', subjectType: 'document', subjectId: documentId, after: { arrivalNumber: number, registerId } });
+      const registered = await repos.documents.markArrived(documentId, { agencyOrganId: organId, direction: 'incoming', seriesKey: INCOMING_SERIES, year, name: registerName('incoming', INCOMING_SERIES, year) });
+      const number = registered.metadata.arrivalNumber as number;
+      await repos.audit.append(organId, { actor: actor.userId, action: 'incoming.register', subjectType: 'document', subjectId: documentId, after: { arrivalNumber: number, registerId: registered.registerId } });
       await this.emitter.emitFor(repos, received, from, now, { code: '03', description: describeStatus('03', number) }, { code: '05' });
       return registered;
     });

@@ -290,7 +290,8 @@ export class ExchangeSendingService {
    * in the blob store when it is held in memory (a file read as a stream has none: see `signAndEnqueue`).
    */
   private async attachmentsOf(repos: ExchangeRepositories, documentId: string, opened: BlobReader[]): Promise<SentFiles> {
-    const current = currentAttachments(await repos.attachments.listByDocument(documentId), await repos.signatureReports.listByDocument(documentId))
+    const files = await repos.signatureReports.filesOf(documentId);
+    const current = currentAttachments(files.attachments, files.signatures)
       .filter((a) => a.role !== 'scan')
       .sort((a, b) => (a.role === 'main' ? 0 : 1) - (b.role === 'main' ? 0 : 1));
     const attachments: OutgoingAttachment[] = [];

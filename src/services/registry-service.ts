@@ -4,7 +4,7 @@ import { authorize, type Actor } from '../domain/actor.ts';
 import type { Agency } from '../domain/agency.ts';
 import { isClassified, type DuplicateWarning, type RegistryDocument } from '../domain/document.ts';
 import { DomainError } from '../domain/errors.ts';
-import { assertNotationPossible, buildNotation, formatDocumentNumber } from '../domain/notation.ts';
+import { assertNotationPossible, buildNotation } from '../domain/notation.ts';
 import { INCOMING_SERIES, outgoingSeriesKey, registerName } from '../domain/registers.ts';
 import type { DocumentFilter, DuplicateCandidate, IncomingRegistrationWriter, NewDocument } from '../domain/registry-ports.ts';
 import type { Repositories, UnitOfWork } from '../domain/unit-of-work.ts';
@@ -97,16 +97,19 @@ export class RegistryService {
     authorize(actor, 'outgoing.issue', organId);
     const now = this.clock.now();
     return this.uow.run(async (repos) => {
-      const agency = await requireAgency(repos, organId);
       const before = await repos.documents.findForUpdate(organId, documentId);
+      if (!before) await requireAgency(repos, organId); // no such agency: say so, as before any other check
       if (!before || before.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
       if (before.status === 'issued') throw new DomainError('registry.already_issued');
-      const unit = before.draftingUnitId ? await repos.agencies.findUnit(organId, before.draftingUnitId) : null;
+      // The agency and the drafting unit in one read, once the document is locked (its unit cannot change meanwhile).
+      const found = await repos.agencies.findWithUnit(organId, before.draftingUnitId);
+      if (!found) throw new DomainError('agency.not_found', { details: [{ field: 'organId', message: organId }] });
+      const { agency, unit } = found;
       const codeNotation = buildNotation({ typeName: before.metadata.typeName, agencyAbbreviation: agency.abbreviation, unitAbbreviation: unit?.abbreviation });
       const year = vietnamYear(now);
       const seriesKey = outgoingSeriesKey(agency.outgoingSeriesMode, before.metadata.typeName, before.confidentiality);
-      const { registerId, number } = await repos.registers.nextNumber({ agencyOrganId: organId, direction: 'outgoing', seriesKey, year, name: registerName('outgoing', seriesKey, year) });
-      const document = await repos.documents.markIssued(documentId, { registerId, registerYear: year, registerNumber: number, codeNumber: formatDocumentNumber(number), codeNotation, issuedDate: vietnamDate(now) });
+      const book = { agencyOrganId: organId, direction: 'outgoing' as const, seriesKey, year, name: registerName('outgoing', seriesKey, year) };
+      const document = await repos.documents.markIssued(documentId, book, { codeNotation, issuedDate: vietnamDate(now) });
       await repos.audit.append(organId, { actor: actor.userId, action: 'outgoing.issue', subjectType: 'document', subjectId: documentId, before, after: document });
       return document;
     });

@@ -81,6 +81,28 @@ describe('generic plans of the lookups by primary key (postgres)', function () {
     for (const [index, lookup] of lookups) expect(await genericPlanIndexes(await statementOf(lookup)), index).to.deep.equal([index]);
   });
 
+  it('the agency with its drafting unit (every document issued): both by their primary keys, in one statement', async () => {
+    const unitId = randomUUID();
+    await test.database.knex('units').insert({ id: unitId, agency_organ_id: AGENCY, code: 'VP', name: 'Văn phòng', abbreviation: 'VP' });
+    const statement = await statementOf((trx) => new KnexAgencyRepository(trx).findWithUnit(AGENCY, unitId));
+    expect((await genericPlanIndexes(statement)).sort()).to.deep.equal(['agencies_pkey on agencies', 'units_pkey on units']);
+    await test.database.knex.transaction(async (trx) => {
+      const agencies = new KnexAgencyRepository(trx);
+      const found = await agencies.findWithUnit(AGENCY, unitId);
+      expect(found?.agency).to.include({ organId: AGENCY, abbreviation: 'STTTT' });
+      expect(found?.unit).to.deep.equal({ id: unitId, agencyOrganId: AGENCY, code: 'VP', name: 'Văn phòng', abbreviation: 'VP' });
+      expect((await agencies.findWithUnit(AGENCY, null))?.unit).to.equal(null);
+      expect((await agencies.findWithUnit(AGENCY, randomUUID()))?.unit, 'a unit that does not exist').to.equal(null);
+      expect(await agencies.findWithUnit('000.00.00.G10', unitId), 'an agency that does not exist').to.equal(null);
+    });
+    await test.database.knex('agencies').insert({ organ_id: '000.00.00.H53', name: 'Sở Nội vụ', abbreviation: 'SNV', level: 'province' });
+    await test.database.knex.transaction(async (trx) => {
+      const found = await new KnexAgencyRepository(trx).findWithUnit('000.00.00.H53', unitId);
+      expect(found?.agency.organId).to.equal('000.00.00.H53');
+      expect(found?.unit, "another agency's unit is not this agency's").to.equal(null);
+    });
+  });
+
   it('still answers only for the agency that holds the document', async () => {
     await test.database.knex.transaction(async (trx) => {
       const documents = new KnexDocumentRepository(trx);
