@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import type { Config } from './config/schema.ts';
 import type { Clock } from './domain/vietnam-time.ts';
 import type { UnitOfWork } from './domain/unit-of-work.ts';
+import type { BlobStore } from './domain/registry-ports.ts';
 import type { PasswordHasher } from './domain/user.ts';
 import { ScryptPasswordHasher } from './auth/scrypt-password-hasher.ts';
 import { buildAxisTransport, type BuiltAxisTransport } from './axis/build-axis-transport.ts';
@@ -24,6 +25,7 @@ import { devPassphrase } from './pki/dev/dev-manifest.ts';
 import { FileSystemBlobStore } from './storage/fs-blob-store.ts';
 import { KnexBlobReferences } from './db/knex-blob-references.ts';
 import { BlobSweepService } from './services/blob-sweep-service.ts';
+import { PackageFileBlobStore, writeOutPackageFiles } from './services/package-file-blobs.ts';
 import { AssignmentService } from './services/assignment-service.ts';
 import { AttachmentService } from './services/attachment-service.ts';
 import { AuditService } from './services/audit-service.ts';
@@ -55,8 +57,12 @@ export interface NodeApp {
   readonly keyCustody: KeyCustodyService;
   readonly signing: SigningService;
   readonly exchange: ExchangeNode;
+  /** The blob store the services read and write through (files kept in their package made on first read). */
+  readonly blobs: BlobStore;
   /** The operator's sweep of unreferenced blobs (`edoc-node blobs sweep`). */
   readonly blobSweep: BlobSweepService;
+  /** Received files kept only in their package written out as blobs of their own (`edoc-node blobs write-out`). */
+  writeOutPackageFiles(): Promise<{ readonly written: number; readonly missing: readonly string[] }>;
   readonly http: Express;
   migrate(): Promise<string[]>;
   seedDemo(): Promise<SeedResult>;
@@ -95,9 +101,12 @@ export async function createNodeApp(config: Readonly<Config>, options: AppOption
   const database = options.database ?? (await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolMax: config.database.poolMax, acquireTimeoutMs: config.database.acquireTimeoutMs }));
   const uow = new KnexUnitOfWork(database.knex, clock);
   const hasher = options.hasher ?? new ScryptPasswordHasher(config.auth.scrypt);
-  const blobs = new FileSystemBlobStore(join(resolve(config.dataDir), 'blobs'));
-  const upgraded = await blobs.upgradeLayout(); // a store written before 7 Dec 2026 (ab/cd/<sha256>)
+  const files = new FileSystemBlobStore(join(resolve(config.dataDir), 'blobs'));
+  const upgraded = await files.upgradeLayout(); // a store written before 7 Dec 2026 (ab/cd/<sha256>)
   if (upgraded > 0) logger.info(`Kho tệp: đã chuyển ${upgraded} tệp sang cách xếp thư mục một cấp — blob store: ${upgraded} files moved to the one-level layout`);
+
+  // What every service reads and writes through: a received file kept in its package is made a blob on first read.
+  const blobs = new PackageFileBlobStore(files, (sha256) => uow.run((repos) => repos.attachments.packagesHolding(sha256)), config.attachments.maxBytes);
 
   const auth = new AuthService(uow, hasher, clock, config.auth);
   const registry = new RegistryService(uow, clock, new BatchingRegistrationWriter(database.knex));
@@ -137,7 +146,8 @@ export async function createNodeApp(config: Readonly<Config>, options: AppOption
 
   return {
     config, database, uow, hasher, auth, registry, registerBooks, attachments, assignments, users, audit, keyCustody, signing, exchange, http,
-    blobSweep: new BlobSweepService(blobs, new KnexBlobReferences(database.knex), clock),
+    blobs, blobSweep: new BlobSweepService(files, new KnexBlobReferences(database.knex), clock),
+    writeOutPackageFiles: () => writeOutPackageFiles(uow, blobs),
     migrate: () => migrateToLatest(database.knex),
     seedDemo: async () => {
       const seeded = await seedDemoNetwork(uow, hasher, config.demo.password);

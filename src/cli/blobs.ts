@@ -34,3 +34,29 @@ export const blobsSweepCommand: CliCommand = {
     } finally { await app?.close(); }
   },
 };
+
+export const blobsWriteOutCommand: CliCommand = {
+  words: ['blobs', 'write-out'],
+  summary: 'write every received file kept only in its package as a blob of its own (before a downgrade, or to copy the blob directory alone)',
+  usage: 'blobs write-out [--json]   (PGlite: stop the node first)',
+  async run(args) {
+    const { flags } = parseFlags(args, ['json']);
+    const config = loadConfigOrReport();
+    if (!config) return 2;
+    let app;
+    try {
+      app = await createNodeApp(config);
+      const report = await app.writeOutPackageFiles();
+      if (flags.has('json')) console.log(JSON.stringify(report, null, 2));
+      else {
+        console.log(`Đã ghi ${report.written} tệp thành tệp riêng — ${report.written} files written out as blobs of their own`);
+        for (const sha256 of report.missing) console.log(`  không tìm thấy gói tin chứa tệp — no stored package holds ${sha256}`);
+      }
+      return report.missing.length === 0 ? 0 : 1;
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      console.error(`${error.messageVi} — ${error.message}${error.details.length ? ` (${error.details.map((d) => d.message).join('; ')})` : ''}`);
+      return 3;
+    } finally { await app?.close(); }
+  },
+};

@@ -31,7 +31,7 @@ import { DIRECTORY_SERVICE_TYPE, ExchangeReceivingService } from '../services/ex
 import { ExchangeSendingService } from '../services/exchange-sending.ts';
 import { StatusEmitter } from '../services/exchange-status.ts';
 import type { KeyCustodyService } from '../services/key-custody-service.ts';
-import type { FileSystemBlobStore } from '../storage/fs-blob-store.ts';
+import type { BlobStore } from '../domain/registry-ports.ts';
 import type { Logger } from './logger.ts';
 import { nodeTrustLayer } from './signature-tools.ts';
 
@@ -71,7 +71,7 @@ export interface ExchangeCommitted {
 export interface ExchangeDeps {
   readonly database: Database;
   readonly uow: KnexUnitOfWork;
-  readonly blobs: FileSystemBlobStore;
+  readonly blobs: BlobStore;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly keyCustody: KeyCustodyService;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Assignment, AssignmentRepository, AttachmentRecord, AttachmentRepository } from '../domain/registry-ports.ts';
+import type { Assignment, AssignmentRepository, AttachmentRecord, AttachmentRepository, NewAttachment } from '../domain/registry-ports.ts';
 import { insertRows, runSql } from './sql-text.ts';
 
 export interface AttachmentRow { id: string; document_id: string; role: AttachmentRecord['role']; file_name: string; media_type: string; size: number; sha256: string; uploaded_by: string; created_at: Date }
@@ -8,14 +8,31 @@ export const toAttachment = (r: AttachmentRow): AttachmentRecord => ({ id: r.id,
 export class KnexAttachmentRepository implements AttachmentRepository {
   constructor(private readonly trx: Knex) {}
 
-  async insert(a: Omit<AttachmentRecord, 'createdAt'>): Promise<AttachmentRecord> {
-    const { rows: [row] } = await insertRows<AttachmentRow>(this.trx, 'attachments', [{ id: a.id, document_id: a.documentId, role: a.role, file_name: a.fileName, media_type: a.mediaType, size: a.size, sha256: a.sha256, uploaded_by: a.uploadedBy }], 'RETURNING *');
+  async insert(a: NewAttachment): Promise<AttachmentRecord> {
+    const { rows: [row] } = await insertRows<AttachmentRow>(this.trx, 'attachments', [{
+      id: a.id, document_id: a.documentId, role: a.role, file_name: a.fileName, media_type: a.mediaType, size: a.size, sha256: a.sha256, uploaded_by: a.uploadedBy,
+      source_package_sha256: a.sourcePackageSha256 ?? null,
+    }], 'RETURNING *');
     return toAttachment(row as AttachmentRow);
+  }
+
+  async packagesHolding(sha256: string): Promise<string[]> {
+    const { rows } = await runSql<{ source: string }>(this.trx, 'SELECT DISTINCT source_package_sha256 AS source FROM attachments WHERE sha256 = ? AND source_package_sha256 IS NOT NULL', [sha256]);
+    return rows.map((r) => r.source.trim()); // char(64)
   }
 
   async listByDocument(documentId: string): Promise<AttachmentRecord[]> {
     const { rows } = await runSql<AttachmentRow>(this.trx, 'SELECT * FROM attachments WHERE document_id = ? ORDER BY created_at', [documentId]); // every document sent: SQL text, not knex's builder
     return rows.map(toAttachment);
+  }
+
+  async keptInPackages(limit: number, after: string): Promise<string[]> {
+    const rows = await this.trx('attachments').distinct('sha256').whereNotNull('source_package_sha256').andWhere('sha256', '>', after).orderBy('sha256').limit(limit);
+    return rows.map((r: { sha256: string }) => r.sha256.trim());
+  }
+
+  async clearPackageSource(sha256s: readonly string[]): Promise<void> {
+    if (sha256s.length > 0) await this.trx('attachments').whereIn('sha256', sha256s).update({ source_package_sha256: null });
   }
 
   async find(documentId: string, id: string): Promise<AttachmentRecord | null> {

@@ -6,6 +6,7 @@ import type { BlobReferences } from '../domain/blob-sweep.ts';
 
 const REFERENCES = `
   SELECT sha256 AS blob FROM attachments
+  UNION SELECT source_package_sha256 FROM attachments WHERE source_package_sha256 IS NOT NULL
   UNION SELECT signed_sha256 FROM signing_key_uses
   UNION SELECT signature_sha256 FROM signature_reports WHERE signature_sha256 IS NOT NULL
   UNION SELECT package_sha256 FROM exchange_received

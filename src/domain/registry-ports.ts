@@ -88,8 +88,17 @@ export interface AttachmentRecord {
   readonly createdAt: string;
 }
 
+/** A file's row as written: with the received package it is kept in, when it is not a blob of its own yet. */
+export type NewAttachment = Omit<AttachmentRecord, 'createdAt'> & { readonly sourcePackageSha256?: string | null };
+
 export interface AttachmentRepository {
-  insert(record: Omit<AttachmentRecord, 'createdAt'>): Promise<AttachmentRecord>;
+  insert(record: NewAttachment): Promise<AttachmentRecord>;
+  /** The received packages that hold the file with this SHA-256, named when it was left in them (PackageFileBlobStore). */
+  packagesHolding(sha256: string): Promise<string[]>;
+  /** Up to `limit` SHA-256 of files named as kept in a package, in order, after `after` (`edoc-node blobs write-out`). */
+  keptInPackages(limit: number, after: string): Promise<string[]>;
+  /** The files are blobs of their own now: their rows no longer name a package. */
+  clearPackageSource(sha256s: readonly string[]): Promise<void>;
   listByDocument(documentId: string): Promise<AttachmentRecord[]>;
   find(documentId: string, id: string): Promise<AttachmentRecord | null>;
 }

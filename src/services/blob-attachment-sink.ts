@@ -3,6 +3,7 @@
 // each write (back-pressure), so at most a few chunks are queued per file. For a package small enough to
 // be held whole anyway, the sink may also keep each file's bytes (`holdContent`, up to HELD_BYTES in all),
 // so the receipt's checks (a signed PDF verified) read them from memory instead of back from the store.
+import { createHash } from 'node:crypto';
 import type { AttachmentOpening, AttachmentSink, AttachmentWriter } from '../edxml/attachment-decoder.ts';
 import type { BlobStore } from '../domain/registry-ports.ts';
 
@@ -65,6 +66,12 @@ class ChunkChannel implements AsyncIterable<Uint8Array> {
 export interface BlobAttachmentSinkOptions {
   /** Keep each stored file's bytes too, by SHA-256 (`held`): only for a package already held whole. */
   readonly holdContent?: boolean;
+  /**
+   * With `holdContent`: a file held is NOT written to the store — the caller keeps the package it came in,
+   * and names it as the file's source (`inPackage`); the store makes the file from it when first read
+   * (src/services/package-file-blobs.ts). A file past the held budget is stored as usual.
+   */
+  readonly leaveHeldInPackage?: boolean;
 }
 
 export class BlobAttachmentSink implements AttachmentSink {
@@ -74,7 +81,19 @@ export class BlobAttachmentSink implements AttachmentSink {
 
   constructor(private readonly blobs: BlobStore, private readonly maxBytes: number, private readonly options: BlobAttachmentSinkOptions = {}) {}
 
+  /** SHA-256 of the files held and not stored (`leaveHeldInPackage`). */
+  private readonly leftInPackage = new Set<string>();
+
   open(_attachment: AttachmentOpening): AttachmentWriter {
+    return this.options.holdContent && this.options.leaveHeldInPackage ? this.openHeld() : this.openStored();
+  }
+
+  /** The files this sink held and did not store: kept in the package only (`leaveHeldInPackage`). */
+  get inPackage(): ReadonlySet<string> {
+    return this.leftInPackage;
+  }
+
+  private openStored(): AttachmentWriter {
     const channel = new ChunkChannel();
     const stored = this.blobs.put(channel, this.maxBytes);
     // A store that fails stops reading: release the parser (close() then rejects with the store's error).
@@ -101,6 +120,50 @@ export class BlobAttachmentSink implements AttachmentSink {
         if (chunks) this.heldFiles.set(blob.sha256, chunks.length === 1 ? chunks[0] as Uint8Array : Buffer.concat(chunks));
       },
       abort: (reason) => channel.fail(reason),
+    };
+  }
+
+  /**
+   * A file held in memory only, hashed as it comes; past the held budget it goes to the store after all,
+   * the bytes held so far first.
+   */
+  private openHeld(): AttachmentWriter {
+    let chunks: Uint8Array[] | null = [];
+    let size = 0;
+    const hash = createHash('sha256');
+    let channel: ChunkChannel | null = null;
+    let stored: Promise<unknown> | null = null;
+    return {
+      write: (chunk) => {
+        if (channel) return channel.push(chunk);
+        size += chunk.length;
+        this.heldBytes += chunk.length;
+        if (this.heldBytes <= HELD_BYTES) {
+          chunks?.push(chunk);
+          hash.update(chunk);
+          return undefined;
+        }
+        this.heldBytes -= size; // over the budget: this file is stored like any other, read back from the store if needed
+        const into = new ChunkChannel();
+        channel = into;
+        stored = this.blobs.put(into, this.maxBytes);
+        stored.catch((error: unknown) => into.fail(error));
+        const earlier = chunks ?? [];
+        chunks = null;
+        return (async () => { for (const c of [...earlier, chunk]) await into.push(c); })();
+      },
+      close: async () => {
+        if (channel) {
+          channel.end();
+          await stored;
+          return;
+        }
+        const sha256 = hash.digest('hex');
+        const held = chunks ?? [];
+        this.heldFiles.set(sha256, held.length === 1 ? held[0] as Uint8Array : Buffer.concat(held));
+        this.leftInPackage.add(sha256);
+      },
+      abort: (reason) => channel?.fail(reason),
     };
   }
 

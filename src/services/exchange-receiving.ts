@@ -49,7 +49,7 @@ export async function axisUserFor(repos: ExchangeRepositories, organId: string):
 
 /** What a receipt finds before its transaction: the package checked, or why it is refused (quarantined). */
 type Examined =
-  | { readonly kind: 'document'; readonly parsed: ParsedDocumentPackage; readonly report: SignatureValidationReport; readonly pdfReports: SignatureValidationReport[]; readonly packageSha256: string }
+  | { readonly kind: 'document'; readonly parsed: ParsedDocumentPackage; readonly report: SignatureValidationReport; readonly pdfReports: SignatureValidationReport[]; readonly packageSha256: string; readonly inPackage: ReadonlySet<string> }
   | { readonly kind: 'status'; readonly status: StatusMessage }
   | { readonly kind: 'refused'; readonly packageSha256: string; readonly refusal: Refusal };
 
@@ -169,12 +169,12 @@ export class ExchangeReceivingService {
     const examined = await this.examinationOf(delivery, directory);
     if (examined.kind === 'refused') return this.quarantine(repos, h, examined.packageSha256, directory, examined.refusal);
     if (examined.kind === 'status') return this.applyStatus(repos, h.to, examined.status);
-    const { parsed, report, pdfReports, packageSha256 } = examined;
+    const { parsed, report, pdfReports, packageSha256, inPackage } = examined;
     const header = parsed.header;
     const sender = header.from.organId;
     const businessDocType = parsed.business?.businessDocType ?? 0;
     if (businessDocType !== 0) {
-      const storeAsNew = () => this.store(repos, h, parsed, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
+      const storeAsNew = () => this.store(repos, h, parsed, { packageSha256, inPackage }, { envelope: report, pdf: pdfReports }, directory, now);
       const axisUser = this.axisUsers.get(h.to) ?? await axisUserFor(repos, h.to);
       return this.requests.receive(repos, { recipient: h.to, messageId: h.messageId, parsed, businessDocType, packageSha256, from: this.organisation(directory, h.to), now, storeAsNew, axisUser });
     }
@@ -184,7 +184,7 @@ export class ExchangeReceivingService {
       await this.emitter.emit(repos, { from: this.organisation(directory, h.to), original: earlier.header as DocumentHeader, code: earlier.lastStatus, at: now, description: describeStatus(earlier.lastStatus), documentId: earlier.documentId, to: sender });
       return { duplicateOf: earlier.documentId, status: earlier.lastStatus };
     }
-    return this.store(repos, h, parsed, packageSha256, { envelope: report, pdf: pdfReports }, directory, now);
+    return this.store(repos, h, parsed, { packageSha256, inPackage }, { envelope: report, pdf: pdfReports }, directory, now);
   }
 
   /**
@@ -228,8 +228,10 @@ export class ExchangeReceivingService {
 
     let parsed;
     // Decoded attachments stream into the blob store (content-addressed: harmless if the transaction rolls
-    // back); a package held whole has its files held too, for the PDF checks below.
-    const sink = new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes, { holdContent: bytes !== null });
+    // back); a package held whole has its files held instead, for the PDF checks below, and not written
+    // again: the package stored above holds them (`inPackage`: its rows name it as their source, and the
+    // blob store makes such a file on its first read — PackageFileBlobStore).
+    const sink = new BlobAttachmentSink(this.blobs, this.options.attachmentMaxBytes, { holdContent: bytes !== null, leaveHeldInPackage: true });
     try {
       parsed = await parseEdxml(bytes ?? payload.chunks(), { limits: { maxAttachmentBytes: this.options.attachmentMaxBytes, ...this.options.limits }, sink });
     } catch (error) {
@@ -257,7 +259,7 @@ export class ExchangeReceivingService {
     if (badPdf) {
       return refused({ code: 'exchange.signature_invalid', reason: `Chữ ký số trên tệp đính kèm không hợp lệ: ${badPdf.messageVi}`, report: { envelope: report, pdf: pdfReports }, original: header, claimedSender: sender, answer: true });
     }
-    return { kind: 'document', parsed, report, pdfReports, packageSha256 };
+    return { kind: 'document', parsed, report, pdfReports, packageSha256, inPackage: sink.inPackage };
   }
 
   private async examineStatus(delivery: AxisDelivery, bytes: Uint8Array): Promise<Examined> {
@@ -302,7 +304,8 @@ export class ExchangeReceivingService {
     return true;
   }
 
-  private async store(repos: ExchangeRepositories, h: AxisHeaders, parsed: ParsedDocumentPackage, packageSha256: string, reports: { envelope: SignatureValidationReport; pdf: SignatureValidationReport[] }, directory: InstalledDirectory, now: Date): Promise<InboxOutcome> {
+  private async store(repos: ExchangeRepositories, h: AxisHeaders, parsed: ParsedDocumentPackage, kept: { readonly packageSha256: string; readonly inPackage: ReadonlySet<string> }, reports: { envelope: SignatureValidationReport; pdf: SignatureValidationReport[] }, directory: InstalledDirectory, now: Date): Promise<InboxOutcome> {
+    const { packageSha256 } = kept;
     const incoming = incomingMetadataFromPackage(parsed, now);
     const createdBy = this.axisUsers.get(h.to) ?? await axisUserFor(repos, h.to);
     const document = await repos.documents.insert({
@@ -312,7 +315,10 @@ export class ExchangeReceivingService {
     });
     for (const [i, a] of parsed.attachments.entries()) {
       const blob = a.content ? await this.blobs.put(once(a.content), this.options.attachmentMaxBytes) : { sha256: a.sha256, size: a.size }; // else already stored by the parser's sink
-      await repos.attachments.insert({ id: randomUUID(), documentId: document.id, role: i === 0 ? 'main' : 'attachment', fileName: a.name, mediaType: a.contentType ?? 'application/octet-stream', size: blob.size, sha256: blob.sha256, uploadedBy: createdBy });
+      await repos.attachments.insert({
+        id: randomUUID(), documentId: document.id, role: i === 0 ? 'main' : 'attachment', fileName: a.name, mediaType: a.contentType ?? 'application/octet-stream', size: blob.size, sha256: blob.sha256, uploadedBy: createdBy,
+        sourcePackageSha256: kept.inPackage.has(blob.sha256) ? kept.packageSha256 : null,
+      });
     }
     const received = {
       documentId: document.id, agencyOrganId: h.to, senderOrganId: incoming.senderOrganId, edxmlDocumentId: incoming.edxmlDocumentId,

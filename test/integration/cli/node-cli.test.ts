@@ -57,11 +57,17 @@ describe('edoc-node CLI (node commands)', () => {
       expect(applied.status, applied.stderr).to.equal(0);
       expect(JSON.parse(applied.stdout)).to.include({ applied: true, removed: 1 });
       expect(existsSync(path)).to.equal(false);
+      // blobs write-out (test/integration/db/package-files-write-out.test.ts has the files): nothing kept in a package here.
+      const writeOut = cli(['blobs', 'write-out', '--json'], env);
+      expect(writeOut.status, writeOut.stderr).to.equal(0);
+      expect(JSON.parse(writeOut.stdout)).to.deep.equal({ written: 0, missing: [] });
       // A running node holds the embedded database: a clear refusal, not a stack trace.
       writeFileSync(join(dataDir, 'pglite.lock'), String(process.pid));
-      const locked = cli(['blobs', 'sweep'], env);
-      expect(locked.status).to.equal(3);
-      expect(locked.stderr).to.contain('Cơ sở dữ liệu').and.contain(`in use by process ${process.pid}`).and.not.contain('    at ');
+      for (const command of [['blobs', 'sweep'], ['blobs', 'write-out']]) {
+        const locked = cli(command, env);
+        expect(locked.status).to.equal(3);
+        expect(locked.stderr).to.contain('Cơ sở dữ liệu').and.contain(`in use by process ${process.pid}`).and.not.contain('    at ');
+      }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

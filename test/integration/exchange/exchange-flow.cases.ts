@@ -235,6 +235,9 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         const [doc] = await eventually(async () => { const r = await received(organId, sent.edxmlDocumentId); return r.length > 0 && r; }, `receipt of the large document at ${organId}`, 60_000);
         const files = await rows(organId, 'attachments', { document_id: doc.id });
         expect(files.map((f) => f.sha256).sort()).to.deep.equal([scan, table].map((b) => createHash('sha256').update(b).digest('hex')).sort());
+        // A package over 1 MB is streamed, never held: its files are written to the blob store as they are decoded.
+        expect(files.map((f) => f.source_package_sha256)).to.deep.equal([null, null]);
+        for (const f of files) expect(existsSync(join(net.node(organId).dataDir, 'blobs', f.sha256.slice(0, 2), f.sha256)), f.file_name).to.equal(true);
         const [pkg] = await rows(organId, 'exchange_received', { document_id: doc.id });
         expect(pkg.package_sha256).to.equal(outbox[0].package_digest);
         expect((typeof pkg.report === 'string' ? JSON.parse(pkg.report) : pkg.report).indication).to.equal('TOTAL_PASSED');
@@ -273,8 +276,23 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       expect(pkg.package_sha256).to.equal(row.package_digest);
       expect((typeof pkg.report === 'string' ? JSON.parse(pkg.report) : pkg.report).indication).to.equal('TOTAL_PASSED');
       const sentFiles = (await rows(VPCP, 'attachments', { document_id: draftId })).map((a) => a.sha256).sort();
-      expect((await rows(TAY_NINH, 'attachments', { document_id: doc.id })).map((a) => a.sha256).sort()).to.deep.equal(sentFiles);
+      const receivedFiles = await rows(TAY_NINH, 'attachments', { document_id: doc.id });
+      expect(receivedFiles.map((a) => a.sha256).sort()).to.deep.equal(sentFiles);
       await eventually(async () => (await deliveries(draftId)).every((d) => d.status === '01' && d.outboxState === 'sent'), '01 at the sender');
+      // At the recipient the files stay in the stored package (held while checked, not written again): no
+      // blob of their own until a user reads one; the first read makes them, byte for byte as sent.
+      const recipient = net.node(TAY_NINH);
+      const store = new FileSystemBlobStore(join(recipient.dataDir, 'blobs'));
+      expect(receivedFiles.map((a) => a.source_package_sha256?.trim())).to.deep.equal([pkg.package_sha256, pkg.package_sha256]);
+      for (const a of receivedFiles) expect(await store.has(a.sha256.trim()), `${a.file_name}: no blob of its own yet`).to.equal(false);
+      expect(await store.has(pkg.package_sha256.trim()), 'the package is stored').to.equal(true);
+      const main = receivedFiles.find((a) => a.role === 'main');
+      const opened = await recipient.app.attachments.open(await actorFor(recipient.db.database, 'van_thu', TAY_NINH), TAY_NINH, doc.id, main.id);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of opened.content) chunks.push(chunk);
+      const sentMain = (await rows(VPCP, 'attachments', { document_id: draftId, role: 'main' }))[0];
+      expect(createHash('sha256').update(Buffer.concat(chunks)).digest('hex')).to.equal(sentMain.sha256);
+      for (const a of receivedFiles) expect(await store.has(a.sha256.trim()), `${a.file_name}: a blob once read`).to.equal(true);
     });
 
     it('assignment (04) and completion (06) reach the sender', async () => {
@@ -1229,45 +1247,55 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
 
     });
 
-    it('a full disk at the recipient while it stores the attachments: no quarantine, no 02; received once when space is back', async () => {
-      // ENOSPC for the recipient's attachment files (not the XML package, written first): the parse, midway,
-      // meets storage.full, an outage: the inbox holds the delivery and retries it.
+    it('a full disk at the recipient while it stores the package or the attachments: no quarantine, no 02; received once when space is back', async () => {
+      // ENOSPC for the recipient's blob writes: (1) a package over 1 MB streams its attachment files into the
+      // store while it is parsed (not the XML package, written first): the parse, midway, meets storage.full;
+      // (2) a small package's files are left in it (held in memory, not written), so the package's own write
+      // meets it. Either is an outage: the inbox holds the delivery and retries it.
       const blobDir = join(net.node(SO_TTTT).dataDir, 'blobs');
-      // The blob store writes a file's first megabytes with fs.writeSync (src/storage/fs-blob-store.ts): the
-      // built-in's ESM bindings follow the patched function once synced.
-      const original = fs.writeSync;
-      let refused = 0;
-      let full = true;
-      fs.writeSync = function (fd: number, data: unknown, ...rest: unknown[]) {
-        if (full && data instanceof Uint8Array && data[0] !== 0x3c /* < */ && readlinkSync(`/proc/self/fd/${fd}`).startsWith(blobDir)) {
-          refused += 1;
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        }
-        return (original as (...args: unknown[]) => number)(fd, data, ...rest);
-      } as typeof fs.writeSync;
-      syncBuiltinESMExports();
-      try {
-        const quarantinedBefore = (await rows(SO_TTTT, 'exchange_quarantine')).length;
-        const sender = net.node(VPCP);
-        const specialist = await actorFor(sender.db.database, 'chuyen_vien', VPCP);
-        const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject: 'Gửi khi ổ đĩa bên nhận đầy', priority: 0, recipients: [{ organId: SO_TTTT, organName: 'Sở TTTT' }] });
-        await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'cong-van.pdf', mediaType: 'application/pdf', role: 'main', content: (async function* () { yield samplePdf({ text: `Cong van ${draft.id}`, padTo: 20_000 }); })() });
-        const clerk = await actorFor(sender.db.database, 'van_thu', VPCP);
-        await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
-        const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
-        await eventually(async () => refused >= 2, 'the recipient retrying against the full disk');
-        expect(await received(SO_TTTT, sent.edxmlDocumentId)).to.have.length(0);
-        expect(await rows(SO_TTTT, 'exchange_quarantine')).to.have.length(quarantinedBefore);
-        full = false;
-        const [doc] = await eventually(async () => { const r = await received(SO_TTTT, sent.edxmlDocumentId); return r.length > 0 && r; }, 'receipt once space is back');
-        expect(doc.status).to.equal('received');
-        expect(await rows(SO_TTTT, 'attachments', { document_id: doc.id })).to.have.length(1);
-        const d = await eventually(async () => (await deliveries(draft.id)).find((x) => x.recipientOrganId === SO_TTTT && x.status === '01'), '01 at the sender');
-        expect(d.history.map((e) => e.code)).to.deep.equal(['01']); // never a 02
-        expect(await received(SO_TTTT, sent.edxmlDocumentId)).to.have.length(1);
-      } finally {
-        fs.writeSync = original;
+      const cases = [
+        { subject: 'Gửi khi ổ đĩa bên nhận đầy (tệp lớn)', pdf: { padTo: 1_200_000, incompressible: true }, refuses: (data: Uint8Array) => data[0] !== 0x3c /* < */ },
+        { subject: 'Gửi khi ổ đĩa bên nhận đầy (gói nhỏ)', pdf: { padTo: 20_000 }, refuses: (data: Uint8Array) => data[0] === 0x3c },
+      ];
+      for (const c of cases) {
+        // The blob store writes a file's first megabytes with fs.writeSync (src/storage/fs-blob-store.ts): the
+        // built-in's ESM bindings follow the patched function once synced.
+        const original = fs.writeSync;
+        let refused = 0;
+        let full = true;
+        fs.writeSync = function (fd: number, data: unknown, ...rest: unknown[]) {
+          if (full && data instanceof Uint8Array && c.refuses(data) && readlinkSync(`/proc/self/fd/${fd}`).startsWith(blobDir)) {
+            refused += 1;
+            throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+          }
+          return (original as (...args: unknown[]) => number)(fd, data, ...rest);
+        } as typeof fs.writeSync;
         syncBuiltinESMExports();
+        try {
+          const quarantinedBefore = (await rows(SO_TTTT, 'exchange_quarantine')).length;
+          const sender = net.node(VPCP);
+          const specialist = await actorFor(sender.db.database, 'chuyen_vien', VPCP);
+          const draft = await sender.app.registry.draftOutgoing(specialist, VPCP, { typeName: 'Công văn', subject: c.subject, priority: 0, recipients: [{ organId: SO_TTTT, organName: 'Sở TTTT' }] });
+          await sender.app.attachments.upload(specialist, VPCP, draft.id, { fileName: 'cong-van.pdf', mediaType: 'application/pdf', role: 'main', content: (async function* () { yield samplePdf({ text: `Cong van ${draft.id}`, ...c.pdf }); })() });
+          const clerk = await actorFor(sender.db.database, 'van_thu', VPCP);
+          await sender.app.registry.issueOutgoing(clerk, VPCP, draft.id);
+          const sent = await sender.app.exchange.sending.send(clerk, VPCP, draft.id);
+          await eventually(async () => refused >= 2, `${c.subject}: the recipient retrying against the full disk`);
+          expect(await received(SO_TTTT, sent.edxmlDocumentId)).to.have.length(0);
+          expect(await rows(SO_TTTT, 'exchange_quarantine')).to.have.length(quarantinedBefore);
+          full = false;
+          const [doc] = await eventually(async () => { const r = await received(SO_TTTT, sent.edxmlDocumentId); return r.length > 0 && r; }, 'receipt once space is back');
+          expect(doc.status).to.equal('received');
+          const [file] = await rows(SO_TTTT, 'attachments', { document_id: doc.id });
+          expect(await rows(SO_TTTT, 'attachments', { document_id: doc.id })).to.have.length(1);
+          expect((await readBlob(net.node(SO_TTTT).app.blobs, file.sha256.trim())).subarray(0, 8).toString('latin1'), 'the file is read whole').to.equal('%PDF-1.7');
+          const d = await eventually(async () => (await deliveries(draft.id)).find((x) => x.recipientOrganId === SO_TTTT && x.status === '01'), '01 at the sender');
+          expect(d.history.map((e) => e.code)).to.deep.equal(['01']); // never a 02
+          expect(await received(SO_TTTT, sent.edxmlDocumentId)).to.have.length(1);
+        } finally {
+          fs.writeSync = original;
+          syncBuiltinESMExports();
+        }
       }
     });
 
@@ -1364,7 +1392,8 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
       }
     });
 
-    it('the blob-store sweep, after every flow above, removes only what no row names: every stored file a row names is still there', async () => {
+    it('the blob-store sweep, after every flow above, removes only what no row names: every file a row names is still there (a blob, or in its stored package)', async () => {
+      let inPackageFiles = 0;
       for (const node of net.nodes) {
         const store = new FileSystemBlobStore(join(node.dataDir, 'blobs'));
         const orphan = await store.put((async function* () { yield randomBytes(2000); })(), 10_000); // a rolled-back send's package, say
@@ -1377,13 +1406,20 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         });
         const named = async () => {
           const q = (table: string, column: string) => node.db.database.knex(table).whereNotNull(column).whereNot(column, '').pluck(column) as Promise<string[]>;
-          return new Set([...await q('attachments', 'sha256'), ...await q('signature_reports', 'signature_sha256'), ...await q('signing_key_uses', 'signed_sha256'),
+          return new Set([...await q('attachments', 'sha256'), ...await q('attachments', 'source_package_sha256'), ...await q('signature_reports', 'signature_sha256'), ...await q('signing_key_uses', 'signed_sha256'),
             ...await q('exchange_received', 'package_sha256'), ...await q('exchange_quarantine', 'package_sha256'), ...await q('exchange_requests', 'package_sha256'),
             ...await q('axis_outbox', 'package_blob'), partsFile.sha256].map((x) => x.trim()));
         };
+        // A received file left in its package (attachments.source_package_sha256) is not a blob of its own
+        // until first read: it is there when its package is.
+        const inPackages = new Map<string, string[]>();
+        for (const r of await node.db.database.knex('attachments').whereNotNull('source_package_sha256').select('sha256', 'source_package_sha256')) {
+          inPackages.set(r.sha256.trim(), [...inPackages.get(r.sha256.trim()) ?? [], r.source_package_sha256.trim()]);
+        }
+        const there = async (sha256: string) => await store.has(sha256) || (await Promise.all((inPackages.get(sha256) ?? []).map((p) => store.has(p)))).includes(true);
         const before = await named();
         expect(before.size, `blobs named on ${node.organId}`).to.be.greaterThan(0);
-        for (const sha256 of before) expect(await store.has(sha256), `${sha256} on ${node.organId} before the sweep`).to.equal(true);
+        for (const sha256 of before) expect(await there(sha256), `${sha256} on ${node.organId} before the sweep`).to.equal(true);
         let error: unknown;
         try { await node.app.blobSweep.sweep({ olderThanHours: 0.5, apply: true }); } catch (e) { error = e; }
         expect((error as { code?: string }).code).to.equal('request.invalid');
@@ -1399,8 +1435,12 @@ export function exchangeFlowCases(kind: DatabaseKind, axis: () => AxisUnderTest)
         } finally {
           node.clock.set(new Date());
         }
-        for (const sha256 of await named()) expect(await store.has(sha256), `${sha256} on ${node.organId} after the sweep`).to.equal(true);
+        for (const sha256 of await named()) expect(await there(sha256), `${sha256} on ${node.organId} after the sweep`).to.equal(true);
+        // …and each such file is read, through the node's store, as the bytes its digest names.
+        inPackageFiles += inPackages.size;
+        for (const sha256 of inPackages.keys()) expect(createHash('sha256').update(await readBlob(node.app.blobs, sha256)).digest('hex'), `${sha256} read on ${node.organId}`).to.equal(sha256);
       }
+      expect(inPackageFiles, 'received files left in their packages, over all nodes').to.be.greaterThan(0);
     });
 
     async function signedPackage2(documentId: string, signerOrgan = VPCP): Promise<Buffer> {

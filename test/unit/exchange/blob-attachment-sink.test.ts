@@ -89,6 +89,28 @@ describe('received attachments stream into the blob store', () => {
     expect(Buffer.from(holding.held(third?.sha256 ?? '') ?? []).equals(files[2] as Buffer), 'within what is left').to.equal(true);
   });
 
+  it('leaves held files in their package (leaveHeldInPackage): not stored, held by digest, named in inPackage; one past the budget stored whole', async () => {
+    const files = [randomBytes(300_000), Buffer.from('%PDF-1.7 nhỏ\n'), Buffer.alloc(HELD_BYTES, 0x61), Buffer.alloc(0)];
+    const pkg = samplePackage({ attachments: files.map((content, i) => ({ contentId: `a${i}`, name: `tep-${i}.bin`, content, transferEncoding: i === 1 ? 'raw' as const : 'zip' as const })) });
+    const store = new SlowMemoryBlobStore();
+    const sink = new BlobAttachmentSink(store, 50 * 1024 * 1024, { holdContent: true, leaveHeldInPackage: true });
+    const parsed = await parseEdxml(buildDocumentPackage(pkg), { sink });
+    if (parsed.kind !== 'document') throw new Error('not a document');
+    const [first, second, third, fourth] = parsed.attachments.map((a) => a.sha256);
+    for (const [i, sha256] of [first, second, fourth].entries()) {
+      const content = files[[0, 1, 3][i] as number] as Buffer;
+      expect(sha256).to.equal(createHash('sha256').update(content).digest('hex'));
+      expect(Buffer.from(sink.held(sha256 ?? '') ?? [1]).equals(content), `held ${i}`).to.equal(true);
+      expect(store.blobs.has(sha256 ?? ''), `not stored ${i}`).to.equal(false);
+    }
+    expect([...sink.inPackage].sort()).to.deep.equal([first, second, fourth].sort());
+    // The third passes the budget part-way: stored after all, from its first byte, and not named as left in the package.
+    expect(sink.held(third ?? ''), 'over the budget: not held').to.equal(undefined);
+    expect(store.blobs.get(third ?? '')?.equals(files[2] as Buffer), 'stored whole').to.equal(true);
+    expect(sink.inPackage.has(third ?? '')).to.equal(false);
+    expect(store.blobs.size).to.equal(1);
+  });
+
   it('a package refused part-way (bad base64 in the second attachment) rejects the parse; the open file is abandoned', async () => {
     const xml = buildDocumentPackage(samplePackage({
       attachments: [
