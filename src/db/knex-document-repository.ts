@@ -36,6 +36,9 @@ const selectDocuments = (knex: Knex): Knex.QueryBuilder =>
 // By the primary key alone: the agency is tested with IS NOT DISTINCT FROM (on a NOT NULL column, the same
 // test as `=`), which no index serves (src/db/prepared-statements.ts, "One index to choose").
 const FIND = `SELECT d.*, ${FILE_CODE} FROM documents d LEFT JOIN dossiers f ON f.id = d.dossier_id WHERE d.id = ? AND d.agency_organ_id IS NOT DISTINCT FROM ?`;
+/** A document read by its primary key with more columns (`columns`) from more joins (`joins`), locked: bindings (id, agency). */
+export const findDocumentForUpdate = (columns: string, joins: string): string =>
+  `SELECT d.*, ${FILE_CODE}, ${columns} FROM documents d LEFT JOIN dossiers f ON f.id = d.dossier_id ${joins} WHERE d.id = ? AND d.agency_organ_id IS NOT DISTINCT FROM ? FOR UPDATE OF d`;
 const FIND_FOR_UPDATE = `${FIND} FOR UPDATE OF d`;
 // The number taken and written in one statement (the register's upsert as a CTE: one round trip less for
 // every document issued or registered). The số is written with a leading zero below 10, as

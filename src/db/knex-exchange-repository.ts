@@ -4,10 +4,12 @@
 import type { Knex } from 'knex';
 import type { InboxOutcome } from '../domain/axis-inbox.ts';
 import type { SignedDirectory } from '../domain/directory.ts';
-import type { DocumentStatus } from '../domain/document.ts';
+import type { DocumentStatus, RegistryDocument } from '../domain/document.ts';
 import type { StatusCode } from '../domain/edxml-codes.ts';
 import { deliveryState, type Delivery, type DeliveryView, type ExchangeRepository, type ExchangeRequest, type MetadataHistoryEntry, type NewDelivery, type QuarantinedPackage, type QuarantineReprocessing, type ReceivedInsert, type ReceivedPackage, type ReceivedRecord, type RequestKind, type StatusEvent } from '../domain/exchange.ts';
 import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.ts';
+import { toDocument, type DocumentRow } from './document-rows.ts';
+import { findDocumentForUpdate } from './knex-document-repository.ts';
 import { SEND_WITH_NEXT } from './pipelined-statements.ts';
 import { byPrimaryKey } from './prepared-statements.ts';
 import { insertRows, runSql } from './sql-text.ts';
@@ -78,6 +80,8 @@ const SELECT_RECEIVED = `SELECT ${RECEIVED_COLUMNS.join(', ')} FROM exchange_rec
 const FIND_RECEIVED = `${SELECT_RECEIVED} WHERE agency_organ_id = ? AND sender_organ_id = ? AND edxml_document_id = ? AND business_doc_type = ? LIMIT 1`;
 const FIND_RECEIVED_BY_DOCUMENT = `${SELECT_RECEIVED} WHERE document_id = ? AND agency_organ_id IS NOT DISTINCT FROM ? LIMIT 1`; // by the primary key alone (src/db/prepared-statements.ts)
 const FIND_RECEIVED_DOCUMENT = `${SELECT_RECEIVED} WHERE agency_organ_id = ? AND sender_organ_id = ? AND edxml_document_id = ? ORDER BY business_doc_type LIMIT 1`;
+/** A received document with its receipt (its columns prefixed r_), the document locked: the văn thư's actions on it. */
+const FIND_WITH_RECEIPT_FOR_UPDATE = findDocumentForUpdate(RECEIVED_COLUMNS.map((c) => `r.${c} AS r_${c}`).join(', '), 'LEFT JOIN exchange_received r ON r.document_id = d.id');
 const SET_RECEIVED_STATUS = 'UPDATE exchange_received SET last_status = ? WHERE document_id = ?';
 const UPDATE_DELIVERY = `UPDATE exchange_deliveries SET message_id = ?, status = ?, arrival_number = ?, reason = ?, history = ?, pending_request = ?,
   removed_at = ?, updated_at = CURRENT_TIMESTAMP WHERE document_id = ? AND recipient_organ_id = ?`;
@@ -225,6 +229,16 @@ export class KnexExchangeRepository implements ExchangeRepository {
   async findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedRecord | null> {
     const { rows: [row] } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED, [agencyOrganId, senderOrganId, edxmlDocumentId, businessDocType]);
     return row ? toReceived(row) : null;
+  }
+
+  async findWithReceiptForUpdate(agencyOrganId: string, documentId: string): Promise<{ document: RegistryDocument; received: ReceivedRecord | null } | null> {
+    const { rows: [row] } = await runSql<DocumentRow & { [K in keyof ReceivedRow as `r_${K}`]: ReceivedRow[K] | null }>(this.trx, FIND_WITH_RECEIPT_FOR_UPDATE, [documentId, agencyOrganId]);
+    if (!row) return null;
+    const received = row.r_document_id === null ? null : toReceived({
+      document_id: row.r_document_id, agency_organ_id: row.r_agency_organ_id as string, sender_organ_id: row.r_sender_organ_id as string, edxml_document_id: row.r_edxml_document_id as string,
+      business_doc_type: row.r_business_doc_type as number, message_id: row.r_message_id as string, package_sha256: row.r_package_sha256 as string, header: row.r_header, last_status: row.r_last_status as string,
+    });
+    return { document: toDocument(row), received };
   }
 
   async findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedRecord | null> {

@@ -6,7 +6,7 @@ import type { InboxKey, InboxOutcome, InboxRecord } from './axis-inbox.ts';
 import type { AxisMessageType } from './axis-transport.ts';
 import type { SignedDirectory } from './directory.ts';
 import type { BlobReader } from './registry-ports.ts';
-import type { DocumentStatus } from './document.ts';
+import type { DocumentStatus, RegistryDocument } from './document.ts';
 import type { NewOutboxEntry } from './outbox.ts';
 import type { Repositories } from './unit-of-work.ts';
 import type { SignatureValidationReport } from './validation-report.ts';
@@ -256,6 +256,8 @@ export interface ExchangeRepository {
   linkWaitingRequests(agencyOrganId: string): Promise<ExchangeRequest[]>;
   findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedRecord | null>;
   findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedRecord | null>;
+  /** The document, locked, with its receipt over the axis (null: not received electronically): one read. */
+  findWithReceiptForUpdate(agencyOrganId: string, documentId: string): Promise<{ readonly document: RegistryDocument; readonly received: ReceivedRecord | null } | null>;
   /** The incoming document this node has for a DocumentId, whatever package created it (new, update, replacement). */
   findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedRecord | null>;
   setReceivedStatus(documentId: string, status: StatusCode): Promise<void>;

@@ -67,8 +67,9 @@ export class ExchangeClerkService implements ProgressReporter {
   async reportProgress(actor: Actor, organId: string, documentId: string, step: ProgressStep): Promise<RegistryDocument> {
     authorize(actor, step === 'assigned' ? 'assignment.create' : 'incoming.complete', organId);
     const document = await this.uow.run(async (repos) => {
-      const doc = await repos.documents.findForUpdate(organId, documentId);
-      const received = doc ? await repos.exchange.findReceivedByDocument(organId, documentId) : null;
+      const found = await repos.exchange.findWithReceiptForUpdate(organId, documentId);
+      const doc = found?.document;
+      const received = found?.received;
       if (!doc || !received) throw new DomainError('registry.document_not_found');
       if (!HANDLED.includes(doc.status)) throw new DomainError('exchange.not_received', { details: [{ field: 'status', message: doc.status }] });
       const updated = await repos.documents.setStatus(documentId, step);
@@ -133,9 +134,10 @@ export class ExchangeClerkService implements ProgressReporter {
   }
 
   private async awaiting(repos: ExchangeRepositories, organId: string, documentId: string): Promise<{ doc: RegistryDocument; received: ReceivedRecord }> {
-    const doc = await repos.documents.findForUpdate(organId, documentId);
+    const found = await repos.exchange.findWithReceiptForUpdate(organId, documentId);
+    const doc = found?.document;
     if (!doc || doc.direction !== 'incoming') throw new DomainError('registry.document_not_found');
-    const received = await repos.exchange.findReceivedByDocument(organId, documentId);
+    const received = found.received;
     if (!received || doc.status !== 'received') throw new DomainError('exchange.not_received', { details: [{ field: 'status', message: doc.status }] });
     return { doc, received };
   }

@@ -70,6 +70,30 @@ describe('generic plans of the lookups by primary key (postgres)', function () {
     expect(await genericPlanIndexes(statement)).to.deep.equal(['exchange_received_pkey on exchange_received']);
   });
 
+  it('exchange.findWithReceiptForUpdate (the văn thư\'s accept, return, progress): the document and its receipt by their primary keys, one statement', async () => {
+    const statement = await statementOf((trx) => new KnexExchangeRepository(trx).findWithReceiptForUpdate(AGENCY, documentId));
+    expect((await genericPlanIndexes(statement)).filter((i) => !i.endsWith('on dossiers')).sort()).to.deep.equal(['documents_pkey on documents', 'exchange_received_pkey on exchange_received']);
+    const header = { documentId: 'VPCP-1', subject: 'Trích yếu' };
+    await test.database.knex('exchange_received').insert({
+      document_id: documentId, agency_organ_id: AGENCY, sender_organ_id: '000.00.00.G10', edxml_document_id: 'VPCP-1', business_doc_type: 0,
+      message_id: 'msg-1', package_sha256: 'a'.repeat(64), header: JSON.stringify(header), report: '{}', attachment_reports: '[]', last_status: '01',
+    });
+    const other = await test.database.knex('documents').whereNot({ id: documentId }).first('id');
+    await test.database.knex.transaction(async (trx) => {
+      const exchange = new KnexExchangeRepository(trx);
+      const found = await exchange.findWithReceiptForUpdate(AGENCY, documentId);
+      expect(found?.document).to.deep.equal(await new KnexDocumentRepository(trx).find(AGENCY, documentId));
+      expect(found?.received).to.deep.equal(await exchange.findReceivedByDocument(AGENCY, documentId));
+      expect(found?.received).to.include({ documentId, senderOrganId: '000.00.00.G10', edxmlDocumentId: 'VPCP-1', lastStatus: '01', packageSha256: 'a'.repeat(64) });
+      expect(found?.received?.header).to.deep.equal(header);
+      const unreceived = await exchange.findWithReceiptForUpdate(AGENCY, other.id);
+      expect(unreceived?.document.id).to.equal(other.id);
+      expect(unreceived?.received, 'not received over the axis').to.equal(null);
+      expect(await exchange.findWithReceiptForUpdate('000.00.00.G10', documentId), "another agency's document").to.equal(null);
+    });
+    await test.database.knex('exchange_received').where({ document_id: documentId }).del();
+  });
+
   it('a unit, a signing key, a quarantined package: each by its primary key', async () => {
     const id = randomUUID();
     const lookups: Array<[string, (trx: Knex.Transaction) => Promise<unknown>]> = [
