@@ -2,15 +2,11 @@ import type { Knex } from 'knex';
 import type { Agency, AgencyRepository, OutgoingSeriesMode, Unit } from '../domain/agency.ts';
 import { runSql } from './sql-text.ts';
 
-interface AgencyRow { organ_id: string; name: string; abbreviation: string; level: Agency['level']; parent_organ_id: string | null; outgoing_series_mode: OutgoingSeriesMode; hosted: boolean }
+export interface AgencyRow { organ_id: string; name: string; abbreviation: string; level: Agency['level']; parent_organ_id: string | null; outgoing_series_mode: OutgoingSeriesMode; hosted: boolean }
 interface UnitRow { id: string; agency_organ_id: string; code: string; name: string; abbreviation: string }
 
-const toAgency = (r: AgencyRow): Agency => ({ organId: r.organ_id, name: r.name, abbreviation: r.abbreviation, level: r.level, parentOrganId: r.parent_organ_id, outgoingSeriesMode: r.outgoing_series_mode, hosted: r.hosted });
+export const toAgency = (r: AgencyRow): Agency => ({ organId: r.organ_id, name: r.name, abbreviation: r.abbreviation, level: r.level, parentOrganId: r.parent_organ_id, outgoingSeriesMode: r.outgoing_series_mode, hosted: r.hosted });
 const toUnit = (r: UnitRow): Unit => ({ id: r.id, agencyOrganId: r.agency_organ_id, code: r.code, name: r.name, abbreviation: r.abbreviation });
-
-const WITH_UNIT = `SELECT a.*, u.id AS unit_id, u.code AS unit_code, u.name AS unit_name, u.abbreviation AS unit_abbreviation
-  FROM agencies a LEFT JOIN units u ON u.id = ? AND u.agency_organ_id = a.organ_id WHERE a.organ_id = ? LIMIT 1`;
-type WithUnitRow = AgencyRow & { unit_id: string | null; unit_code: string; unit_name: string; unit_abbreviation: string };
 
 export class KnexAgencyRepository implements AgencyRepository {
   constructor(private readonly trx: Knex) {}
@@ -35,13 +31,6 @@ export class KnexAgencyRepository implements AgencyRepository {
   async findUnit(agencyOrganId: string, unitId: string): Promise<Unit | null> {
     const { rows: [row] } = await runSql<UnitRow>(this.trx, 'SELECT * FROM units WHERE id = ? AND agency_organ_id IS NOT DISTINCT FROM ? LIMIT 1', [unitId, agencyOrganId]);
     return row ? toUnit(row) : null;
-  }
-
-  async findWithUnit(organId: string, unitId: string | null): Promise<{ agency: Agency; unit: Unit | null } | null> {
-    const { rows: [row] } = await runSql<WithUnitRow>(this.trx, WITH_UNIT, [unitId, organId]);
-    if (!row) return null;
-    const unit = row.unit_id === null ? null : { id: row.unit_id, agencyOrganId: row.organ_id, code: row.unit_code, name: row.unit_name, abbreviation: row.unit_abbreviation };
-    return { agency: toAgency(row), unit };
   }
 
   async listUnits(agencyOrganId: string): Promise<Unit[]> {

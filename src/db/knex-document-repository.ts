@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Agency, Unit } from '../domain/agency.ts';
 import type { RegistryDocument } from '../domain/document.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { RegisterKey } from '../domain/registers.ts';
@@ -6,6 +7,7 @@ import type { DocumentFilter, DocumentRepository, DuplicateCandidate, NewDocumen
 import { toDocument, toInsertRow, type DocumentRow } from './document-rows.ts';
 import { insertRows, runSql } from './sql-text.ts';
 import { bookBindings, NEXT_NUMBER_CTE } from './knex-register-repository.ts';
+import { toAgency, type AgencyRow } from './knex-agency-repository.ts';
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -50,6 +52,15 @@ UPDATE documents d SET register_id = book.id, register_year = book.year, registe
 const MARK_ARRIVED = `WITH ${NEXT_NUMBER_CTE}
 UPDATE documents d SET register_id = book.id, register_year = book.year, arrival_number = book.counter, status = 'registered',
   updated_at = CURRENT_TIMESTAMP FROM book WHERE d.id = ? RETURNING d.*`;
+
+/**
+ * The document with its agency (columns a_*) and drafting unit (u_*). The unit's agency is tested with IS NOT
+ * DISTINCT FROM, so the plan reaches the unit by its primary key only ("One index to choose").
+ */
+const FIND_FOR_ISSUE = findDocumentForUpdate(
+  'a.organ_id AS a_organ_id, a.name AS a_name, a.abbreviation AS a_abbreviation, a.level AS a_level, a.parent_organ_id AS a_parent_organ_id, a.outgoing_series_mode AS a_outgoing_series_mode, a.hosted AS a_hosted, u.id AS u_id, u.code AS u_code, u.name AS u_name, u.abbreviation AS u_abbreviation',
+  'JOIN agencies a ON a.organ_id = d.agency_organ_id LEFT JOIN units u ON u.id = d.drafting_unit_id AND u.agency_organ_id IS NOT DISTINCT FROM d.agency_organ_id');
+type IssueRow = DocumentRow & { [K in keyof AgencyRow as `a_${K}`]: AgencyRow[K] } & { u_id: string | null; u_code: string; u_name: string; u_abbreviation: string };
 
 export class KnexDocumentRepository implements DocumentRepository {
   constructor(private readonly trx: Knex) {}
@@ -105,6 +116,14 @@ export class KnexDocumentRepository implements DocumentRepository {
     const answers = probes.map(() => [] as { id: string; arrival_number: number | null; by_code: boolean }[]);
     for (const row of result.rows) answers[row.i]?.push(row);
     return answers.map(toCandidates);
+  }
+
+  async findForIssue(agencyOrganId: string, id: string): Promise<{ document: RegistryDocument; agency: Agency; unit: Unit | null } | null> {
+    const { rows: [row] } = await runSql<IssueRow>(this.trx, FIND_FOR_ISSUE, [id, agencyOrganId]);
+    if (!row) return null;
+    const agency = toAgency({ organ_id: row.a_organ_id, name: row.a_name, abbreviation: row.a_abbreviation, level: row.a_level, parent_organ_id: row.a_parent_organ_id, outgoing_series_mode: row.a_outgoing_series_mode, hosted: row.a_hosted });
+    const unit = row.u_id === null ? null : { id: row.u_id, agencyOrganId: row.a_organ_id, code: row.u_code, name: row.u_name, abbreviation: row.u_abbreviation };
+    return { document: toDocument(row), agency, unit };
   }
 
   async markIssued(id: string, book: RegisterKey & { readonly name: string }, issue: { codeNotation: string; issuedDate: string }): Promise<RegistryDocument> {

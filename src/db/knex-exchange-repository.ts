@@ -82,6 +82,8 @@ const FIND_RECEIVED_BY_DOCUMENT = `${SELECT_RECEIVED} WHERE document_id = ? AND 
 const FIND_RECEIVED_DOCUMENT = `${SELECT_RECEIVED} WHERE agency_organ_id = ? AND sender_organ_id = ? AND edxml_document_id = ? ORDER BY business_doc_type LIMIT 1`;
 /** A received document with its receipt (its columns prefixed r_), the document locked: the văn thư's actions on it. */
 const FIND_WITH_RECEIPT_FOR_UPDATE = findDocumentForUpdate(RECEIVED_COLUMNS.map((c) => `r.${c} AS r_${c}`).join(', '), 'LEFT JOIN exchange_received r ON r.document_id = d.id');
+/** An outgoing document, locked, with the recipients it was sent to already (the check before sending it). */
+const FIND_FOR_SENDING = findDocumentForUpdate('ARRAY(SELECT x.recipient_organ_id FROM exchange_deliveries x WHERE x.document_id = d.id ORDER BY x.recipient_organ_id) AS sent_to', '');
 const SET_RECEIVED_STATUS = 'UPDATE exchange_received SET last_status = ? WHERE document_id = ?';
 const UPDATE_DELIVERY = `UPDATE exchange_deliveries SET message_id = ?, status = ?, arrival_number = ?, reason = ?, history = ?, pending_request = ?,
   removed_at = ?, updated_at = CURRENT_TIMESTAMP WHERE document_id = ? AND recipient_organ_id = ?`;
@@ -229,6 +231,11 @@ export class KnexExchangeRepository implements ExchangeRepository {
   async findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedRecord | null> {
     const { rows: [row] } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED, [agencyOrganId, senderOrganId, edxmlDocumentId, businessDocType]);
     return row ? toReceived(row) : null;
+  }
+
+  async findForSending(agencyOrganId: string, documentId: string): Promise<{ document: RegistryDocument; sentTo: string[] } | null> {
+    const { rows: [row] } = await runSql<DocumentRow & { sent_to: string[] }>(this.trx, FIND_FOR_SENDING, [documentId, agencyOrganId]);
+    return row ? { document: toDocument(row), sentTo: row.sent_to } : null;
   }
 
   async findWithReceiptForUpdate(agencyOrganId: string, documentId: string): Promise<{ document: RegistryDocument; received: ReceivedRecord | null } | null> {

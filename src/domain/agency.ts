@@ -29,8 +29,6 @@ export interface AgencyRepository {
   insert(agency: Agency): Promise<void>;
   setOutgoingSeriesMode(organId: string, mode: OutgoingSeriesMode): Promise<void>;
   findUnit(agencyOrganId: string, unitId: string): Promise<Unit | null>;
-  /** The agency and, when `unitId` is given and is one of its units, that unit: one read (every document issued). */
-  findWithUnit(organId: string, unitId: string | null): Promise<{ readonly agency: Agency; readonly unit: Unit | null } | null>;
   listUnits(agencyOrganId: string): Promise<Unit[]>;
   insertUnit(unit: Unit): Promise<void>;
 }

@@ -256,6 +256,8 @@ export interface ExchangeRepository {
   linkWaitingRequests(agencyOrganId: string): Promise<ExchangeRequest[]>;
   findReceived(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string, businessDocType: number): Promise<ReceivedRecord | null>;
   findReceivedByDocument(agencyOrganId: string, documentId: string): Promise<ReceivedRecord | null>;
+  /** The document, locked, with the recipients it has deliveries to already (none: never sent): one read. */
+  findForSending(agencyOrganId: string, documentId: string): Promise<{ readonly document: RegistryDocument; readonly sentTo: readonly string[] } | null>;
   /** The document, locked, with its receipt over the axis (null: not received electronically): one read. */
   findWithReceiptForUpdate(agencyOrganId: string, documentId: string): Promise<{ readonly document: RegistryDocument; readonly received: ReceivedRecord | null } | null>;
   /** The incoming document this node has for a DocumentId, whatever package created it (new, update, replacement). */

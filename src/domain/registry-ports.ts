@@ -3,6 +3,7 @@ import { DomainError } from './errors.ts';
 import type { Direction, DocumentStatus, RegistryDocument } from './document.ts';
 import type { Register, RegisterKey } from './registers.ts';
 import type { AuditEvent } from './audit.ts';
+import type { Agency, Unit } from './agency.ts';
 
 /** A document as a use case creates it; the registry fields (book, number, dates) come from the database. */
 export type NewDocument = Pick<RegistryDocument,
@@ -59,6 +60,8 @@ export interface DocumentRepository {
   insert(doc: NewDocument): Promise<RegistryDocument>;
   find(agencyOrganId: string, id: string): Promise<RegistryDocument | null>;
   findForUpdate(agencyOrganId: string, id: string): Promise<RegistryDocument | null>;
+  /** An outgoing document about to be issued, locked, with its agency and its drafting unit (one of the agency's, else null): one read. */
+  findForIssue(agencyOrganId: string, id: string): Promise<{ readonly document: RegistryDocument; readonly agency: Agency; readonly unit: Unit | null } | null>;
   list(agencyOrganId: string, filter: DocumentFilter): Promise<RegistryDocument[]>;
   /**
    * Issues an outgoing document: takes the next number of the register `book` (creating the year's book on

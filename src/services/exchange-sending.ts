@@ -231,8 +231,9 @@ export class ExchangeSendingService {
     const directory = this.directory.requireValid(now);
     const opened: BlobReader[] = []; // files read while the package is encoded: closed once it is written
     const result = await closingAfter(opened, this.uow.run(async (repos) => {
-      const doc = await repos.documents.findForUpdate(organId, documentId);
-      if (!doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
+      const found = await repos.exchange.findForSending(organId, documentId); // with the recipients sent to already: one read
+      const doc = found?.document;
+      if (!found || !doc || doc.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
       this.assertSendable(doc);
       const recipients = doc.metadata.to.map((t) => {
         const agency = t.organId ? findAgency(directory, t.organId) : undefined;
@@ -241,8 +242,7 @@ export class ExchangeSendingService {
       });
       const sender = findAgency(directory, organId);
       if (!sender) throw new DomainError('axis.unknown_recipient', { details: [{ field: 'sender', message: `${organId} is not in the directory` }] });
-      const already = await repos.exchange.listDeliveries(organId, documentId);
-      if (already.length > 0) throw new DomainError('exchange.already_sent', { details: already.map((d) => ({ field: 'recipients', message: d.recipientOrganId })) });
+      if (found.sentTo.length > 0) throw new DomainError('exchange.already_sent', { details: found.sentTo.map((recipient) => ({ field: 'recipients', message: recipient })) });
       const business = options.replacesDocumentId ? await this.replacementOf(repos, organId, options.replacesDocumentId, options.business) : options.business;
 
       const files = await this.attachmentsOf(repos, documentId, opened);

@@ -97,13 +97,12 @@ export class RegistryService {
     authorize(actor, 'outgoing.issue', organId);
     const now = this.clock.now();
     return this.uow.run(async (repos) => {
-      const before = await repos.documents.findForUpdate(organId, documentId);
-      if (!before) await requireAgency(repos, organId); // no such agency: say so, as before any other check
-      if (!before || before.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
+      // The document locked, with its agency and drafting unit: one read.
+      const found = await repos.documents.findForIssue(organId, documentId);
+      if (!found) await requireAgency(repos, organId); // no such agency: say so, as before any other check
+      const before = found?.document;
+      if (!found || !before || before.direction !== 'outgoing') throw new DomainError('registry.document_not_found');
       if (before.status === 'issued') throw new DomainError('registry.already_issued');
-      // The agency and the drafting unit in one read, once the document is locked (its unit cannot change meanwhile).
-      const found = await repos.agencies.findWithUnit(organId, before.draftingUnitId);
-      if (!found) throw new DomainError('agency.not_found', { details: [{ field: 'organId', message: organId }] });
       const { agency, unit } = found;
       const codeNotation = buildNotation({ typeName: before.metadata.typeName, agencyAbbreviation: agency.abbreviation, unitAbbreviation: unit?.abbreviation });
       const year = vietnamYear(now);

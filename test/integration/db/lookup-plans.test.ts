@@ -94,6 +94,26 @@ describe('generic plans of the lookups by primary key (postgres)', function () {
     await test.database.knex('exchange_received').where({ document_id: documentId }).del();
   });
 
+  it('exchange.findForSending (every document sent): the document and the recipients it went to already, by primary keys, one statement', async () => {
+    const statement = await statementOf((trx) => new KnexExchangeRepository(trx).findForSending(AGENCY, documentId));
+    expect((await genericPlanIndexes(statement)).filter((i) => !i.endsWith('on dossiers')).sort()).to.deep.equal(['documents_pkey on documents', 'exchange_deliveries_pkey on exchange_deliveries']);
+    const knex = test.database.knex;
+    await knex.transaction(async (trx) => {
+      const found = await new KnexExchangeRepository(trx).findForSending(AGENCY, documentId);
+      expect(found?.document).to.deep.equal(await new KnexDocumentRepository(trx).find(AGENCY, documentId));
+      expect(found?.sentTo, 'never sent').to.deep.equal([]);
+    });
+    await knex('exchange_deliveries').insert(['000.00.00.H53', '000.00.00.G10'].map((recipient) => ({
+      document_id: documentId, agency_organ_id: AGENCY, recipient_organ_id: recipient, recipient_name: recipient, edxml_document_id: 'VPCP-2', message_id: randomUUID(),
+    })));
+    await knex.transaction(async (trx) => {
+      const exchange = new KnexExchangeRepository(trx);
+      expect((await exchange.findForSending(AGENCY, documentId))?.sentTo).to.deep.equal(['000.00.00.G10', '000.00.00.H53']);
+      expect(await exchange.findForSending('000.00.00.G10', documentId), "another agency's document").to.equal(null);
+    });
+    await knex('exchange_deliveries').where({ document_id: documentId }).del();
+  });
+
   it('a unit, a signing key, a quarantined package: each by its primary key', async () => {
     const id = randomUUID();
     const lookups: Array<[string, (trx: Knex.Transaction) => Promise<unknown>]> = [
@@ -105,26 +125,30 @@ describe('generic plans of the lookups by primary key (postgres)', function () {
     for (const [index, lookup] of lookups) expect(await genericPlanIndexes(await statementOf(lookup)), index).to.deep.equal([index]);
   });
 
-  it('the agency with its drafting unit (every document issued): both by their primary keys, in one statement', async () => {
+  it('documents.findForIssue (every document issued): the document, its agency and its drafting unit by their primary keys, one statement', async () => {
     const unitId = randomUUID();
-    await test.database.knex('units').insert({ id: unitId, agency_organ_id: AGENCY, code: 'VP', name: 'Văn phòng', abbreviation: 'VP' });
-    const statement = await statementOf((trx) => new KnexAgencyRepository(trx).findWithUnit(AGENCY, unitId));
-    expect((await genericPlanIndexes(statement)).sort()).to.deep.equal(['agencies_pkey on agencies', 'units_pkey on units']);
-    await test.database.knex.transaction(async (trx) => {
-      const agencies = new KnexAgencyRepository(trx);
-      const found = await agencies.findWithUnit(AGENCY, unitId);
-      expect(found?.agency).to.include({ organId: AGENCY, abbreviation: 'STTTT' });
+    const knex = test.database.knex;
+    await knex('units').insert({ id: unitId, agency_organ_id: AGENCY, code: 'VP', name: 'Văn phòng', abbreviation: 'VP' });
+    await knex('agencies').insert({ organ_id: '000.00.00.H53', name: 'Sở Nội vụ', abbreviation: 'SNV', level: 'province' });
+    const foreignUnit = randomUUID();
+    await knex('units').insert({ id: foreignUnit, agency_organ_id: '000.00.00.H53', code: 'TCCB', name: 'Phòng Tổ chức cán bộ', abbreviation: 'TCCB' });
+    const [withUnit, withForeignUnit] = await knex('documents').whereNot({ id: documentId }).orderBy('id').limit(2).pluck('id') as string[];
+    await knex('documents').where({ id: withUnit }).update({ drafting_unit_id: unitId });
+    await knex('documents').where({ id: withForeignUnit }).update({ drafting_unit_id: foreignUnit });
+
+    const statement = await statementOf((trx) => new KnexDocumentRepository(trx).findForIssue(AGENCY, withUnit as string));
+    expect((await genericPlanIndexes(statement)).filter((i) => !i.endsWith('on dossiers')).sort()).to.deep.equal(['agencies_pkey on agencies', 'documents_pkey on documents', 'units_pkey on units']);
+    await knex.transaction(async (trx) => {
+      const documents = new KnexDocumentRepository(trx);
+      const found = await documents.findForIssue(AGENCY, withUnit as string);
+      expect(found?.document).to.deep.equal(await documents.find(AGENCY, withUnit as string));
+      expect(found?.agency).to.deep.equal(await new KnexAgencyRepository(trx).find(AGENCY));
       expect(found?.unit).to.deep.equal({ id: unitId, agencyOrganId: AGENCY, code: 'VP', name: 'Văn phòng', abbreviation: 'VP' });
-      expect((await agencies.findWithUnit(AGENCY, null))?.unit).to.equal(null);
-      expect((await agencies.findWithUnit(AGENCY, randomUUID()))?.unit, 'a unit that does not exist').to.equal(null);
-      expect(await agencies.findWithUnit('000.00.00.G10', unitId), 'an agency that does not exist').to.equal(null);
+      expect((await documents.findForIssue(AGENCY, documentId))?.unit, 'no drafting unit').to.equal(null);
+      expect((await documents.findForIssue(AGENCY, withForeignUnit as string))?.unit, "another agency's unit is not this agency's").to.equal(null);
+      expect(await documents.findForIssue('000.00.00.H53', withUnit as string), "another agency's document").to.equal(null);
     });
-    await test.database.knex('agencies').insert({ organ_id: '000.00.00.H53', name: 'Sở Nội vụ', abbreviation: 'SNV', level: 'province' });
-    await test.database.knex.transaction(async (trx) => {
-      const found = await new KnexAgencyRepository(trx).findWithUnit('000.00.00.H53', unitId);
-      expect(found?.agency.organId).to.equal('000.00.00.H53');
-      expect(found?.unit, "another agency's unit is not this agency's").to.equal(null);
-    });
+    await knex('documents').whereIn('id', [withUnit as string, withForeignUnit as string]).update({ drafting_unit_id: null });
   });
 
   it('still answers only for the agency that holds the document', async () => {
