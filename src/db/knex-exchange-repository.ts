@@ -80,6 +80,10 @@ const SELECT_RECEIVED = `SELECT ${RECEIVED_COLUMNS.join(', ')} FROM exchange_rec
 const FIND_RECEIVED = `${SELECT_RECEIVED} WHERE agency_organ_id = ? AND sender_organ_id = ? AND edxml_document_id = ? AND business_doc_type = ? LIMIT 1`;
 const FIND_RECEIVED_BY_DOCUMENT = `${SELECT_RECEIVED} WHERE document_id = ? AND agency_organ_id IS NOT DISTINCT FROM ? LIMIT 1`; // by the primary key alone (src/db/prepared-statements.ts)
 const FIND_RECEIVED_DOCUMENT = `${SELECT_RECEIVED} WHERE agency_organ_id = ? AND sender_organ_id = ? AND edxml_document_id = ? ORDER BY business_doc_type LIMIT 1`;
+/** FIND_RECEIVED_DOCUMENT for several (sender, DocumentId) pairs of one agency: one text for any number. */
+const FIND_RECEIVED_DOCUMENTS = `SELECT DISTINCT ON (sender_organ_id, edxml_document_id) ${RECEIVED_COLUMNS.join(', ')} FROM exchange_received
+  WHERE agency_organ_id = ? AND (sender_organ_id, edxml_document_id) IN (SELECT * FROM unnest(?::text[], ?::text[]))
+  ORDER BY sender_organ_id, edxml_document_id, business_doc_type`;
 /** A received document with its receipt (its columns prefixed r_), the document locked: the văn thư's actions on it. */
 const FIND_WITH_RECEIPT_FOR_UPDATE = findDocumentForUpdate(RECEIVED_COLUMNS.map((c) => `r.${c} AS r_${c}`).join(', '), 'LEFT JOIN exchange_received r ON r.document_id = d.id');
 /** An outgoing document, locked, with the recipients it was sent to already (the check before sending it). */
@@ -119,6 +123,7 @@ const DELIVERIES_FOR_UPDATE = `SELECT * FROM exchange_deliveries WHERE agency_or
   AND (edxml_document_id, recipient_organ_id) IN (SELECT * FROM unnest(?::text[], ?::text[])) FOR UPDATE`;
 
 const deliveryKey = (agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): string => JSON.stringify([agencyOrganId, edxmlDocumentId, recipientOrganId]);
+const receivedKey = (agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): string => JSON.stringify([agencyOrganId, senderOrganId, edxmlDocumentId]);
 
 export class KnexExchangeRepository implements ExchangeRepository {
   /** Agencies whose delivery lock this transaction (or savepoint) holds. */
@@ -131,6 +136,14 @@ export class KnexExchangeRepository implements ExchangeRepository {
   private readonly lockedDeliveries = new Map<string, Delivery | null>();
   /** Per agency: keys announced by `expectDeliveries`, not read yet. */
   private readonly expectedDeliveries = new Map<string, Map<string, { readonly edxmlDocumentId: string; readonly recipientOrganId: string }>>();
+
+  /**
+   * Receipts read ahead for `findReceivedDocument` (null: none), by `receivedKey`: announced by
+   * `expectReceived`, read together at the first lookup of one of them, forgotten for a key written since.
+   */
+  private readonly receipts = new Map<string, ReceivedRecord | null>();
+  /** Per agency: receipt keys announced by `expectReceived`, not read yet. */
+  private readonly expectedReceipts = new Map<string, Map<string, { readonly senderOrganId: string; readonly edxmlDocumentId: string }>>();
 
   constructor(private readonly trx: Knex.Transaction) {}
 
@@ -198,6 +211,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
    * this document (a recall, update or replacement that overtook it; rare, so they are read only then).
    */
   async insertReceived(r: ReceivedPackage): Promise<ReceivedInsert> {
+    this.receipts.delete(receivedKey(r.agencyOrganId, r.senderOrganId, r.edxmlDocumentId)); // read afresh from now on
     const { rows: [row] } = await runSql<{ inserted: number; linked: string[] }>(this.trx, INSERT_RECEIVED, [
       r.documentId, r.agencyOrganId, r.senderOrganId, r.edxmlDocumentId, r.businessDocType, r.messageId, r.packageSha256,
       JSON.stringify(r.header), JSON.stringify(r.report), JSON.stringify(r.attachmentReports), r.lastStatus,
@@ -253,12 +267,34 @@ export class KnexExchangeRepository implements ExchangeRepository {
     return row ? toReceived(row) : null;
   }
 
+  expectReceived(agencyOrganId: string, keys: ReadonlyArray<{ readonly senderOrganId: string; readonly edxmlDocumentId: string }>): void {
+    let expected = this.expectedReceipts.get(agencyOrganId);
+    if (!expected) { expected = new Map(); this.expectedReceipts.set(agencyOrganId, expected); }
+    for (const k of keys) {
+      const key = receivedKey(agencyOrganId, k.senderOrganId, k.edxmlDocumentId);
+      if (!this.receipts.has(key)) expected.set(key, k);
+    }
+  }
+
   async findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedRecord | null> {
+    const key = receivedKey(agencyOrganId, senderOrganId, edxmlDocumentId);
+    const known = this.receipts.get(key);
+    if (known !== undefined) return known;
+    const expected = this.expectedReceipts.get(agencyOrganId);
+    if (expected?.has(key)) {
+      const keys = [...expected.values()];
+      expected.clear();
+      const { rows } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED_DOCUMENTS, [agencyOrganId, keys.map((k) => k.senderOrganId), keys.map((k) => k.edxmlDocumentId)]);
+      for (const k of keys) this.receipts.set(receivedKey(agencyOrganId, k.senderOrganId, k.edxmlDocumentId), null);
+      for (const row of rows) this.receipts.set(receivedKey(agencyOrganId, row.sender_organ_id, row.edxml_document_id), toReceived(row));
+      return this.receipts.get(key) ?? null;
+    }
     const { rows: [row] } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED_DOCUMENT, [agencyOrganId, senderOrganId, edxmlDocumentId]);
     return row ? toReceived(row) : null;
   }
 
   async setReceivedStatus(documentId: string, status: StatusCode): Promise<void> {
+    for (const [key, held] of this.receipts) if (held?.documentId === documentId) this.receipts.set(key, { ...held, lastStatus: status });
     await runSql(this.trx, SET_RECEIVED_STATUS, [status, documentId], SEND_WITH_NEXT);
   }
 

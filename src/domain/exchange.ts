@@ -241,6 +241,8 @@ export interface ExchangeRepository {
    * statuses): the first of those calls reads and locks them all in one statement. Reads nothing itself.
    */
   expectDeliveries(agencyOrganId: string, keys: ReadonlyArray<{ readonly edxmlDocumentId: string; readonly recipientOrganId: string }>): void;
+  /** Receipts `findReceivedDocument` will be asked for in this transaction: read together at the first such lookup. */
+  expectReceived(agencyOrganId: string, keys: ReadonlyArray<{ readonly senderOrganId: string; readonly edxmlDocumentId: string }>): void;
   updateDelivery(delivery: Delivery): Promise<void>;
   listDeliveries(agencyOrganId: string, documentId: string): Promise<DeliveryView[]>;
   /**

@@ -134,23 +134,26 @@ export class ExchangeReceivingService {
 
   /**
    * Before an inbox batch's handlers (InboxConsumer `beforeBatch`): the deliveries its statuses apply to
-   * are announced, to be read and locked in one statement when the first of them is applied. Uses the
+   * are announced, to be read and locked in one statement when the first of them is applied, and the
+   * receipts its new documents are checked against (duplicates), to be read in one statement. Uses the
    * preflight's examinations only (awaited: the handlers await them anyway); a status examined later is
    * applied with its own read.
    */
   async beforeBatch(repos: ExchangeRepositories, deliveries: readonly AxisDelivery[]): Promise<void> {
     const now = this.clock.now().getTime();
     const byAgency = new Map<string, Array<{ edxmlDocumentId: string; recipientOrganId: string }>>();
+    const receipts = new Map<string, Array<{ senderOrganId: string; edxmlDocumentId: string }>>();
+    const add = <K>(map: Map<string, K[]>, organId: string, key: K) => map.set(organId, [...map.get(organId) ?? [], key]);
     for (const delivery of deliveries) {
-      const early = delivery.headers.messageType === 'status' ? this.examined.get(delivery) : undefined;
+      const early = this.examined.get(delivery);
       if (!early || now - early.at >= PREFLIGHT_FRESH_MS) continue;
       const examined = await early.result;
-      if (examined?.kind !== 'status') continue;
-      const keys = byAgency.get(delivery.headers.to) ?? [];
-      keys.push({ edxmlDocumentId: examined.status.responseFor.documentId, recipientOrganId: examined.status.from.organId });
-      byAgency.set(delivery.headers.to, keys);
+      if (examined?.kind === 'status') add(byAgency, delivery.headers.to, { edxmlDocumentId: examined.status.responseFor.documentId, recipientOrganId: examined.status.from.organId });
+      // A new document's duplicate check (`handle`): the batch's receipts looked up together.
+      if (examined?.kind === 'document' && (examined.parsed.business?.businessDocType ?? 0) === 0) add(receipts, delivery.headers.to, { senderOrganId: examined.parsed.header.from.organId, edxmlDocumentId: examined.parsed.header.documentId });
     }
     for (const [organId, keys] of byAgency) repos.exchange.expectDeliveries(organId, keys);
+    for (const [organId, keys] of receipts) repos.exchange.expectReceived(organId, keys);
   }
 
   /** The inbox handler, in the consumer's transaction (the package's checks may have run ahead: `preflight`). */

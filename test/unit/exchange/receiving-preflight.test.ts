@@ -7,7 +7,9 @@ import type { BlobStore } from '../../../src/domain/registry-ports.ts';
 import type { SignatureValidationReport } from '../../../src/domain/validation-report.ts';
 import type { DateOnly } from '../../../src/edxml/edxml-dates.ts';
 import type { OrganId } from '../../../src/domain/organ-id.ts';
-import { buildStatusMessage } from '../../../src/edxml/package-builder.ts';
+import { createHash } from 'node:crypto';
+import { buildDocumentPackage, buildStatusMessage } from '../../../src/edxml/package-builder.ts';
+import { organ, samplePackage } from '../edxml/sample-package.ts';
 import { DirectoryHolder } from '../../../src/services/directory-service.ts';
 import { ExchangeReceivingService } from '../../../src/services/exchange-receiving.ts';
 import type { StatusEmitter } from '../../../src/services/exchange-status.ts';
@@ -24,7 +26,7 @@ const status = (documentId: string): Uint8Array => buildStatusMessage({
   statusCode: '01', timestamp: NOW, traceHeaders: [],
 });
 
-function setUp(verdict: () => Promise<SignatureValidationReport>) {
+function setUp(verdict: () => Promise<SignatureValidationReport>, blobs?: BlobStore) {
   const directory = new DirectoryHolder({ signerCertificate: derOf(`${ROOT}certs-dev/directory/directory.crt.pem`), issuers: [derOf(`${ROOT}certs-dev/ca/issuing-ca.crt.pem`)] }, 3 * DAY);
   const install = (version: number) => directory.install(devDirectory({ version, validFrom: new Date(NOW.getTime() - DAY), validUntil: new Date(NOW.getTime() + 30 * DAY) }), NOW);
   install(1);
@@ -32,12 +34,13 @@ function setUp(verdict: () => Promise<SignatureValidationReport>) {
   const verifier = { verifyEnvelope: async (bytes: Uint8Array) => { checked.push(Buffer.from(bytes).toString('utf8').match(/<edXML:DocumentId>([^<]+)</)?.[1] ?? '?'); return verdict(); } } as unknown as PackageVerifier;
   const noBlobs = { put: async () => { throw new Error('an applied status writes no blob'); } } as unknown as BlobStore;
   const clock = { at: NOW, now() { return this.at; } };
-  const service = new ExchangeReceivingService(directory, verifier, {} as StatusEmitter, noBlobs, clock, { attachmentMaxBytes: 1024 });
+  const service = new ExchangeReceivingService(directory, verifier, {} as StatusEmitter, blobs ?? noBlobs, clock, { attachmentMaxBytes: 1024 });
   const looked: string[] = [];
   const expected: string[] = [];
   const repos = { exchange: {
     findDeliveryForUpdate: async (_me: string, documentId: string) => { looked.push(documentId); return null; },
     expectDeliveries: (me: string, keys: ReadonlyArray<{ edxmlDocumentId: string; recipientOrganId: string }>) => { expected.push(...keys.map((k) => `${me} ${k.edxmlDocumentId} ${k.recipientOrganId}`)); },
+    expectReceived: (me: string, keys: ReadonlyArray<{ senderOrganId: string; edxmlDocumentId: string }>) => { expected.push(...keys.map((k) => `receipt ${me} ${k.senderOrganId} ${k.edxmlDocumentId}`)); },
   } } as unknown as ExchangeRepositories;
   const delivery = (documentId: string): AxisDelivery => ({
     headers: { from: RECIPIENT, to: SENDER, messageType: 'status', serviceType: 'eDoc', messageId: `m-${documentId}`, packageDigest: '' },
@@ -102,5 +105,31 @@ describe('ExchangeReceivingService preflight', () => {
     for (const d of preflown) service.preflight(d);
     await service.beforeBatch(repos, [...preflown, delivery('doc-3')]);
     expect(expected).to.deep.equal([`${SENDER} doc-1 ${RECIPIENT}`, `${SENDER} doc-2 ${RECIPIENT}`]);
+  });
+
+  it('announces the receipts a batch\'s new documents are checked against (duplicates), from the preflight; not an update\'s', async () => {
+    const stored = new Map<string, Buffer>();
+    const blobs = { put: async (source: AsyncIterable<Uint8Array>) => {
+      const parts: Uint8Array[] = [];
+      for await (const part of source) parts.push(part);
+      const bytes = Buffer.concat(parts);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      stored.set(sha256, bytes);
+      return { sha256, size: bytes.length };
+    } } as unknown as BlobStore;
+    const { service, repos, delivery, expected } = setUp(passed, blobs);
+    const document = (documentId: string, businessDocType: 0 | 2): AxisDelivery => ({
+      headers: { from: RECIPIENT, to: SENDER, messageType: 'edoc', serviceType: 'eDoc', messageId: `m-${documentId}`, packageDigest: '' },
+      payload: bytesPayload(buildDocumentPackage(samplePackage({
+        header: { ...samplePackage().header, from: organ(RECIPIENT, 'UBND tỉnh Tây Ninh'), to: [organ(SENDER, 'Văn phòng Chính phủ')], documentId },
+        business: { businessDocType, businessDocReason: 'Văn bản', paper: false, replacementInfoList: [] },
+        attachments: [{ contentId: 'a1', name: 'phu-luc.txt', contentType: 'text/plain', content: Buffer.from('Phụ lục') }],
+      }))),
+      redelivered: false, deliveryCount: 0,
+    });
+    const batch = [document('doc-1', 0), document('doc-2', 2), delivery('doc-3'), document('doc-4', 0)];
+    for (const d of batch.slice(0, 3)) service.preflight(d);
+    await service.beforeBatch(repos, batch);
+    expect(expected).to.deep.equal([`${SENDER} doc-3 ${RECIPIENT}`, `receipt ${SENDER} ${RECIPIENT} doc-1`]);
   });
 });
