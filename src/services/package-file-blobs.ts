@@ -11,7 +11,12 @@ import { isDomainError } from '../domain/errors.ts';
 import { parseEdxml } from '../edxml/parse-package.ts';
 import { BlobAttachmentSink } from './blob-attachment-sink.ts';
 
-/** The SHA-256 of the packages that hold the file with this SHA-256 (none: the file is nowhere else). */
+/**
+ * The SHA-256 of the packages that hold the file with this SHA-256 (none: the file is nowhere else). The
+ * composition root reads them in a transaction of their own: a file not made yet is first read outside any
+ * other transaction (a download, a check, the write-out), as PGlite's one connection would be taken — no
+ * service reads a received file inside its transaction (the sender reads its own outgoing files there).
+ */
 export type PackagesHolding = (sha256: string) => Promise<readonly string[]>;
 
 export class PackageFileBlobStore implements BlobStore {

@@ -107,7 +107,7 @@ describe('ExchangeReceivingService preflight', () => {
     expect(expected).to.deep.equal([`${SENDER} doc-1 ${RECIPIENT}`, `${SENDER} doc-2 ${RECIPIENT}`]);
   });
 
-  it('announces the receipts a batch\'s new documents are checked against (duplicates), from the preflight; not an update\'s', async () => {
+  it('announces the receipts a batch\'s new documents are checked against (duplicates), from the preflight done; not an update\'s, not one still being checked', async () => {
     const stored = new Map<string, Buffer>();
     const blobs = { put: async (source: AsyncIterable<Uint8Array>) => {
       const parts: Uint8Array[] = [];
@@ -127,8 +127,10 @@ describe('ExchangeReceivingService preflight', () => {
       }))),
       redelivered: false, deliveryCount: 0,
     });
-    const batch = [document('doc-1', 0), document('doc-2', 2), delivery('doc-3'), document('doc-4', 0)];
+    const batch = [document('doc-1', 0), document('doc-2', 2), delivery('doc-3'), document('doc-4', 0), document('doc-5', 0)];
     for (const d of batch.slice(0, 3)) service.preflight(d);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // their checks done
+    service.preflight(batch[4] as AxisDelivery); // still being checked when the batch starts: not waited for
     await service.beforeBatch(repos, batch);
     expect(expected).to.deep.equal([`${SENDER} doc-3 ${RECIPIENT}`, `receipt ${SENDER} ${RECIPIENT} doc-1`]);
   });
