@@ -140,8 +140,8 @@ export class ExchangeReceivingService {
    * receipts its new documents are checked against (duplicates), to be read in one statement. Uses the
    * preflight's examinations only: a status's awaited (the handlers await them anyway; they are quick), a
    * document's only when it is done — the batch does not wait for the slowest document's checks before its
-   * first handler runs (p99 at half rate +60 % when it did, `bench:ab`, 8 Dec). A delivery left out is
-   * applied or checked with its own read.
+   * first handler runs (it did for a while on 8 Dec; `bench:ab` could not tell the two apart in p99 on this
+   * machine, docs/exchange.md "Figures"). A delivery left out is applied or checked with its own read.
    */
   async beforeBatch(repos: ExchangeRepositories, deliveries: readonly AxisDelivery[]): Promise<void> {
     const now = this.clock.now().getTime();
