@@ -11,6 +11,7 @@ import type { MetadataChanges, UpdatableField } from '../domain/exchange-update.
 import { toDocument, type DocumentRow } from './document-rows.ts';
 import { findDocumentForUpdate } from './knex-document-repository.ts';
 import { SEND_WITH_NEXT } from './pipelined-statements.ts';
+import { ReadAhead } from './read-ahead.ts';
 import { byPrimaryKey } from './prepared-statements.ts';
 import { insertRows, runSql } from './sql-text.ts';
 
@@ -122,70 +123,54 @@ const LOCK_DELIVERIES = "SELECT pg_advisory_xact_lock(hashtextextended('exchange
 const DELIVERIES_FOR_UPDATE = `SELECT * FROM exchange_deliveries WHERE agency_organ_id = ?
   AND (edxml_document_id, recipient_organ_id) IN (SELECT * FROM unnest(?::text[], ?::text[])) FOR UPDATE`;
 
-const deliveryKey = (agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): string => JSON.stringify([agencyOrganId, edxmlDocumentId, recipientOrganId]);
-const receivedKey = (agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): string => JSON.stringify([agencyOrganId, senderOrganId, edxmlDocumentId]);
+type DeliveryKey = { readonly edxmlDocumentId: string; readonly recipientOrganId: string };
+type ReceiptKey = { readonly senderOrganId: string; readonly edxmlDocumentId: string };
+const deliveryKey = (agencyOrganId: string, k: DeliveryKey): string => JSON.stringify([agencyOrganId, k.edxmlDocumentId, k.recipientOrganId]);
+const receivedKey = (agencyOrganId: string, k: ReceiptKey): string => JSON.stringify([agencyOrganId, k.senderOrganId, k.edxmlDocumentId]);
 
 export class KnexExchangeRepository implements ExchangeRepository {
   /** Agencies whose delivery lock this transaction (or savepoint) holds. */
   private readonly deliveriesLocked = new Set<string>();
   /**
-   * Delivery rows this transaction (or savepoint) locked, as they are now (null: none), by `deliveryKey`:
-   * written through by `updateDelivery`, forgotten when rows are inserted. One repository serves one
-   * transaction or one savepoint, so nothing here outlives a rollback.
+   * Delivery rows this transaction (or savepoint) locked, as they are now (null: none), by agency and key:
+   * announced by `expectDeliveries`, written through by `updateDelivery`, forgotten when rows are inserted.
    */
-  private readonly lockedDeliveries = new Map<string, Delivery | null>();
-  /** Per agency: keys announced by `expectDeliveries`, not read yet. */
-  private readonly expectedDeliveries = new Map<string, Map<string, { readonly edxmlDocumentId: string; readonly recipientOrganId: string }>>();
-
-  /**
-   * Receipts read ahead for `findReceivedDocument` (null: none), by `receivedKey`: announced by
-   * `expectReceived`, read together at the first lookup of one of them, forgotten for a key written since.
-   */
-  private readonly receipts = new Map<string, ReceivedRecord | null>();
-  /** Per agency: receipt keys announced by `expectReceived`, not read yet. */
-  private readonly expectedReceipts = new Map<string, Map<string, { readonly senderOrganId: string; readonly edxmlDocumentId: string }>>();
+  private readonly deliveries = new ReadAhead<DeliveryKey, Delivery>(deliveryKey);
+  /** Receipts read for `findReceivedDocument`: announced by `expectReceived`, forgotten for a key written since. */
+  private readonly receipts = new ReadAhead<ReceiptKey, ReceivedRecord>(receivedKey);
 
   constructor(private readonly trx: Knex.Transaction) {}
 
   async insertDeliveries(deliveries: readonly NewDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
-    this.lockedDeliveries.clear(); // a key read as "none" may exist now
+    this.deliveries.known.clear(); // a key read as "none" may exist now
     await insertRows(this.trx, 'exchange_deliveries', deliveries.map((d) => ({
       document_id: d.documentId, agency_organ_id: d.agencyOrganId, recipient_organ_id: d.recipientOrganId, recipient_name: d.recipientName,
       edxml_document_id: d.edxmlDocumentId, message_id: d.messageId, pending_request: d.pendingRequest ?? null, replaces_document_id: d.replacesDocumentId ?? null,
     })), '', SEND_WITH_NEXT);
   }
 
-  expectDeliveries(agencyOrganId: string, keys: ReadonlyArray<{ readonly edxmlDocumentId: string; readonly recipientOrganId: string }>): void {
-    let expected = this.expectedDeliveries.get(agencyOrganId);
-    if (!expected) { expected = new Map(); this.expectedDeliveries.set(agencyOrganId, expected); }
-    for (const k of keys) {
-      const key = deliveryKey(agencyOrganId, k.edxmlDocumentId, k.recipientOrganId);
-      if (!this.lockedDeliveries.has(key)) expected.set(key, k);
-    }
+  expectDeliveries(agencyOrganId: string, keys: readonly DeliveryKey[]): void {
+    this.deliveries.announce(agencyOrganId, keys);
   }
 
   async findDeliveryForUpdate(agencyOrganId: string, edxmlDocumentId: string, recipientOrganId: string): Promise<Delivery | null> {
-    const key = deliveryKey(agencyOrganId, edxmlDocumentId, recipientOrganId);
-    const locked = this.lockedDeliveries.get(key);
+    const wanted = { edxmlDocumentId, recipientOrganId };
+    const locked = this.deliveries.known.get(deliveryKey(agencyOrganId, wanted));
     if (locked !== undefined) return locked;
     if (!this.deliveriesLocked.has(agencyOrganId)) { // first the agency's lock, sent with the row's
       this.deliveriesLocked.add(agencyOrganId);
       await runSql(this.trx, LOCK_DELIVERIES, [agencyOrganId], SEND_WITH_NEXT);
     }
-    const expected = this.expectedDeliveries.get(agencyOrganId);
-    if (expected?.has(key)) {
-      const keys = [...expected.values()];
-      expected.clear();
+    const ahead = await this.deliveries.read(agencyOrganId, wanted, async (keys) => {
       const { rows } = await runSql<DeliveryRow>(this.trx, DELIVERIES_FOR_UPDATE, [agencyOrganId, keys.map((k) => k.edxmlDocumentId), keys.map((k) => k.recipientOrganId)]);
-      for (const k of keys) this.lockedDeliveries.set(deliveryKey(agencyOrganId, k.edxmlDocumentId, k.recipientOrganId), null);
-      for (const row of rows) this.lockedDeliveries.set(deliveryKey(agencyOrganId, row.edxml_document_id, row.recipient_organ_id), toDelivery(row));
-      return this.lockedDeliveries.get(key) ?? null;
-    }
+      return rows.map((row) => ({ key: { edxmlDocumentId: row.edxml_document_id, recipientOrganId: row.recipient_organ_id }, value: toDelivery(row) }));
+    });
+    if (ahead !== undefined) return ahead;
     const row = await this.trx<DeliveryRow>('exchange_deliveries')
       .where({ agency_organ_id: agencyOrganId, edxml_document_id: edxmlDocumentId, recipient_organ_id: recipientOrganId }).forUpdate().first();
     const delivery = row ? toDelivery(row) : null;
-    this.lockedDeliveries.set(key, delivery);
+    this.deliveries.known.set(deliveryKey(agencyOrganId, wanted), delivery);
     return delivery;
   }
 
@@ -193,8 +178,8 @@ export class KnexExchangeRepository implements ExchangeRepository {
     await runSql(this.trx, UPDATE_DELIVERY, [
       d.messageId, d.status, d.arrivalNumber, d.reason, JSON.stringify(d.history), d.pendingRequest, d.removedAt, d.documentId, d.recipientOrganId,
     ], SEND_WITH_NEXT);
-    for (const [key, held] of this.lockedDeliveries) { // the row as written (its key columns are not)
-      if (held?.documentId === d.documentId && held.recipientOrganId === d.recipientOrganId) this.lockedDeliveries.set(key, { ...d, agencyOrganId: held.agencyOrganId, edxmlDocumentId: held.edxmlDocumentId });
+    for (const [key, held] of this.deliveries.known) { // the row as written (its key columns are not)
+      if (held?.documentId === d.documentId && held.recipientOrganId === d.recipientOrganId) this.deliveries.known.set(key, { ...d, agencyOrganId: held.agencyOrganId, edxmlDocumentId: held.edxmlDocumentId });
     }
   }
 
@@ -211,7 +196,7 @@ export class KnexExchangeRepository implements ExchangeRepository {
    * this document (a recall, update or replacement that overtook it; rare, so they are read only then).
    */
   async insertReceived(r: ReceivedPackage): Promise<ReceivedInsert> {
-    this.receipts.delete(receivedKey(r.agencyOrganId, r.senderOrganId, r.edxmlDocumentId)); // read afresh from now on
+    this.receipts.known.delete(receivedKey(r.agencyOrganId, r)); // read afresh from now on
     const { rows: [row] } = await runSql<{ inserted: number; linked: string[] }>(this.trx, INSERT_RECEIVED, [
       r.documentId, r.agencyOrganId, r.senderOrganId, r.edxmlDocumentId, r.businessDocType, r.messageId, r.packageSha256,
       JSON.stringify(r.header), JSON.stringify(r.report), JSON.stringify(r.attachmentReports), r.lastStatus,
@@ -267,34 +252,25 @@ export class KnexExchangeRepository implements ExchangeRepository {
     return row ? toReceived(row) : null;
   }
 
-  expectReceived(agencyOrganId: string, keys: ReadonlyArray<{ readonly senderOrganId: string; readonly edxmlDocumentId: string }>): void {
-    let expected = this.expectedReceipts.get(agencyOrganId);
-    if (!expected) { expected = new Map(); this.expectedReceipts.set(agencyOrganId, expected); }
-    for (const k of keys) {
-      const key = receivedKey(agencyOrganId, k.senderOrganId, k.edxmlDocumentId);
-      if (!this.receipts.has(key)) expected.set(key, k);
-    }
+  expectReceived(agencyOrganId: string, keys: readonly ReceiptKey[]): void {
+    this.receipts.announce(agencyOrganId, keys);
   }
 
   async findReceivedDocument(agencyOrganId: string, senderOrganId: string, edxmlDocumentId: string): Promise<ReceivedRecord | null> {
-    const key = receivedKey(agencyOrganId, senderOrganId, edxmlDocumentId);
-    const known = this.receipts.get(key);
+    const wanted = { senderOrganId, edxmlDocumentId };
+    const known = this.receipts.known.get(receivedKey(agencyOrganId, wanted));
     if (known !== undefined) return known;
-    const expected = this.expectedReceipts.get(agencyOrganId);
-    if (expected?.has(key)) {
-      const keys = [...expected.values()];
-      expected.clear();
+    const ahead = await this.receipts.read(agencyOrganId, wanted, async (keys) => {
       const { rows } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED_DOCUMENTS, [agencyOrganId, keys.map((k) => k.senderOrganId), keys.map((k) => k.edxmlDocumentId)]);
-      for (const k of keys) this.receipts.set(receivedKey(agencyOrganId, k.senderOrganId, k.edxmlDocumentId), null);
-      for (const row of rows) this.receipts.set(receivedKey(agencyOrganId, row.sender_organ_id, row.edxml_document_id), toReceived(row));
-      return this.receipts.get(key) ?? null;
-    }
+      return rows.map((row) => ({ key: { senderOrganId: row.sender_organ_id, edxmlDocumentId: row.edxml_document_id }, value: toReceived(row) }));
+    });
+    if (ahead !== undefined) return ahead;
     const { rows: [row] } = await runSql<ReceivedRow>(this.trx, FIND_RECEIVED_DOCUMENT, [agencyOrganId, senderOrganId, edxmlDocumentId]);
     return row ? toReceived(row) : null;
   }
 
   async setReceivedStatus(documentId: string, status: StatusCode): Promise<void> {
-    for (const [key, held] of this.receipts) if (held?.documentId === documentId) this.receipts.set(key, { ...held, lastStatus: status });
+    for (const [key, held] of this.receipts.known) if (held?.documentId === documentId) this.receipts.known.set(key, { ...held, lastStatus: status });
     await runSql(this.trx, SET_RECEIVED_STATUS, [status, documentId], SEND_WITH_NEXT);
   }
 
